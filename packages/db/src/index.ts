@@ -1,0 +1,16 @@
+export type { Database, DatabaseKind, Sql } from './database.ts';
+export { openDatabase, type DatabaseConfig } from './open.ts';
+export { openPglite } from './pglite.ts';
+export { openPostgres } from './postgres.ts';
+export { migrate, listMigrations } from './migrate.ts';
+export * from './repositories/users.ts';
+export * from './repositories/sessions.ts';
+export * from './repositories/audit.ts';
+export * from './repositories/projects.ts';
+export * from './repositories/org.ts';
+export * from './repositories/dnc.ts';
+export * from './repositories/contacts.ts';
+export * from './repositories/tasks.ts';
+export * from './repositories/imports.ts';
+export { Repositories } from './repositories.ts';
+export { testDatabases, type TestDatabase } from './testing.ts';

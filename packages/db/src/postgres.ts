@@ -1,0 +1,73 @@
+import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Database, Sql } from './database.ts';
+
+// int8 (count(*), sums) arrives as a string by default; our counts fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+interface ClientSql extends Sql {
+  readonly client: pg.PoolClient;
+}
+
+/**
+ * A real PostgreSQL server through a node-postgres pool. `schema`, when given, becomes
+ * the search_path of every connection: tests use one schema per test file so they can
+ * run side by side in one database.
+ */
+export async function openPostgres(url: string, opts: { schema?: string; max?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  // Idle clients can error when the server restarts; without a listener that kills the process.
+  pool.on('error', () => undefined);
+  if (opts.schema) {
+    const c = await pool.connect();
+    try {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
+    } finally {
+      c.release();
+    }
+  }
+  const run = async <R extends object>(q: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) =>
+    (await q.query<R>(text, params ? [...params] : undefined)).rows;
+  return {
+    kind: 'postgres',
+    query: (text, params) => run(pool, text, params),
+    async exec(text) {
+      await pool.query(text);
+    },
+    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      const tx: ClientSql = {
+        client,
+        query: (text, params) => run(client, text, params),
+        async exec(text) {
+          await client.query(text);
+        },
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async copyFrom(tx, table, columns, lines) {
+      const client = (tx as Partial<ClientSql>).client;
+      if (!client) throw new Error('copyFrom needs a transaction handle from this database');
+      const stream = client.query(copyFromStdin(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+      await pipeline(Readable.from(lines), stream);
+      return Number(stream.rowCount ?? 0);
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,49 @@
+import type { Sql } from '../database.ts';
+
+export interface AuditEntry {
+  orgId: string | null;
+  actorUserId: string | null;
+  action: string;
+  subjectType?: string | undefined;
+  subjectId?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+  ip?: string | undefined;
+}
+
+export interface AuditRow {
+  id: number;
+  actorUserId: string | null;
+  actorUsername: string | null;
+  action: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+  createdAt: Date;
+}
+
+/** Append-only (a trigger refuses UPDATE and DELETE): this class has no way to change a row. */
+export class AuditRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async append(e: AuditEntry): Promise<void> {
+    await this.sql.query(
+      'INSERT INTO audit_log (org_id, actor_user_id, action, subject_type, subject_id, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [e.orgId, e.actorUserId, e.action, e.subjectType ?? null, e.subjectId ?? null, JSON.stringify(e.details ?? {}), e.ip ?? null],
+    );
+  }
+
+  async list(orgId: string, opts: { action?: string | undefined; limit: number; offset: number }): Promise<{ items: AuditRow[]; total: number }> {
+    const where = opts.action ? 'a.org_id = $1 AND a.action = $2' : 'a.org_id = $1';
+    const params: unknown[] = opts.action ? [orgId, opts.action] : [orgId];
+    const items = await this.sql.query<AuditRow>(
+      `SELECT a.id::int AS id, a.actor_user_id AS "actorUserId", u.username AS "actorUsername", a.action,
+              a.subject_type AS "subjectType", a.subject_id AS "subjectId", a.details, a.ip, a.created_at AS "createdAt"
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
+        WHERE ${where} ORDER BY a.id DESC LIMIT ${opts.limit} OFFSET ${opts.offset}`,
+      params,
+    );
+    const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log a WHERE ${where}`, params);
+    return { items, total: c!.n };
+  }
+}

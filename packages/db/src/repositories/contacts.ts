@@ -1,0 +1,96 @@
+import type { Sql } from '../database.ts';
+
+export type ContactStatus = 'new' | 'in_progress' | 'callback' | 'closed';
+
+export interface ContactRow {
+  id: string;
+  projectId: string;
+  importId: string | null;
+  externalId: string | null;
+  name: string | null;
+  phone: string;
+  phones: string[];
+  timezone: string | null;
+  region: string | null;
+  tags: string[];
+  custom: Record<string, unknown>;
+  status: ContactStatus;
+  closeReason: string | null;
+  attempts: number;
+  lastAttemptAt: Date | null;
+  nextAttemptAt: Date | null;
+  callbackAt: Date | null;
+  priority: number;
+  createdAt: Date;
+}
+
+export interface ContactQuery {
+  projectId?: string | undefined;
+  status?: ContactStatus | undefined;
+  tag?: string | undefined;
+  importId?: string | undefined;
+  /** Name substring, or the last digits of a number. */
+  q?: string | undefined;
+  /** Restricts to contacts with a task assigned to this agent (what an agent may see). */
+  assigneeUserId?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+const COLS = `c.id, c.project_id AS "projectId", c.import_id AS "importId", c.external_id AS "externalId", c.name, c.phone, c.phones,
+  c.timezone, c.region, c.tags, c.custom, c.status, c.close_reason AS "closeReason", c.attempts,
+  c.last_attempt_at AS "lastAttemptAt", c.next_attempt_at AS "nextAttemptAt", c.callback_at AS "callbackAt",
+  c.priority, c.created_at AS "createdAt"`;
+
+function where(orgId: string, q: Omit<ContactQuery, 'limit' | 'offset'>): { sql: string; params: unknown[] } {
+  const params: unknown[] = [orgId];
+  const parts = ['c.org_id = $1'];
+  const add = (cond: (i: number) => string, v: unknown) => {
+    params.push(v);
+    parts.push(cond(params.length));
+  };
+  if (q.projectId) add((i) => `c.project_id = $${i}`, q.projectId);
+  if (q.status) add((i) => `c.status = $${i}`, q.status);
+  if (q.tag) add((i) => `$${i} = ANY(c.tags)`, q.tag);
+  if (q.importId) add((i) => `c.import_id = $${i}`, q.importId);
+  if (q.q) {
+    const digits = q.q.replace(/\D/g, '');
+    if (digits.length >= 4 && digits.length === q.q.replace(/[\s+\-()]/g, '').length) add((i) => `c.phone LIKE '%' || $${i}`, digits);
+    else add((i) => `c.name ILIKE '%' || $${i} || '%'`, q.q.replace(/[%_\\]/g, (m) => `\\${m}`));
+  }
+  if (q.assigneeUserId) {
+    add((i) => `EXISTS (SELECT 1 FROM tasks t WHERE t.contact_id = c.id AND t.assignee_user_id = $${i} AND t.status <> 'cancelled')`, q.assigneeUserId);
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+export class ContactsRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async list(orgId: string, q: ContactQuery): Promise<{ items: ContactRow[]; total: number }> {
+    const w = where(orgId, q);
+    const items = await this.sql.query<ContactRow>(
+      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.created_at, c.id LIMIT ${q.limit} OFFSET ${q.offset}`,
+      w.params,
+    );
+    const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts c WHERE ${w.sql}`, w.params);
+    return { items, total: c!.n };
+  }
+
+  async get(orgId: string, id: string, assigneeUserId?: string): Promise<ContactRow | undefined> {
+    const w = where(orgId, { assigneeUserId });
+    w.params.push(id);
+    const [row] = await this.sql.query<ContactRow>(`SELECT ${COLS} FROM contacts c WHERE ${w.sql} AND c.id = $${w.params.length}`, w.params);
+    return row;
+  }
+
+  async countByStatus(orgId: string, projectId: string): Promise<Record<ContactStatus, number>> {
+    const rows = await this.sql.query<{ status: ContactStatus; n: number }>(
+      'SELECT status, count(*)::int AS n FROM contacts WHERE org_id = $1 AND project_id = $2 GROUP BY status',
+      [orgId, projectId],
+    );
+    const out: Record<ContactStatus, number> = { new: 0, in_progress: 0, callback: 0, closed: 0 };
+    for (const r of rows) out[r.status] = r.n;
+    return out;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Sql } from '../database.ts';
+import type { Role } from './users.ts';
+
+export interface SessionPrincipal {
+  sessionId: string;
+  userId: string;
+  orgId: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  expiresAt: Date;
+}
+
+export class SessionsRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async create(s: { userId: string; tokenHash: string; expiresAt: Date; ip?: string | undefined; userAgent?: string | undefined }): Promise<string> {
+    const [row] = await this.sql.query<{ id: string }>(
+      'INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [s.userId, s.tokenHash, s.expiresAt, s.ip ?? null, s.userAgent ?? null],
+    );
+    return row!.id;
+  }
+
+  /** The live session for a token: not expired at `now`, not revoked, user not disabled. */
+  async findActive(tokenHash: string, now: Date): Promise<SessionPrincipal | undefined> {
+    const [row] = await this.sql.query<SessionPrincipal>(
+      `SELECT s.id AS "sessionId", u.id AS "userId", u.org_id AS "orgId", u.username, u.display_name AS "displayName",
+              u.role, s.expires_at AS "expiresAt"
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND NOT u.disabled`,
+      [tokenHash, now],
+    );
+    return row;
+  }
+
+  async revoke(sessionId: string, now: Date): Promise<void> {
+    await this.sql.query('UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [sessionId, now]);
+  }
+
+  async revokeAllForUser(userId: string, now: Date): Promise<number> {
+    const rows = await this.sql.query('UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId, now]);
+    return rows.length;
+  }
+}
