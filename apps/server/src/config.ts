@@ -1,0 +1,110 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Role } from '@outdial/db';
+
+/**
+ * Configuration is read once at start from the environment and an optional JSON file
+ * (OUTDIAL_CONFIG_FILE, or ./outdial.config.json when present; the environment wins),
+ * checked as a whole, frozen and passed down. A bad value stops the start with the
+ * full list of problems.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  demoPassword: string | undefined;
+  sessionTtlHours: number;
+  maxCustomFields: number;
+  unmaskRoles: Role[];
+  loginRateLimitPerMinute: number;
+  maxUploadMb: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+const KEYS: Record<keyof Config, string> = {
+  host: 'OUTDIAL_HOST',
+  port: 'OUTDIAL_PORT',
+  databaseUrl: 'DATABASE_URL',
+  dataDir: 'OUTDIAL_DATA_DIR',
+  demoPassword: 'OUTDIAL_DEMO_PASSWORD',
+  sessionTtlHours: 'OUTDIAL_SESSION_TTL_HOURS',
+  maxCustomFields: 'OUTDIAL_MAX_CUSTOM_FIELDS',
+  unmaskRoles: 'OUTDIAL_UNMASK_ROLES',
+  loginRateLimitPerMinute: 'OUTDIAL_LOGIN_RATE_LIMIT',
+  maxUploadMb: 'OUTDIAL_MAX_UPLOAD_MB',
+  logLevel: 'OUTDIAL_LOG_LEVEL',
+};
+
+function fileSource(env: Source, cwd: string): { source: Source; problems: string[] } {
+  const explicit = env['OUTDIAL_CONFIG_FILE'];
+  const path = explicit ? resolve(cwd, explicit) : resolve(cwd, 'outdial.config.json');
+  if (!existsSync(path)) return { source: {}, problems: explicit ? [`OUTDIAL_CONFIG_FILE: ${path} does not exist`] : [] };
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { source: {}, problems: [`${path}: must hold a JSON object`] };
+    const out: Source = {};
+    const problems: string[] = [];
+    for (const [k, v] of Object.entries(parsed)) {
+      const key = (KEYS as Record<string, string>)[k];
+      if (!key) problems.push(`${path}: unknown setting "${k}" (known: ${Object.keys(KEYS).join(', ')})`);
+      else out[key] = Array.isArray(v) ? v.join(',') : String(v);
+    }
+    return { source: out, problems };
+  } catch (err) {
+    return { source: {}, problems: [`${path}: ${(err as Error).message}`] };
+  }
+}
+
+export function loadConfig(env: Source = process.env, cwd = process.cwd()): Readonly<Config> {
+  const file = fileSource(env, cwd);
+  const src: Source = { ...file.source, ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OUTDIAL_') || k === 'DATABASE_URL')) };
+  const problems = [...file.problems];
+  const int = (key: string, def: number, min: number, max: number): number => {
+    const raw = src[key];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${key}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  };
+  const databaseUrl = src['DATABASE_URL'] || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
+  const host = src['OUTDIAL_HOST'] || '127.0.0.1';
+  const demoPassword = src['OUTDIAL_DEMO_PASSWORD'] || undefined;
+  if (demoPassword !== undefined && demoPassword.length < 8) problems.push('OUTDIAL_DEMO_PASSWORD: at least 8 characters');
+  const roles: Role[] = ['admin', 'supervisor', 'qa', 'agent'];
+  const unmaskRaw = src['OUTDIAL_UNMASK_ROLES'];
+  const unmaskRoles = (unmaskRaw ?? 'admin,supervisor').split(',').map((s) => s.trim()).filter(Boolean);
+  const badRoles = unmaskRoles.filter((r) => !roles.includes(r as Role));
+  if (badRoles.length) problems.push(`OUTDIAL_UNMASK_ROLES: unknown roles ${badRoles.join(', ')} (known: ${roles.join(', ')})`);
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const logLevel = (src['OUTDIAL_LOG_LEVEL'] || 'info') as Config['logLevel'];
+  if (!levels.includes(logLevel)) problems.push(`OUTDIAL_LOG_LEVEL: one of ${levels.join(', ')}`);
+  const cfg: Config = {
+    host,
+    port: int('OUTDIAL_PORT', 8080, 0, 65535),
+    databaseUrl,
+    dataDir: resolve(cwd, src['OUTDIAL_DATA_DIR'] || 'data'),
+    demoPassword,
+    sessionTtlHours: int('OUTDIAL_SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    maxCustomFields: int('OUTDIAL_MAX_CUSTOM_FIELDS', 20, 1, 200),
+    unmaskRoles: unmaskRoles as Role[],
+    loginRateLimitPerMinute: int('OUTDIAL_LOGIN_RATE_LIMIT', 10, 1, 10_000),
+    maxUploadMb: int('OUTDIAL_MAX_UPLOAD_MB', 1024, 1, 100_000),
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,75 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { bearerToken, type HttpContext } from './context.ts';
+import { registerErrorHandler } from './errors.ts';
+import { ErrorSchema } from './schemas.ts';
+import { authRoutes } from './routes/auth.ts';
+import { userRoutes } from './routes/users.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { contactRoutes } from './routes/contacts.ts';
+import { importRoutes } from './routes/imports.ts';
+import { dncRoutes } from './routes/dnc.ts';
+import { orgRoutes } from './routes/org.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { auditRoutes } from './routes/audit.ts';
+
+/**
+ * Builds the HTTP application without listening, so tests drive it with `inject()`.
+ * Handlers are thin: schema-validated input → one service call → a DTO.
+ */
+export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    bodyLimit: 10 * 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandler(app);
+  app.decorateRequest('principal', null);
+  app.addSchema(ErrorSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Outdial API', version: '1', description: 'Outbound contact-centre platform (外呼平台). Log in with POST /api/v1/auth/login and send the token as `Authorization: Bearer <token>`. Errors: `{error:{code,message,details}}`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(rateLimit, { global: false });
+  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadMb * 1024 * 1024, files: 1, fields: 10 } });
+
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await ctx.repos.db.query('SELECT 1');
+      return { status: 'ok', database: ctx.repos.db.kind };
+    } catch (err) {
+      return reply.status(503).send({ status: 'unavailable', database: ctx.repos.db.kind, error: (err as Error).message });
+    }
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', async (req) => {
+      if (req.routeOptions.config.public) return;
+      const token = bearerToken(req);
+      if (token) req.principal = await ctx.services.auth.authenticate(token);
+    });
+    await v1.register(authRoutes(ctx));
+    await v1.register(userRoutes(ctx));
+    await v1.register(projectRoutes(ctx));
+    await v1.register(contactRoutes(ctx));
+    await v1.register(importRoutes(ctx));
+    await v1.register(dncRoutes(ctx));
+    await v1.register(orgRoutes(ctx));
+    await v1.register(taskRoutes(ctx));
+    await v1.register(auditRoutes(ctx));
+  }, { prefix: '/api/v1' });
+
+  return app;
+}

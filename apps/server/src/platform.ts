@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrate, openDatabase, Repositories, type Database } from '@outdial/db';
+import { argon2Hasher, createServices, systemClock, type Clock, type Services } from '@outdial/engine';
+import type { Config } from './config.ts';
+
+/**
+ * The composition root below HTTP: database adapter → migrations → repositories →
+ * services. The server and every CLI command start here, so they share one wiring.
+ */
+export interface Platform {
+  config: Readonly<Config>;
+  db: Database;
+  repos: Repositories;
+  services: Services;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+/** An import that has not reported progress for this long has lost its worker (PostgreSQL, several nodes). */
+const STALE_IMPORT_MS = 5 * 60_000;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same folder would
+ * corrupt it. A pid file turns that mistake into a clear message.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'outdial.pid');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (pid && pid !== process.pid && pidAlive(pid)) {
+      throw new Error(`another Outdial process (pid ${pid}) is using ${dataDir}. Stop it first, or do this through its API; the embedded database serves one process at a time (set DATABASE_URL to use PostgreSQL from several).`);
+    }
+  }
+  writeFileSync(file, String(process.pid));
+  return () => {
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
+export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clock; log?: (msg: string) => void; db?: Database } = {}): Promise<Platform> {
+  const clock = opts.clock ?? systemClock;
+  const embedded = opts.db ? opts.db.kind === 'pglite' : !config.databaseUrl;
+  let unlock = () => undefined as void;
+  if (embedded && !opts.db) {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(config.dataDir, { recursive: true });
+    unlock = lockDataDir(config.dataDir);
+  }
+  let db: Database;
+  try {
+    db = opts.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pg') }));
+    const applied = await migrate(db);
+    if (applied.length) opts.log?.(`database migrated: ${applied.join(', ')}`);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+  const repos = new Repositories(db);
+  // Embedded: this process is the only worker, so any unfinished import was cut off.
+  const now = clock.now();
+  const failed = await repos.imports.failStale(embedded ? new Date(now.getTime() + 1) : new Date(now.getTime() - STALE_IMPORT_MS), now);
+  if (failed.length) opts.log?.(`marked ${failed.length} interrupted import(s) as failed; nothing of them was imported`);
+  const sweeper = embedded ? undefined : setInterval(() => {
+    const t = clock.now();
+    void repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t).catch(() => undefined);
+  }, 60_000);
+  sweeper?.unref();
+  const services = createServices(repos, clock, argon2Hasher, {
+    sessionTtlMs: config.sessionTtlHours * 3_600_000,
+    maxCustomFields: config.maxCustomFields,
+    unmaskRoles: config.unmaskRoles,
+  });
+  return {
+    config, db, repos, services, clock,
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await db.close();
+      unlock();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Who may do what. One table, read by every route through `can()`, so the rules are
+ * reviewed in one place (PIPL: minimal exposure of personal data).
+ */
+export type Role = 'admin' | 'supervisor' | 'qa' | 'agent';
+
+export type Permission =
+  | 'users:manage'
+  | 'org:manage' // teams, skill groups, agents' skills
+  | 'projects:read'
+  | 'projects:manage'
+  | 'contacts:read_all' // every contact of the organisation, not only those assigned
+  | 'contacts:import'
+  | 'contacts:export'
+  | 'dnc:read'
+  | 'dnc:manage'
+  | 'tasks:assign'
+  | 'tasks:read_own'
+  | 'audit:read';
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  admin: ['users:manage', 'org:manage', 'projects:read', 'projects:manage', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'audit:read'],
+  supervisor: ['org:manage', 'projects:read', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own'],
+  qa: ['projects:read', 'contacts:read_all', 'dnc:read', 'tasks:read_own'],
+  agent: ['projects:read', 'tasks:read_own'],
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return GRANTS[role].includes(permission);
+}
+
+export function permissionsOf(role: Role): readonly Permission[] {
+  return GRANTS[role];
+}
+
+/**
+ * Whether a role sees full phone numbers. Configurable per deployment (OUTDIAL_UNMASK_ROLES);
+ * by default only admins and supervisors do, and every response that shows them is audited.
+ */
+export function mayUnmask(role: Role, unmaskRoles: readonly Role[]): boolean {
+  return unmaskRoles.includes(role);
+}

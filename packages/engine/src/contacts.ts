@@ -1,0 +1,47 @@
+import type { ContactQuery, ContactRow, Repositories, Role } from '@outdial/db';
+import { can, mayUnmask } from '@outdial/domain/access';
+import { maskPhone } from '@outdial/domain/phone';
+import { forbidden, notFound } from './errors.ts';
+import type { Principal } from './auth.ts';
+
+/** A contact as shown to a person: numbers masked unless the role may see them. */
+export interface ContactView extends Omit<ContactRow, 'phone' | 'phones'> {
+  phone: string;
+  phones: string[];
+  masked: boolean;
+}
+
+export function present(c: ContactRow, unmasked: boolean): ContactView {
+  return unmasked ? { ...c, masked: false } : { ...c, phone: maskPhone(c.phone), phones: c.phones.map(maskPhone), masked: true };
+}
+
+export class ContactsService {
+  constructor(private readonly repos: Repositories, private readonly unmaskRoles: readonly Role[]) {}
+
+  /** Agents see only contacts with a task assigned to them; QA and above see the organisation's. */
+  private scope(p: Principal): string | undefined {
+    if (can(p.role, 'contacts:read_all')) return undefined;
+    if (can(p.role, 'tasks:read_own')) return p.userId;
+    throw forbidden();
+  }
+
+  async list(p: Principal, q: Omit<ContactQuery, 'assigneeUserId'>, meta: { ip?: string | undefined } = {}) {
+    const { items, total } = await this.repos.contacts.list(p.orgId, { ...q, assigneeUserId: this.scope(p) });
+    const unmasked = mayUnmask(p.role, this.unmaskRoles);
+    if (unmasked && items.length > 0) {
+      await this.repos.audit.append({
+        orgId: p.orgId, actorUserId: p.userId, action: 'contacts.unmasked_view', subjectType: 'contact',
+        details: { count: items.length, contactIds: items.slice(0, 50).map((c) => c.id), query: q }, ip: meta.ip,
+      });
+    }
+    return { items: items.map((c) => present(c, unmasked)), total };
+  }
+
+  async get(p: Principal, id: string, meta: { ip?: string | undefined } = {}): Promise<ContactView> {
+    const c = await this.repos.contacts.get(p.orgId, id, this.scope(p));
+    if (!c) throw notFound('contact');
+    const unmasked = mayUnmask(p.role, this.unmaskRoles);
+    if (unmasked) await this.repos.audit.append({ orgId: p.orgId, actorUserId: p.userId, action: 'contacts.unmasked_view', subjectType: 'contact', subjectId: id, details: { count: 1 }, ip: meta.ip });
+    return present(c, unmasked);
+  }
+}

@@ -1,0 +1,87 @@
+import type { DncHit, Repositories } from '@outdial/db';
+import { normalizePhone } from '@outdial/domain/phone';
+import { invalid, notFound } from './errors.ts';
+import { assertCan, type Principal } from './auth.ts';
+import type { Clock } from './ports.ts';
+
+export interface DncAddResult {
+  listId: string;
+  added: number;
+  rejected: { input: string; code: string; message: string }[];
+}
+
+/** 勿扰名单: organisation-wide lists apply to every project; a project's own list to it alone. */
+export class DncService {
+  constructor(private readonly repos: Repositories, private readonly clock: Clock) {}
+
+  private async listFor(actor: Principal, projectCode: string | undefined): Promise<{ listId: string; projectId: string | null; region: string }> {
+    if (!projectCode) return { listId: await this.repos.dnc.ensureList(actor.orgId, null, 'default'), projectId: null, region: 'CN' };
+    const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
+    if (!project) throw notFound(`project "${projectCode}"`);
+    return { listId: await this.repos.dnc.ensureList(actor.orgId, project.id, 'default'), projectId: project.id, region: project.defaultRegion };
+  }
+
+  /**
+   * Adds numbers in any format; each is normalised to E.164 first, and the ones that are
+   * not numbers are reported back rather than silently dropped.
+   */
+  async add(actor: Principal | null, orgId: string, req: { phones: string[]; projectCode?: string | undefined; reason?: string | undefined; expiresAt?: Date | null | undefined; source?: string | undefined; region?: string | undefined }): Promise<DncAddResult> {
+    if (actor) assertCan(actor, 'dnc:manage');
+    const principal = actor ?? ({ orgId } as Principal);
+    const { listId, region } = await this.listFor(principal, req.projectCode);
+    if (req.expiresAt && req.expiresAt.getTime() <= this.clock.now().getTime()) throw invalid('expiresAt is in the past', { field: 'expiresAt' });
+    const rejected: DncAddResult['rejected'] = [];
+    const entries = [];
+    const seen = new Set<string>();
+    for (const input of req.phones) {
+      const n = normalizePhone(input, req.region ?? region);
+      if (!n.ok) {
+        rejected.push({ input, code: n.code, message: n.message });
+        continue;
+      }
+      if (seen.has(n.e164)) continue;
+      seen.add(n.e164);
+      entries.push({ phone: n.e164, reason: req.reason ?? '', source: req.source ?? 'manual', expiresAt: req.expiresAt ?? null });
+    }
+    let added = 0;
+    for (let i = 0; i < entries.length; i += 5000) added += await this.repos.dnc.addEntries(listId, entries.slice(i, i + 5000), actor?.userId ?? null);
+    await this.repos.audit.append({ orgId, actorUserId: actor?.userId ?? null, action: 'dnc.added', subjectType: 'dnc_list', subjectId: listId, details: { added, rejected: rejected.length, source: req.source ?? 'manual' } });
+    return { listId, added, rejected };
+  }
+
+  async remove(actor: Principal, listId: string, phone: string): Promise<void> {
+    assertCan(actor, 'dnc:manage');
+    const list = await this.repos.dnc.getList(actor.orgId, listId);
+    if (!list) throw notFound('do-not-call list');
+    const n = normalizePhone(phone, 'CN');
+    if (!(await this.repos.dnc.removeEntry(listId, n.ok ? n.e164 : phone))) throw notFound('do-not-call entry');
+    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'dnc.removed', subjectType: 'dnc_list', subjectId: listId, details: { phone: n.ok ? n.e164 : phone } });
+  }
+
+  async lists(actor: Principal) {
+    assertCan(actor, 'dnc:read');
+    return this.repos.dnc.listLists(actor.orgId);
+  }
+
+  async entries(actor: Principal, listId: string, q: { limit: number; offset: number }) {
+    assertCan(actor, 'dnc:read');
+    if (!(await this.repos.dnc.getList(actor.orgId, listId))) throw notFound('do-not-call list');
+    return this.repos.dnc.entries(listId, q);
+  }
+
+  async check(actor: Principal, phone: string, projectCode?: string): Promise<{ phone: string; blocked: boolean; hits: DncHit[] }> {
+    assertCan(actor, 'dnc:read');
+    let projectId: string | null = null;
+    let region = 'CN';
+    if (projectCode) {
+      const p = await this.repos.projects.getByCode(actor.orgId, projectCode);
+      if (!p) throw notFound(`project "${projectCode}"`);
+      projectId = p.id;
+      region = p.defaultRegion;
+    }
+    const n = normalizePhone(phone, region);
+    if (!n.ok) throw invalid(n.message, { field: 'phone', code: n.code });
+    const hits = await this.repos.dnc.check(actor.orgId, projectId, n.e164, this.clock.now());
+    return { phone: n.e164, blocked: hits.length > 0, hits };
+  }
+}

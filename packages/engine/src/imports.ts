@@ -1,0 +1,205 @@
+import { createReadStream } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import type { ImportRow, Repositories, RowOutcome, StagedRow } from '@outdial/db';
+import { ImportFileError, parseContactFile, type RowOutcome as ParsedOutcome } from '@outdial/importer';
+import { AppError, notFound } from './errors.ts';
+import { assertCan, type Principal } from './auth.ts';
+import type { Clock } from './ports.ts';
+
+/** Rows per staging write: large enough for COPY to pay off, small enough for steady progress. */
+const BATCH = 5000;
+
+export interface ImportRequest {
+  projectCode: string;
+  /** A file on local disk (an upload spooled by the HTTP layer, or the CLI's argument). */
+  path: string;
+  filename: string;
+  mapping?: Record<string, string> | undefined;
+  encoding?: 'auto' | 'utf8' | 'gb18030' | undefined;
+  /** Delete `path` when done (uploads). */
+  removeFileAfter?: boolean | undefined;
+}
+
+export interface ImportProgress {
+  bytesRead: number;
+  totalBytes: number | null;
+  rowsRead: number;
+}
+
+function toStaged(o: ParsedOutcome): StagedRow {
+  switch (o.kind) {
+    case 'ok': {
+      const c = o.contact;
+      return {
+        rowNumber: c.rowNumber, outcome: 'accepted', code: null, message: null, phone: c.phones[0] ?? null, phones: c.phones,
+        name: c.name, timezone: c.timezone, region: c.region, tags: c.tags, externalId: c.externalId, custom: c.custom, raw: null,
+      };
+    }
+    case 'invalid':
+      return {
+        rowNumber: o.rowNumber, outcome: 'invalid', code: o.code, message: o.message, phone: null, phones: null,
+        name: null, timezone: null, region: null, tags: null, externalId: null, custom: null, raw: o.raw,
+      };
+    case 'duplicate_in_file':
+      return {
+        rowNumber: o.rowNumber, outcome: 'duplicate_in_file', code: 'duplicate_in_file',
+        message: `same number as row ${o.firstRowNumber}`, phone: o.phone, phones: null,
+        name: null, timezone: null, region: null, tags: null, externalId: null, custom: null, raw: o.raw,
+      };
+  }
+}
+
+/**
+ * 名单上传: parse → stage every row with its verdict → merge in one transaction.
+ * Nothing becomes a contact until the merge commits, so a crash half-way leaves an import
+ * marked failed and no half list (ADR 0003).
+ */
+export class ImportService {
+  constructor(private readonly repos: Repositories, private readonly clock: Clock) {}
+
+  /** Creates the import and runs it; `done` settles when it has completed or failed. */
+  async start(actor: Principal, req: ImportRequest, onProgress?: (p: ImportProgress) => void): Promise<{ import: ImportRow; done: Promise<ImportRow> }> {
+    assertCan(actor, 'contacts:import');
+    const project = await this.repos.projects.getByCode(actor.orgId, req.projectCode);
+    if (!project) throw notFound(`project "${req.projectCode}"`);
+    const totalBytes = (await stat(req.path)).size;
+    const imp = await this.repos.imports.create({ orgId: actor.orgId, projectId: project.id, filename: req.filename, totalBytes, createdBy: actor.userId });
+    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.started', subjectType: 'import', subjectId: imp.id, details: { project: project.code, filename: req.filename, bytes: totalBytes } });
+
+    const done = (async () => {
+      try {
+        return await this.run(actor, imp, project.id, req, totalBytes, project, onProgress);
+      } catch (err) {
+        const e = err instanceof ImportFileError
+          ? { code: err.code, message: err.message, details: err.details }
+          : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+        await this.repos.imports.fail(imp.id, e, this.clock.now());
+        await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.failed', subjectType: 'import', subjectId: imp.id, details: e });
+        return (await this.repos.imports.get(actor.orgId, imp.id))!;
+      } finally {
+        if (req.removeFileAfter) await unlink(req.path).catch(() => undefined);
+      }
+    })();
+    return { import: imp, done };
+  }
+
+  private async run(actor: Principal, imp: ImportRow, projectId: string, req: ImportRequest, totalBytes: number,
+    project: { defaultRegion: string; defaultTimezone: string; fields: import('@outdial/domain/projects').FieldDef[] },
+    onProgress?: (p: ImportProgress) => void): Promise<ImportRow> {
+    let bytesRead = 0;
+    let rowsRead = 0;
+    const parsed = parseContactFile(createReadStream(req.path), {
+      filename: req.filename,
+      defaultRegion: project.defaultRegion,
+      fields: project.fields,
+      ...(req.mapping ? { mapping: req.mapping } : {}),
+      encoding: req.encoding ?? 'auto',
+      onProgress: (p) => {
+        bytesRead = p.bytesRead;
+        rowsRead = p.rowsRead;
+      },
+    });
+    const header = await parsed.header;
+    await this.repos.imports.setHeader(imp.id, { format: header.format, encoding: header.encoding, mapping: header.mapping });
+
+    const counts = { accepted: 0, duplicateInFile: 0, invalid: 0 };
+    let batch: StagedRow[] = [];
+    // One staging write in flight while the next batch is parsed: CPU and database overlap.
+    let inFlight: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      const rows = batch;
+      batch = [];
+      await inFlight;
+      inFlight = (async () => {
+        await this.repos.imports.stage(imp.id, rows);
+        await this.repos.imports.progress(imp.id, { bytesRead, rowsRead, ...counts });
+        onProgress?.({ bytesRead, totalBytes, rowsRead });
+      })();
+    };
+    for await (const o of parsed.rows) {
+      const s = toStaged(o);
+      if (s.outcome === 'accepted') counts.accepted++;
+      else if (s.outcome === 'invalid') counts.invalid++;
+      else counts.duplicateInFile++;
+      // Contacts keep the project's time zone when neither the row nor the number gave one.
+      if (s.outcome === 'accepted' && !s.timezone) s.timezone = project.defaultTimezone;
+      batch.push(s);
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    await inFlight;
+    onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead });
+    const result = await this.repos.imports.merge(actor.orgId, projectId, imp.id, this.clock.now());
+    await this.repos.audit.append({
+      orgId: actor.orgId, actorUserId: actor.userId, action: 'import.completed', subjectType: 'import', subjectId: imp.id,
+      details: { imported: result.imported, duplicateInFile: result.duplicateInFile, duplicateExisting: result.duplicateExisting, dnc: result.dnc, invalid: result.invalid },
+    });
+    return result;
+  }
+
+  async get(actor: Principal, id: string): Promise<ImportRow> {
+    assertCan(actor, 'contacts:import');
+    const imp = await this.repos.imports.get(actor.orgId, id);
+    if (!imp) throw notFound('import');
+    return imp;
+  }
+
+  async list(actor: Principal, projectCode: string, q: { limit: number; offset: number }) {
+    assertCan(actor, 'contacts:import');
+    const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
+    if (!project) throw notFound(`project "${projectCode}"`);
+    return this.repos.imports.list(actor.orgId, project.id, q);
+  }
+
+  async rejects(actor: Principal, id: string, q: { outcome?: RowOutcome | undefined; limit: number; offset: number }) {
+    const imp = await this.get(actor, id);
+    return this.repos.imports.rejects(imp.id, q);
+  }
+
+  /**
+   * Every rejected row as CSV (UTF-8 with BOM so Excel opens Chinese text): row number,
+   * outcome, code, reason, then the row's original columns. Exporting personal data is audited.
+   */
+  async *rejectsCsv(actor: Principal, id: string, meta: { ip?: string | undefined } = {}): AsyncGenerator<string> {
+    assertCan(actor, 'contacts:export');
+    const imp = await this.get(actor, id);
+    const mapping = imp.mapping ?? {};
+    const first = await this.repos.imports.rejects(imp.id, { limit: 1, offset: 0 });
+    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.rejects_exported', subjectType: 'import', subjectId: imp.id, details: { rows: first.total }, ip: meta.ip });
+    const columns = [...new Set([...Object.values(mapping), ...Object.keys(first.items[0]?.raw ?? {})])];
+    const esc = (v: unknown) => {
+      const s = v === null || v === undefined ? '' : String(v);
+      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    yield '\ufeff' + ['row', 'outcome', 'code', 'reason', ...columns].map(esc).join(',') + '\r\n';
+    const page = 5000;
+    for (let offset = 0; ; offset += page) {
+      const { items } = await this.repos.imports.rejects(imp.id, { limit: page, offset });
+      if (items.length === 0) break;
+      let chunk = '';
+      for (const r of items) {
+        const fromParsed: Record<string, unknown> = {};
+        if (!r.raw) {
+          // Rows set aside at merge time kept their parsed values, not the raw cells.
+          for (const [field, column] of Object.entries(mapping)) {
+            if (field === 'phone') fromParsed[column] = r.phone;
+            else if (field === 'name') fromParsed[column] = r.name;
+            else if (field === 'tags') fromParsed[column] = r.tags?.join(',');
+            else if (field === 'external_id') fromParsed[column] = r.externalId;
+            else if (field === 'timezone') fromParsed[column] = r.timezone;
+            else if (field === 'region') fromParsed[column] = r.region;
+            else if (r.custom && field in r.custom) fromParsed[column] = r.custom[field];
+          }
+        }
+        const cells = columns.map((c) => (r.raw ? r.raw[c] : fromParsed[c]));
+        chunk += [r.rowNumber, r.outcome, r.code, r.message, ...cells].map(esc).join(',') + '\r\n';
+      }
+      yield chunk;
+      if (items.length < page) break;
+    }
+  }
+}
+
+export function importFileError(err: ImportFileError): AppError {
+  return new AppError('import_file_invalid', err.message, { code: err.code, details: err.details });
+}

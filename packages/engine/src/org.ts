@@ -1,0 +1,59 @@
+import type { Repositories } from '@outdial/db';
+import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
+import { assertCan, type Principal } from './auth.ts';
+
+const CODE = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** Teams, skill groups and agents' skills (configuration business staff change without a release). */
+export class OrgService {
+  constructor(private readonly repos: Repositories) {}
+
+  async createSkillGroup(actor: Principal, code: string, name: string) {
+    assertCan(actor, 'org:manage');
+    if (!CODE.test(code)) throw invalid('a skill code is lower-case letters, digits, - and _, starting with a letter', { field: 'code' });
+    try {
+      return await this.repos.org.createSkillGroup(actor.orgId, code, name);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', `skill group "${code}" exists`);
+      throw err;
+    }
+  }
+
+  async createTeam(actor: Principal, name: string) {
+    assertCan(actor, 'org:manage');
+    try {
+      return await this.repos.org.createTeam(actor.orgId, name);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', `team "${name}" exists`);
+      throw err;
+    }
+  }
+
+  skillGroups(actor: Principal) {
+    assertCan(actor, 'projects:read');
+    return this.repos.org.listSkillGroups(actor.orgId);
+  }
+
+  teams(actor: Principal) {
+    assertCan(actor, 'projects:read');
+    return this.repos.org.listTeams(actor.orgId);
+  }
+
+  agents(actor: Principal, skill?: string) {
+    assertCan(actor, 'org:manage');
+    return this.repos.org.listAgents(actor.orgId, { skill });
+  }
+
+  async setAgent(actor: Principal, userId: string, p: { teamId?: string | null | undefined; extension?: string | null | undefined; skills?: { code: string; level: number }[] | undefined }) {
+    assertCan(actor, 'org:manage');
+    if (p.teamId && !(await this.repos.org.listTeams(actor.orgId)).some((t) => t.id === p.teamId)) throw invalid('no such team', { field: 'teamId' });
+    const exists = await this.repos.org.setAgent(actor.orgId, userId, p);
+    if (!exists) throw notFound('agent');
+    if (p.skills) {
+      const { unknown } = await this.repos.org.replaceAgentSkills(actor.orgId, userId, p.skills);
+      if (unknown.length > 0) throw invalid(`unknown skill groups: ${unknown.join(', ')}`, { field: 'skills', unknown });
+    }
+    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'agent.updated', subjectType: 'user', subjectId: userId, details: p });
+    return (await this.repos.org.listAgents(actor.orgId)).find((a) => a.userId === userId)!;
+  }
+}
