@@ -159,6 +159,18 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/audit', headers: auth(agent) })).statusCode).toBe(403);
   });
 
+  it('exports contacts as CSV for admins only, and audits it', async () => {
+    const res = await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts.csv`, headers: auth(admin) });
+    expect(res.statusCode).toBe(200);
+    const lines = res.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(lines).toHaveLength(1001);
+    expect(lines[0]).toContain('保单号');
+    expect(lines[1]).toMatch(/,\+861\d{10},/);
+    expect((await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts.csv`, headers: auth(agent) })).statusCode).toBe(403);
+    const audit = (await h.app.inject({ method: 'GET', url: '/api/v1/audit?action=contacts.exported', headers: auth(admin) })).json() as Page<{ details: { rows: number } }>;
+    expect(audit.items[0]!.details.rows).toBe(1000);
+  });
+
   it('sessions can be revoked', async () => {
     const t = await h.login('qa');
     expect((await h.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: auth(t) })).statusCode).toBe(204);

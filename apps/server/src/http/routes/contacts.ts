@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '@outdial/engine';
 import { principalOf, type HttpContext } from '../context.ts';
@@ -26,4 +27,25 @@ export const contactRoutes = (ctx: HttpContext): FastifyPluginAsyncTypebox => as
 
   app.get('/contacts/:id', { schema: { tags: ['contacts'], summary: 'One contact', params: Type.Object({ id: Uuid }), response: { 200: ContactSchema } } },
     async (req) => ctx.services.contacts.get(principalOf(req), req.params.id, { ip: req.ip }));
+
+  app.get('/projects/:code/contacts.csv', {
+    schema: {
+      tags: ['contacts'], summary: 'Export the project\'s contacts as CSV (admin/supervisor; audited; numbers masked unless the role may see them)',
+      params: Type.Object({ code: Type.String() }), querystring: Type.Object({ status: Type.Optional(Status), tag: Type.Optional(Type.String()) }),
+    },
+  }, async (req, reply) => {
+    const p = principalOf(req);
+    const project = await ctx.repos.projects.getByCode(p.orgId, req.params.code);
+    if (!project) throw notFound(`project "${req.params.code}"`);
+    const gen = ctx.services.contacts.exportCsv(p, project, { status: req.query.status, tag: req.query.tag }, { ip: req.ip });
+    const first = await gen.next(); // permission check and audit entry before any byte is sent
+    const body = Readable.from((async function* () {
+      if (!first.done) yield first.value;
+      yield* gen;
+    })());
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${project.code}-contacts.csv"`)
+      .send(body);
+  });
 };
