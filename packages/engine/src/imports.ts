@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import type { ImportRow, Repositories, RowOutcome, StagedRow } from '@outdial/db';
 import { ImportFileError, parseContactFile, type RowOutcome as ParsedOutcome } from '@outdial/importer';
-import { AppError, notFound } from './errors.ts';
+import { AppError, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports.ts';
 
@@ -62,7 +62,12 @@ export class ImportService {
     assertCan(actor, 'contacts:import');
     const project = await this.repos.projects.getByCode(actor.orgId, req.projectCode);
     if (!project) throw notFound(`project "${req.projectCode}"`);
-    const totalBytes = (await stat(req.path)).size;
+    const totalBytes = await stat(req.path).then((st) => {
+      if (!st.isFile()) throw invalid(`${req.path} is not a file`, { field: 'file' });
+      return st.size;
+    }, () => {
+      throw invalid(`cannot read ${req.path}: no such file`, { field: 'file' });
+    });
     const imp = await this.repos.imports.create({ orgId: actor.orgId, projectId: project.id, filename: req.filename, totalBytes, createdBy: actor.userId });
     await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.started', subjectType: 'import', subjectId: imp.id, details: { project: project.code, filename: req.filename, bytes: totalBytes } });
 
@@ -70,17 +75,31 @@ export class ImportService {
       try {
         return await this.run(actor, imp, project.id, req, totalBytes, project, onProgress);
       } catch (err) {
-        const e = err instanceof ImportFileError
-          ? { code: err.code, message: err.message, details: err.details }
-          : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
-        await this.repos.imports.fail(imp.id, e, this.clock.now());
-        await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.failed', subjectType: 'import', subjectId: imp.id, details: e });
-        return (await this.repos.imports.get(actor.orgId, imp.id))!;
+        return await this.recordFailure(actor, imp.id, err);
       } finally {
         if (req.removeFileAfter) await unlink(req.path).catch(() => undefined);
       }
     })();
     return { import: imp, done };
+  }
+
+  /** Marks the import failed with the error's code; if even that fails, the stale sweep will. */
+  private async recordFailure(actor: Principal, importId: string, err: unknown): Promise<ImportRow> {
+    const e = err instanceof ImportFileError
+      ? { code: err.code, message: err.message, details: err.details }
+      : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+    try {
+      await this.repos.imports.fail(importId, e, this.clock.now());
+      await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.failed', subjectType: 'import', subjectId: importId, details: e });
+      return (await this.repos.imports.get(actor.orgId, importId))!;
+    } catch {
+      const now = this.clock.now();
+      return {
+        id: importId, projectId: '', filename: '', format: null, encoding: null, status: 'failed', error: e, mapping: null, totalBytes: null,
+        bytesRead: 0, rowsRead: 0, imported: 0, duplicateInFile: 0, duplicateExisting: 0, dnc: 0, invalid: 0, createdBy: actor.userId,
+        createdAt: now, updatedAt: now, finishedAt: now,
+      };
+    }
   }
 
   private async run(actor: Principal, imp: ImportRow, projectId: string, req: ImportRequest, totalBytes: number,
@@ -115,6 +134,9 @@ export class ImportService {
         await this.repos.imports.progress(imp.id, { bytesRead, rowsRead, ...counts });
         onProgress?.({ bytesRead, totalBytes, rowsRead });
       })();
+      // Observed here so a failure while the next batch is parsed is not an unhandled
+      // rejection; it is rethrown by the next `await inFlight`.
+      inFlight.catch(() => undefined);
     };
     for await (const o of parsed.rows) {
       const s = toStaged(o);
