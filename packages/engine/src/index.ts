@@ -9,3 +9,4 @@ export * from './dnc.ts';
 export * from './tasks.ts';
 export * from './org.ts';
 export * from './services.ts';
+export * from './telephony.ts';
