@@ -88,7 +88,8 @@ export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clo
     config, db, repos, services, clock,
     async close() {
       if (sweeper) clearInterval(sweeper);
-      await db.close();
+      // A database handed in (tests) belongs to the caller, who closes it.
+      if (!opts.db) await db.close();
       unlock();
     },
   };

@@ -1,0 +1,24 @@
+/**
+ * A file that cannot be imported at all (as opposed to a bad row): nothing of it is
+ * imported, and the code says why.
+ */
+export type ImportFileErrorCode =
+  | 'file_empty' // no bytes, or no header row
+  | 'file_unreadable' // not CSV/XLSX, corrupt XLSX, a CSV record too large (unbalanced quote?)
+  | 'unsupported_format' // an extension we do not read (.xls, .numbers…)
+  | 'no_phone_column' // no column recognised (or mapped) as the phone number
+  | 'mapping_unknown_field' // --map names a field that is neither fixed nor a custom field
+  | 'mapping_unknown_column' // --map names a column the file does not have
+  | 'duplicate_column' // two columns map to the same field
+  | 'required_field_unmapped'; // a required custom field has no column
+
+export class ImportFileError extends Error {
+  constructor(
+    readonly code: ImportFileErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ImportFileError';
+  }
+}
