@@ -46,25 +46,53 @@ function halfWidth(s: string): string {
 
 const label = (f: FieldDef) => `${f.labelZh} (${f.key})`;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** Y-M-D → "YYYY-MM-DD" when it is a real calendar day in 1900–2200 (arithmetic, no Date: this runs per row). */
 function isoDate(y: number, m: number, d: number): string | null {
-  const dt = new Date(Date.UTC(y, m - 1, d));
-  if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d || y < 1900 || y > 2200) return null;
-  return dt.toISOString().slice(0, 10);
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) return null;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const max = m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1]!;
+  if (d > max) return null;
+  return `${y}-${pad2(m)}-${pad2(d)}`;
 }
 
 /** Dates as people and spreadsheets write them: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305, Excel serials. */
 export function parseDate(raw: string): string | null {
   const s = halfWidth(raw).trim();
-  let m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  // One separator used consistently (2024-03-05, 2024/3/5, 2024.3.5), optionally a time, which is dropped: the date is taken as written.
+  let m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  if (m) return isoDate(Number(m[1]), Number(m[3]), Number(m[4]));
+  m = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$/.exec(s);
   if (m) return isoDate(Number(m[1]), Number(m[2]), Number(m[3]));
   m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
   if (m) return isoDate(Number(m[1]), Number(m[2]), Number(m[3]));
   // Excel's serial day numbers (1900 system): 45000 ≈ 2023-03-15. Only a plausible range.
   if (/^\d{5}(\.\d+)?$/.test(s)) {
     const n = Math.floor(Number(s));
+    // 1899-12-30 + n days: Excel's 1900 system including its phantom 1900-02-29, valid from serial 61 on.
     if (n >= 20000 && n <= 80000) return new Date(Date.UTC(1899, 11, 30) + n * 86_400_000).toISOString().slice(0, 10);
   }
   return null;
+}
+
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+/** Thousands separators only in groups of three: "1,2" is more likely a decimal comma than 12. */
+const GROUPED_NUMBER = /^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[-+]?\.\d+$/;
+const SCIENTIFIC = /^[-+]?(\d+\.?\d*|\.\d+)e[-+]?\d+$/i;
+
+/**
+ * A number as spreadsheets and people write it: 1234.5, 1,234.5, full-width digits
+ * (１，２３４．５), a currency sign or 元, 1.2e5 (Excel's export of big numbers).
+ * Null when it is not one number.
+ */
+export function parseNumber(raw: string): number | null {
+  if (PLAIN_NUMBER.test(raw)) return Number(raw);
+  const t = halfWidth(raw).trim().replace(/^[¥$€£]\s*/, '').replace(/\s*元$/, '').replace(/\s+/g, '');
+  if (!GROUPED_NUMBER.test(t) && !SCIENTIFIC.test(t)) return null;
+  const n = Number(t.replace(/,/g, ''));
+  return Number.isFinite(n) ? n : null;
 }
 
 const TRUE = new Set(['是', '有', '对', 'y', 'yes', 'true', 't', '1', '√', '✓']);
@@ -82,10 +110,8 @@ export function coerceFieldValue(f: FieldDef, raw: string | undefined): Coerced 
       return { ok: true, value: s };
     }
     case 'number': {
-      const t = halfWidth(s).replace(/[,\s¥￥$]/g, '').replace(/元$/, '');
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return { ok: false, code: 'number_invalid', message: `${label(f)}: "${s}" is not a number` };
-      const n = Number(t);
-      if (!Number.isFinite(n)) return { ok: false, code: 'number_invalid', message: `${label(f)}: "${s}" is out of range` };
+      const n = parseNumber(s);
+      if (n === null) return { ok: false, code: 'number_invalid', message: `${label(f)}: "${s}" is not a number (write e.g. 1234.5 or 1,234.5)` };
       return { ok: true, value: n };
     }
     case 'date': {
@@ -93,8 +119,9 @@ export function coerceFieldValue(f: FieldDef, raw: string | undefined): Coerced 
       return d ? { ok: true, value: d } : { ok: false, code: 'date_invalid', message: `${label(f)}: "${s}" is not a date (write 2024-03-05)` };
     }
     case 'enum': {
-      const want = s.toLowerCase();
-      const hit = (f.options ?? []).find((o) => o.toLowerCase() === want);
+      // Trimmed, case- and width-insensitive ("ＧＯＬＤ", " gold " → "Gold"); the stored value is the option as defined.
+      const want = halfWidth(s).toLowerCase();
+      const hit = (f.options ?? []).find((o) => o === s) ?? (f.options ?? []).find((o) => halfWidth(o).trim().toLowerCase() === want);
       return hit !== undefined ? { ok: true, value: hit } : { ok: false, code: 'enum_invalid', message: `${label(f)}: "${s}" is not one of ${(f.options ?? []).join(' / ')}` };
     }
     case 'boolean': {
