@@ -95,7 +95,7 @@ export class ImportService {
     } catch {
       const now = this.clock.now();
       return {
-        id: importId, projectId: '', filename: '', format: null, encoding: null, status: 'failed', error: e, mapping: null, totalBytes: null,
+        id: importId, projectId: '', filename: '', format: null, encoding: null, status: 'failed', error: e, mapping: null, columns: null, totalBytes: null,
         bytesRead: 0, rowsRead: 0, imported: 0, duplicateInFile: 0, duplicateExisting: 0, dnc: 0, invalid: 0, createdBy: actor.userId,
         createdAt: now, updatedAt: now, finishedAt: now,
       };
@@ -119,7 +119,7 @@ export class ImportService {
       },
     });
     const header = await parsed.header;
-    await this.repos.imports.setHeader(imp.id, { format: header.format, encoding: header.encoding, mapping: header.mapping });
+    await this.repos.imports.setHeader(imp.id, { format: header.format, encoding: header.encoding, mapping: header.mapping, columns: header.columns });
 
     const counts = { accepted: 0, duplicateInFile: 0, invalid: 0 };
     let batch: StagedRow[] = [];
@@ -188,7 +188,7 @@ export class ImportService {
     const mapping = imp.mapping ?? {};
     const first = await this.repos.imports.rejects(imp.id, { limit: 1, offset: 0 });
     await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.rejects_exported', subjectType: 'import', subjectId: imp.id, details: { rows: first.total }, ip: meta.ip });
-    const columns = [...new Set([...Object.values(mapping), ...Object.keys(first.items[0]?.raw ?? {})])];
+    const columns = [...new Set([...(imp.columns ?? []).map((c, i) => c || `column${i + 1}`), ...Object.values(mapping)])];
     const esc = (v: unknown) => {
       const s = v === null || v === undefined ? '' : String(v);
       return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

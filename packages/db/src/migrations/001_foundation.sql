@@ -124,6 +124,8 @@ CREATE TABLE imports (
   status              text NOT NULL CHECK (status IN ('parsing', 'merging', 'completed', 'failed')),
   error               jsonb,
   mapping             jsonb,
+  -- The file's header, in order: rejected rows are given back in the original columns.
+  columns             jsonb,
   total_bytes         bigint,
   bytes_read          bigint NOT NULL DEFAULT 0,
   rows_read           int NOT NULL DEFAULT 0,

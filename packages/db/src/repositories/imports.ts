@@ -22,6 +22,7 @@ export interface ImportRow extends ImportCounts {
   status: ImportStatus;
   error: { code: string; message: string; details?: unknown } | null;
   mapping: Record<string, string> | null;
+  columns: string[] | null;
   totalBytes: number | null;
   bytesRead: number;
   rowsRead: number;
@@ -63,7 +64,7 @@ export interface RejectRow {
   region: string | null;
 }
 
-const COLS = `id, project_id AS "projectId", filename, format, encoding, status, error, mapping,
+const COLS = `id, project_id AS "projectId", filename, format, encoding, status, error, mapping, columns,
   total_bytes::float8 AS "totalBytes", bytes_read::float8 AS "bytesRead", rows_read AS "rowsRead",
   imported, duplicate_in_file AS "duplicateInFile", duplicate_existing AS "duplicateExisting", dnc, invalid,
   created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", finished_at AS "finishedAt"`;
@@ -108,8 +109,9 @@ export class ImportsRepo {
     return { items, total: c!.n };
   }
 
-  async setHeader(id: string, h: { format: string; encoding: string; mapping: Record<string, string> }): Promise<void> {
-    await this.db.query('UPDATE imports SET format = $2, encoding = $3, mapping = $4, updated_at = now() WHERE id = $1', [id, h.format, h.encoding, JSON.stringify(h.mapping)]);
+  async setHeader(id: string, h: { format: string; encoding: string; mapping: Record<string, string>; columns: string[] }): Promise<void> {
+    await this.db.query('UPDATE imports SET format = $2, encoding = $3, mapping = $4, columns = $5, updated_at = now() WHERE id = $1',
+      [id, h.format, h.encoding, JSON.stringify(h.mapping), JSON.stringify(h.columns)]);
   }
 
   async progress(id: string, p: { bytesRead: number; rowsRead: number } & Omit<ImportCounts, 'imported' | 'duplicateExisting' | 'dnc'> & { accepted: number }): Promise<void> {
