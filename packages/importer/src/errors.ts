@@ -3,8 +3,9 @@
  * imported, and the code says why.
  */
 export type ImportFileErrorCode =
-  | 'file_empty' // no bytes, or no header row
-  | 'file_unreadable' // not CSV/XLSX, corrupt XLSX, a CSV record too large (unbalanced quote?)
+  | 'file_empty' // no bytes, or nothing but blank lines (no header row)
+  | 'no_worksheet' // an XLSX workbook without any worksheet
+  | 'file_unreadable' // not an XLSX although named so, corrupt XLSX, a CSV record over 1 MiB (unbalanced quote?)
   | 'unsupported_format' // an extension we do not read (.xls, .numbers…)
   | 'no_phone_column' // no column recognised (or mapped) as the phone number
   | 'mapping_unknown_field' // --map names a field that is neither fixed nor a custom field

@@ -65,7 +65,7 @@ describe('encodings', () => {
   });
 
   it('a UTF-8 sample cut inside a character is still UTF-8', async () => {
-    const body = `${HEADER_ZH}\r\n` + Array.from({ length: 5000 }, (_, i) => `王${i},1381${String(i).padStart(7, '0')},P${i}`).join('\r\n');
+    const body = '姓名,手机号,保单号\r\n' + Array.from({ length: 5000 }, (_, i) => `王${i},1381${String(i).padStart(7, '0')},P${i}`).join('\r\n');
     const { header, rows } = await run(Buffer.from(body, 'utf8'));
     expect(header.encoding).toBe('utf8');
     expect(okContacts(rows)).toHaveLength(5000);
@@ -97,9 +97,10 @@ describe('CSV shapes', () => {
     expect((await run('手机号,保单号\r\n')).rows).toEqual([]);
   });
 
-  it('ragged rows: extra cells are refused, missing trailing cells are empty', async () => {
-    const { rows } = await run('手机号,保单号,保费\n13800000001,P1,5,oops\n13800000002,P2\n13800000003,P3,,\n');
-    expect(verdicts(rows)).toEqual([[2, 'column_count'], [3, 'ok'], [4, 'ok']]);
+  it('ragged rows: extra or missing cells are refused with the counts; extra empty cells are fine', async () => {
+    const { rows } = await run('手机号,保单号,保费\n13800000001,P1,5,oops\n13800000002,P2\n13800000003,P3,,\n13800000004,P4,6\n');
+    expect(verdicts(rows)).toEqual([[2, 'too_many_columns'], [3, 'too_few_columns'], [4, 'ok'], [5, 'ok']]);
+    expect((rows[1] as Extract<RowOutcome, { kind: 'invalid' }>).message).toContain('row has 2 columns but the header has 3');
     const bad = rows[0] as Extract<RowOutcome, { kind: 'invalid' }>;
     expect(bad.raw).toEqual({ 手机号: '13800000001', 保单号: 'P1', 保费: '5', column4: 'oops' });
   });

@@ -1,13 +1,13 @@
 import type { FieldDef } from '@outdial/domain/projects';
 import { coerceFieldValue, type FieldValue } from '@outdial/domain/fields';
-import { defaultTimeZoneForRegion, normalizePhone } from '@outdial/domain/phone';
+import { defaultTimeZoneForRegion, normalizePhone, type NormalizedPhone } from '@outdial/domain/phone';
 import { ImportFileError } from './errors.ts';
 import { FIXED_FIELDS, resolveMapping } from './mapping.ts';
 import { readCsv, readXlsx, type RawRecord } from './readers.ts';
 import type { ByteCounter, Encoding } from './source.ts';
 
 export interface ImportSpec {
-  /** Picks CSV or XLSX by extension when `format` is absent. */
+  /** Picks CSV or XLSX by extension when `format` is absent (.csv/.txt/.tsv/none → CSV, .xlsx/.xlsm → XLSX). */
   filename: string;
   format?: 'csv' | 'xlsx';
   /** ISO region for national-format numbers, e.g. 'CN'. */
@@ -15,16 +15,20 @@ export interface ImportSpec {
   fields: readonly FieldDef[];
   /** field → column header; overrides detection (`phones` = `phone2`). */
   mapping?: Record<string, string>;
+  /** CSV only; `auto` (default) sniffs BOM / UTF-8 validity / GB18030. */
   encoding?: 'auto' | 'utf8' | 'gb18030';
+  /** Called every 5,000 non-empty rows and once at the end. */
   onProgress?: (p: { bytesRead: number; rowsRead: number }) => void;
 }
 
 export interface ParsedContact {
   rowNumber: number;
   name: string | null;
-  /** E.164, [0] is the primary number. */
+  /** E.164, [0] is the primary number; no repeats. */
   phones: string[];
+  /** IANA zone from the row, else the single zone of the primary number's country, else null. */
   timezone: string | null;
+  /** The row's region text (省份/城市/…), else the primary number's ISO country. */
   region: string | null;
   tags: string[];
   externalId: string | null;
@@ -37,30 +41,64 @@ export type RowOutcome =
   | { kind: 'duplicate_in_file'; rowNumber: number; firstRowNumber: number; phone: string; raw: Record<string, string> };
 
 export interface ParsedHeader {
+  /** Header cells as written (trimmed, BOM removed). */
   columns: string[];
-  /** field → column header actually used */
+  /** field → column header actually used. */
   mapping: Record<string, string>;
+  /** Columns no field reads: ignored, reported so the user can map them. */
   unmappedColumns: string[];
+  /**
+   * The encoding as known when the header was read; `ascii` means the header and everything
+   * before it were 7-bit and the choice UTF-8/GB18030 is made at the first non-ASCII byte.
+   * `xlsx` for workbooks.
+   */
   encoding: Encoding | 'xlsx';
   format: 'csv' | 'xlsx';
 }
 
+/**
+ * Why a row was refused (`RowOutcome.code` when kind is 'invalid'). Besides these, the
+ * phone codes of @outdial/domain/phone (phone_empty, phone_invalid, …), the same prefixed
+ * `secondary_` for an extra number, and the field codes of @outdial/domain/fields
+ * (required_missing, number_invalid, …).
+ */
+export type RowErrorCode =
+  | 'too_many_columns' // non-empty cells beyond the header's last column (an unquoted comma?)
+  | 'too_few_columns' // CSV row shorter than the header (a cut line?)
+  | 'field_too_long' // a cell over 64 KiB characters
+  | 'value_too_long' // name over 200, external id over 100, a tag over 50 characters, or over 50 tags
+  | 'text_undecodable' // bytes that are not valid text in the file's encoding (U+FFFD after decoding)
+  | 'timezone_invalid';
+
 /** A single cell larger than this is refused (a stray quote can swallow half a file). */
 const MAX_FIELD_CHARS = 64 * 1024;
+const MAX_NAME = 200;
+const MAX_EXTERNAL_ID = 100;
+const MAX_TAG = 50;
 const MAX_TAGS = 50;
 const PROGRESS_EVERY = 5000;
 
+/** Several numbers in one cell: 138…;139…, 138…/139…, 138…、139… */
 const SPLIT_PHONES = /[;,/、，；|]+/;
+const HAS_PHONE_SEPARATOR = /[;,/、，；|]/;
 const SPLIT_TAGS = /[,;|、，；\n]+/;
 
-function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+const timeZones = new Map<string, string | null>();
+/** The canonical IANA name ("asia/shanghai" → "Asia/Shanghai"), or null when unknown. Memoised: few distinct values. */
+function canonicalTimeZone(tz: string): string | null {
+  let v = timeZones.get(tz);
+  if (v === undefined) {
+    const alias = TZ_ALIASES[tz.replace(/\s+/g, '').toLowerCase()];
+    try {
+      v = new Intl.DateTimeFormat('en', { timeZone: alias ?? tz }).resolvedOptions().timeZone;
+    } catch {
+      v = null;
+    }
+    if (timeZones.size < 10_000) timeZones.set(tz, v);
   }
+  return v;
 }
+const TZ_ALIASES: Record<string, string> = { 北京时间: 'Asia/Shanghai', 中国标准时间: 'Asia/Shanghai', cst: 'Asia/Shanghai', 'utc+8': 'Asia/Shanghai', 'gmt+8': 'Asia/Shanghai' };
 
 function formatOf(spec: ImportSpec): 'csv' | 'xlsx' {
   if (spec.format) return spec.format;
@@ -68,165 +106,305 @@ function formatOf(spec: ImportSpec): 'csv' | 'xlsx' {
   if (ext === 'xlsx' || ext === 'xlsm') return 'xlsx';
   if (ext === undefined || ['csv', 'txt', 'tsv'].includes(ext)) return 'csv';
   if (ext === 'xls') throw new ImportFileError('unsupported_format', 'the old .xls format is not read: save the sheet as .xlsx or CSV');
-  throw new ImportFileError('unsupported_format', `".${ext}" files are not read: use CSV (UTF-8 or GBK) or .xlsx`);
+  throw new ImportFileError('unsupported_format', `".${ext}" files are not read: use CSV (UTF-8 or GBK) or .xlsx`, { extension: ext });
+}
+
+const isBlank = (cells: readonly string[]): boolean => {
+  for (const c of cells) if (c.trim() !== '') return false;
+  return true;
+};
+
+export interface ParseResult {
+  /** Resolves once the header is read and mapped; rejects with ImportFileError if the file cannot be imported at all. */
+  header: Promise<ParsedHeader>;
+  /** One outcome per non-empty data row, in file order. */
+  rows: AsyncIterable<RowOutcome>;
+  /**
+   * The same outcomes in the batches they were parsed in (a few hundred to a thousand rows):
+   * cheaper for a consumer that writes in batches anyway. Consume `rows` or `batches`, not both.
+   */
+  batches: AsyncIterable<RowOutcome[]>;
 }
 
 /**
- * Streams a contact file and gives every data row exactly one outcome. Row numbers are
- * the file's own: the header is row 1, the first data row is row 2; a CSV record with a
- * quoted line break still counts as one row (as Excel shows it). Empty rows are skipped.
- * Only the set of primary numbers seen so far grows with the file.
+ * Streams a contact file and gives every non-empty data row exactly one outcome.
+ *
+ * Row numbers are the file's own, 1-based: the header is row 1 (or later, after leading
+ * blank lines), the first data row is the next. CSV counts records: a quoted cell with a line
+ * break inside is still one row (as Excel shows it); empty lines are counted and skipped.
+ * XLSX uses the sheet's row numbers.
+ *
+ * Memory: the file is read a chunk at a time as the consumer pulls; only the in-file dedupe
+ * map (primary number → first row, ~50 bytes a row) grows with the file.
+ *
+ * A row is a duplicate when its primary E.164 equals the primary of an earlier *accepted*
+ * row (so "138 1234 5678", "+86 13812345678" and "0086-138-1234-5678" collide). Secondary
+ * numbers equal to the primary (or to each other) are dropped.
+ *
+ * File-level problems (see ImportFileErrorCode) reject `header` and throw from `rows`; a CSV
+ * that breaks mid-way (a record over 1 MiB) throws from `rows` after the rows before it.
  */
-export function parseContactFile(input: AsyncIterable<Buffer | string>, spec: ImportSpec): { header: Promise<ParsedHeader>; rows: AsyncIterable<RowOutcome> } {
+export function parseContactFile(input: AsyncIterable<Buffer | Uint8Array | string>, spec: ImportSpec): ParseResult {
   const counter: ByteCounter = { bytes: 0 };
-  let encoding: Encoding | 'xlsx' = 'xlsx';
-  const gen = (async function* (): AsyncGenerator<ParsedHeader | RowOutcome> {
-    const format = formatOf(spec);
-    const records: AsyncGenerator<RawRecord> = format === 'xlsx'
-      ? readXlsx(input, counter)
-      : readCsv(input, spec.encoding ?? 'auto', counter, (e) => { encoding = e; });
-    let headerRec: RawRecord | undefined;
-    for (;;) {
-      const r = await records.next();
-      if (r.done) break;
-      if (r.value.cells.some((c) => c.trim() !== '')) {
-        headerRec = r.value;
-        break;
-      }
-    }
-    if (!headerRec) throw new ImportFileError('file_empty', 'the file has no header row');
-    const columns = headerRec.cells.map((c) => c.replace(/^\ufeff/, '').trim());
-    const m = resolveMapping(columns, spec.fields, spec.mapping);
-    yield { columns, mapping: m.byField, unmappedColumns: m.unmapped, encoding, format } satisfies ParsedHeader;
-
-    const col = (f: string) => m.index.get(f) ?? -1;
-    const phoneCol = col('phone');
-    const extraCols = FIXED_FIELDS.filter((f) => /^phone\d$/.test(f)).map(col).filter((i) => i >= 0);
-    const nameCol = col('name');
-    const tzCol = col('timezone');
-    const regionCol = col('region');
-    const tagsCol = col('tags');
-    const extCol = col('external_id');
-    const customCols = spec.fields.map((f) => ({ f, i: col(f.key) }));
-    const firstRow = new Map<string, number>();
-    let rowsRead = 0;
-
-    const rawOf = (cells: readonly string[]) => {
-      const raw: Record<string, string> = {};
-      columns.forEach((c, i) => {
-        raw[c || `column${i + 1}`] = cells[i] ?? '';
-      });
-      for (let i = columns.length; i < cells.length; i++) raw[`column${i + 1}`] = cells[i]!;
-      return raw;
-    };
-
-    for (;;) {
-      const r = await records.next();
-      if (r.done) break;
-      const { rowNumber, cells } = r.value;
-      if (!cells.some((c) => c.trim() !== '')) continue;
-      rowsRead++;
-      if (rowsRead % PROGRESS_EVERY === 0) spec.onProgress?.({ bytesRead: counter.bytes, rowsRead });
-      const invalid = (code: string, message: string): RowOutcome => ({ kind: 'invalid', rowNumber, code, message, raw: rawOf(cells) });
-
-      // More cells than headers usually means an unquoted comma shifted the values.
-      if (cells.length > columns.length && cells.slice(columns.length).some((c) => c.trim() !== '')) {
-        yield invalid('column_count', `row has ${cells.length} columns but the header has ${columns.length} (an unquoted comma?)`);
-        continue;
-      }
-      const long = cells.findIndex((c) => c.length > MAX_FIELD_CHARS);
-      if (long >= 0) {
-        yield invalid('field_too_long', `column "${columns[long] ?? long + 1}" holds ${cells[long]!.length} characters (max ${MAX_FIELD_CHARS})`);
-        continue;
-      }
-      const cell = (i: number) => (i >= 0 ? (cells[i] ?? '').trim() : '');
-
-      const phoneParts = cell(phoneCol).split(SPLIT_PHONES).map((p) => p.trim()).filter(Boolean);
-      const primary = normalizePhone(phoneParts[0] ?? '', spec.defaultRegion);
-      if (!primary.ok) {
-        yield invalid(primary.code, `${columns[phoneCol]}: ${primary.message}`);
-        continue;
-      }
-      const phones = [primary.e164];
-      let bad: RowOutcome | undefined;
-      const extras: { col: string; raw: string }[] = [
-        ...phoneParts.slice(1).map((raw) => ({ col: columns[phoneCol]!, raw })),
-        ...extraCols.flatMap((i) => cell(i).split(SPLIT_PHONES).map((raw) => ({ col: columns[i]!, raw: raw.trim() })).filter((x) => x.raw)),
-      ];
-      for (const x of extras) {
-        const n = normalizePhone(x.raw, spec.defaultRegion);
-        if (!n.ok) {
-          if (n.code === 'phone_empty') continue;
-          bad = invalid(`secondary_${n.code}`, `${x.col}: ${n.message}`);
-          break;
-        }
-        if (!phones.includes(n.e164)) phones.push(n.e164);
-      }
-      if (bad) {
-        yield bad;
-        continue;
-      }
-
-      let timezone: string | null = cell(tzCol) || null;
-      if (timezone && !validTimeZone(timezone)) {
-        yield invalid('timezone_invalid', `${columns[tzCol]}: "${timezone}" is not a time zone (use e.g. Asia/Shanghai)`);
-        continue;
-      }
-      timezone ??= defaultTimeZoneForRegion(primary.region);
-
-      const custom: Record<string, FieldValue> = {};
-      const problems: { code: string; message: string }[] = [];
-      for (const { f, i } of customCols) {
-        if (i < 0) continue;
-        const v = coerceFieldValue(f, cells[i]);
-        if (v.ok) custom[f.key] = v.value;
-        else problems.push(v);
-      }
-      if (problems.length) {
-        yield invalid(problems[0]!.code, problems.map((p) => p.message).join('; '));
-        continue;
-      }
-
-      const first = firstRow.get(primary.e164);
-      if (first !== undefined) {
-        yield { kind: 'duplicate_in_file', rowNumber, firstRowNumber: first, phone: primary.e164, raw: rawOf(cells) };
-        continue;
-      }
-      firstRow.set(primary.e164, rowNumber);
-
-      const tags = [...new Set(cell(tagsCol).split(SPLIT_TAGS).map((t) => t.trim()).filter(Boolean))].slice(0, MAX_TAGS).map((t) => t.slice(0, 50));
-      yield {
-        kind: 'ok',
-        contact: {
-          rowNumber,
-          name: cell(nameCol).slice(0, 200) || null,
-          phones,
-          timezone,
-          region: cell(regionCol).slice(0, 100) || primary.region,
-          tags,
-          externalId: cell(extCol).slice(0, 100) || null,
-          custom,
-        },
-      };
-    }
-    spec.onProgress?.({ bytesRead: counter.bytes, rowsRead });
-  })();
-
-  const header = (async () => {
-    const first = await gen.next();
-    if (first.done) throw new ImportFileError('file_empty', 'the file has no header row');
-    return first.value as ParsedHeader;
-  })();
-  // Marked as observed: the rows iterator (or the caller) rethrows it.
+  let resolveHeader!: (h: ParsedHeader) => void;
+  let rejectHeader!: (e: unknown) => void;
+  const header = new Promise<ParsedHeader>((res, rej) => {
+    resolveHeader = res;
+    rejectHeader = rej;
+  });
+  // Marked as observed: whoever iterates the rows gets the same error thrown.
   header.catch(() => undefined);
 
-  const rows = (async function* (): AsyncGenerator<RowOutcome> {
-    await header;
-    for (;;) {
-      const r = await gen.next();
-      if (r.done) return;
-      yield r.value as RowOutcome;
+  async function* outcomes(): AsyncGenerator<RowOutcome[]> {
+    let source: AsyncGenerator<RawRecord[]>;
+    let encoding: () => Encoding | 'xlsx';
+    let format: 'csv' | 'xlsx';
+    try {
+      format = formatOf(spec);
+      if (format === 'xlsx') {
+        source = readXlsx(input, counter);
+        encoding = () => 'xlsx';
+      } else {
+        const csv = readCsv(input, spec.encoding ?? 'auto', counter);
+        source = csv.batches;
+        encoding = csv.encoding;
+      }
+    } catch (err) {
+      rejectHeader(err);
+      throw err;
     }
-  })();
-  return { header, rows };
+    let process: ((rec: RawRecord) => RowOutcome | null) | undefined;
+    let rowsRead = 0;
+    try {
+      for (;;) {
+        let next;
+        try {
+          next = await source.next();
+        } catch (err) {
+          if (!process) rejectHeader(err);
+          throw err;
+        }
+        if (next.done) break;
+        const batch = next.value;
+        let start = 0;
+        if (!process) {
+          // The header is the first non-blank record.
+          while (start < batch.length && isBlank(batch[start]!.cells)) start++;
+          if (start === batch.length) continue;
+          try {
+            const built = rowProcessor(batch[start]!.cells, spec, format, encoding());
+            process = built.process;
+            resolveHeader(built.header);
+          } catch (err) {
+            rejectHeader(err);
+            throw err;
+          }
+          start++;
+        }
+        const out: RowOutcome[] = [];
+        for (let i = start; i < batch.length; i++) {
+          const o = process(batch[i]!);
+          if (o === null) continue;
+          out.push(o);
+          if (++rowsRead % PROGRESS_EVERY === 0) spec.onProgress?.({ bytesRead: counter.bytes, rowsRead });
+        }
+        if (out.length) yield out;
+      }
+      if (!process) {
+        const err = new ImportFileError('file_empty', 'the file has no header row (only blank lines)');
+        rejectHeader(err);
+        throw err;
+      }
+      spec.onProgress?.({ bytesRead: counter.bytes, rowsRead });
+    } finally {
+      await source.return(undefined);
+    }
+  }
+
+  // Reading starts now, so `await header` works before anyone iterates: the first batch is
+  // parsed ahead (which resolves the header) and handed out first.
+  const gen = outcomes();
+  const firstBatch = gen.next();
+  firstBatch.catch(() => undefined); // the same error rejects `header` and is rethrown to the iterator
+  let taken = false;
+  const take = (): AsyncIterator<RowOutcome[]> => {
+    if (taken) throw new Error('parseContactFile: consume rows or batches once, not both');
+    taken = true;
+    let first = true;
+    return {
+      next: () => {
+        if (first) {
+          first = false;
+          return firstBatch;
+        }
+        return gen.next();
+      },
+      return: () => gen.return(undefined),
+    };
+  };
+  const batches: AsyncIterable<RowOutcome[]> = { [Symbol.asyncIterator]: () => take() };
+  const rows: AsyncIterable<RowOutcome> = {
+    [Symbol.asyncIterator]: () => {
+      const it = take();
+      let buf: RowOutcome[] = [];
+      let i = 0;
+      // A hand-written iterator over the batches: one resolved promise per row instead of an
+      // async generator's resume, which is measurable at a million rows.
+      return {
+        async next(): Promise<IteratorResult<RowOutcome>> {
+          while (i >= buf.length) {
+            const b = await it.next();
+            if (b.done) return { done: true, value: undefined };
+            buf = b.value;
+            i = 0;
+          }
+          return { done: false, value: buf[i++]! };
+        },
+        async return(): Promise<IteratorResult<RowOutcome>> {
+          await it.return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+  return { header, rows, batches };
+}
+
+/** Maps the header and returns the per-row function (all per-file work done once here). */
+function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 'csv' | 'xlsx', encoding: Encoding | 'xlsx'): { header: ParsedHeader; process: (rec: RawRecord) => RowOutcome | null } {
+  const columns = headerCells.map((c) => c.replace(/^\ufeff/, '').trim());
+  let m;
+  try {
+    m = resolveMapping(columns, spec.fields, spec.mapping);
+  } catch (err) {
+    if (err instanceof ImportFileError && err.code === 'no_phone_column') {
+      // A file without a header row: its first row is data. Say so.
+      const looksLikeData = columns.some((c) => normalizePhone(c, spec.defaultRegion).ok);
+      if (looksLikeData) {
+        throw new ImportFileError('no_phone_column', `${err.message}. The first row holds a phone number: the file seems to have no header row; add one (e.g. 姓名,手机号)`, { columns, firstRowLooksLikeData: true });
+      }
+    }
+    throw err;
+  }
+  const header: ParsedHeader = { columns, mapping: m.byField, unmappedColumns: m.unmapped, encoding, format };
+
+  // Names for the raw record of a refused row: header text, made unique, "columnN" when blank.
+  const rawKeys: string[] = [];
+  const used = new Set<string>();
+  columns.forEach((c, i) => {
+    let k = c || `column${i + 1}`;
+    for (let n = 2; used.has(k); n++) k = `${c || `column${i + 1}`} (${n})`;
+    used.add(k);
+    rawKeys.push(k);
+  });
+  const rawOf = (cells: readonly string[]): Record<string, string> => {
+    const raw: Record<string, string> = {};
+    for (let i = 0; i < Math.max(cells.length, rawKeys.length); i++) raw[rawKeys[i] ?? `column${i + 1}`] = cells[i] ?? '';
+    return raw;
+  };
+
+  const col = (f: string) => m.index.get(f) ?? -1;
+  const phoneCol = col('phone');
+  const extraCols = FIXED_FIELDS.filter((f) => /^phone\d$/.test(f)).map(col).filter((i) => i >= 0);
+  const nameCol = col('name');
+  const tzCol = col('timezone');
+  const regionCol = col('region');
+  const tagsCol = col('tags');
+  const extCol = col('external_id');
+  const customCols = spec.fields.map((f) => ({ f, i: col(f.key) })).filter((c) => c.i >= 0);
+  // A row may stop after the last named column (CSV writers that drop trailing empties
+  // still write the commas up to there); blank-named trailing columns are not required.
+  let width = columns.length;
+  while (width > 0 && columns[width - 1] === '') width--;
+  const region = spec.defaultRegion;
+  // Primary E.164 (as a number: 15 digits fit a double exactly, and a Map of numbers is
+  // half the memory of a Map of strings) → first row.
+  const firstRow = new Map<number, number>();
+
+  const process = (rec: RawRecord): RowOutcome | null => {
+    const { rowNumber, cells } = rec;
+    if (isBlank(cells)) return null;
+    const invalid = (code: string, message: string): RowOutcome => ({ kind: 'invalid', rowNumber, code, message, raw: rawOf(cells) });
+    if (cells.length > columns.length) {
+      for (let i = columns.length; i < cells.length; i++) {
+        if (cells[i]!.trim() !== '') return invalid('too_many_columns', `row has ${cells.length} columns but the header has ${columns.length} (an unquoted comma or delimiter in a value?)`);
+      }
+    } else if (format === 'csv' && cells.length < width) {
+      return invalid('too_few_columns', `row has ${cells.length} columns but the header has ${width} (a line broken in two, or values missing?)`);
+    }
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i]!;
+      if (c.length > MAX_FIELD_CHARS) return invalid('field_too_long', `column "${columns[i] ?? i + 1}" holds ${c.length} characters (max ${MAX_FIELD_CHARS})`);
+      if (c.includes('\ufffd')) return invalid('text_undecodable', `column "${columns[i] ?? i + 1}" has bytes that are not valid text in this file's encoding (${encoding}); save the file as UTF-8 or choose the encoding`);
+    }
+    const cell = (i: number) => (i >= 0 ? (cells[i] ?? '').trim() : '');
+
+    // Phones: the phone column first (several numbers in one cell are split), then extra columns.
+    const phoneCell = cell(phoneCol);
+    const candidates: { col: number; raw: string }[] = [];
+    const addCandidates = (i: number, text: string) => {
+      if (text === '') return;
+      if (!HAS_PHONE_SEPARATOR.test(text)) candidates.push({ col: i, raw: text });
+      else for (const p of text.split(SPLIT_PHONES)) if (p.trim()) candidates.push({ col: i, raw: p.trim() });
+    };
+    addCandidates(phoneCol, phoneCell);
+    const fromPhoneColumn = candidates.length;
+    for (const i of extraCols) addCandidates(i, cell(i));
+    // An empty phone cell with a number in a backup column: the backup becomes the primary.
+    const primaryRaw = candidates[0];
+    const primary: NormalizedPhone = primaryRaw ? normalizePhone(primaryRaw.raw, region) : normalizePhone(phoneCell, region);
+    if (!primary.ok) {
+      const where = primaryRaw ? columns[primaryRaw.col] : columns[phoneCol];
+      return invalid(primary.code, `${where}: ${primary.message}${primaryRaw && fromPhoneColumn === 0 ? ` (the ${columns[phoneCol]} cell is empty; this is the first backup number)` : ''}`);
+    }
+    const phones = [primary.e164];
+    for (let k = 1; k < candidates.length; k++) {
+      const x = candidates[k]!;
+      const n = normalizePhone(x.raw, region);
+      if (!n.ok) {
+        if (n.code === 'phone_empty') continue;
+        return invalid(`secondary_${n.code}`, `${columns[x.col]}: ${n.message}`);
+      }
+      if (!phones.includes(n.e164)) phones.push(n.e164);
+    }
+
+    let timezone: string | null = null;
+    const tzText = cell(tzCol);
+    if (tzText) {
+      timezone = canonicalTimeZone(tzText);
+      if (timezone === null) return invalid('timezone_invalid', `${columns[tzCol]}: "${tzText}" is not a time zone (use an IANA name such as Asia/Shanghai)`);
+    } else timezone = defaultTimeZoneForRegion(primary.region);
+
+    const custom: Record<string, FieldValue> = {};
+    let problems: { code: string; message: string }[] | undefined;
+    for (const { f, i } of customCols) {
+      const v = coerceFieldValue(f, cells[i]);
+      if (v.ok) custom[f.key] = v.value;
+      else (problems ??= []).push(v);
+    }
+    if (problems) return invalid(problems[0]!.code, problems.map((p) => p.message).join('; '));
+
+    const name = cell(nameCol);
+    if (name.length > MAX_NAME) return invalid('value_too_long', `${columns[nameCol]}: a name of ${name.length} characters (max ${MAX_NAME})`);
+    const externalId = cell(extCol);
+    if (externalId.length > MAX_EXTERNAL_ID) return invalid('value_too_long', `${columns[extCol]}: an id of ${externalId.length} characters (max ${MAX_EXTERNAL_ID})`);
+    const tagText = cell(tagsCol);
+    let tags: string[] = [];
+    if (tagText) {
+      tags = [...new Set(tagText.split(SPLIT_TAGS).map((t) => t.trim()).filter(Boolean))];
+      const long = tags.find((t) => t.length > MAX_TAG);
+      if (long !== undefined) return invalid('value_too_long', `${columns[tagsCol]}: tag "${long.slice(0, 20)}…" is longer than ${MAX_TAG} characters`);
+      if (tags.length > MAX_TAGS) return invalid('value_too_long', `${columns[tagsCol]}: ${tags.length} tags (max ${MAX_TAGS})`);
+    }
+
+    const key = Number(primary.e164.slice(1));
+    const first = firstRow.get(key);
+    if (first !== undefined) return { kind: 'duplicate_in_file', rowNumber, firstRowNumber: first, phone: primary.e164, raw: rawOf(cells) };
+    firstRow.set(key, rowNumber);
+    return {
+      kind: 'ok',
+      contact: { rowNumber, name: name || null, phones, timezone, region: cell(regionCol) || primary.region, tags, externalId: externalId || null, custom },
+    };
+  };
+  return { header, process };
 }
