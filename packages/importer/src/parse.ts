@@ -114,6 +114,20 @@ const isBlank = (cells: readonly string[]): boolean => {
   return true;
 };
 
+interface Candidate {
+  col: number;
+  raw: string;
+}
+
+/** Phone numbers of one cell; module-level (not a per-row closure): this runs a million times. */
+function addCandidates(out: Candidate[], col: number, text: string): void {
+  if (text === '') return;
+  if (!HAS_PHONE_SEPARATOR.test(text)) out.push({ col, raw: text });
+  else for (const p of text.split(SPLIT_PHONES)) if (p.trim()) out.push({ col, raw: p.trim() });
+}
+
+const cellAt = (cells: readonly string[], i: number): string => (i >= 0 ? (cells[i] ?? '').trim() : '');
+
 export interface ParseResult {
   /** Resolves once the header is read and mapped; rejects with ImportFileError if the file cannot be imported at all. */
   header: Promise<ParsedHeader>;
@@ -321,10 +335,12 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
   // half the memory of a Map of strings) → first row.
   const firstRow = new Map<number, number>();
 
+  const refuse = (rowNumber: number, cells: readonly string[], code: string, message: string): RowOutcome => ({ kind: 'invalid', rowNumber, code, message, raw: rawOf(cells) });
+
   const process = (rec: RawRecord): RowOutcome | null => {
     const { rowNumber, cells } = rec;
     if (isBlank(cells)) return null;
-    const invalid = (code: string, message: string): RowOutcome => ({ kind: 'invalid', rowNumber, code, message, raw: rawOf(cells) });
+    const invalid = (code: string, message: string): RowOutcome => refuse(rowNumber, cells, code, message);
     if (cells.length > columns.length) {
       for (let i = columns.length; i < cells.length; i++) {
         if (cells[i]!.trim() !== '') return invalid('too_many_columns', `row has ${cells.length} columns but the header has ${columns.length} (an unquoted comma or delimiter in a value?)`);
@@ -337,19 +353,13 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
       if (c.length > MAX_FIELD_CHARS) return invalid('field_too_long', `column "${columns[i] ?? i + 1}" holds ${c.length} characters (max ${MAX_FIELD_CHARS})`);
       if (c.includes('\ufffd')) return invalid('text_undecodable', `column "${columns[i] ?? i + 1}" has bytes that are not valid text in this file's encoding (${encoding}); save the file as UTF-8 or choose the encoding`);
     }
-    const cell = (i: number) => (i >= 0 ? (cells[i] ?? '').trim() : '');
 
     // Phones: the phone column first (several numbers in one cell are split), then extra columns.
-    const phoneCell = cell(phoneCol);
-    const candidates: { col: number; raw: string }[] = [];
-    const addCandidates = (i: number, text: string) => {
-      if (text === '') return;
-      if (!HAS_PHONE_SEPARATOR.test(text)) candidates.push({ col: i, raw: text });
-      else for (const p of text.split(SPLIT_PHONES)) if (p.trim()) candidates.push({ col: i, raw: p.trim() });
-    };
-    addCandidates(phoneCol, phoneCell);
+    const phoneCell = cellAt(cells, phoneCol);
+    const candidates: Candidate[] = [];
+    addCandidates(candidates, phoneCol, phoneCell);
     const fromPhoneColumn = candidates.length;
-    for (const i of extraCols) addCandidates(i, cell(i));
+    for (const i of extraCols) addCandidates(candidates, i, cellAt(cells, i));
     // An empty phone cell with a number in a backup column: the backup becomes the primary.
     const primaryRaw = candidates[0];
     const primary: NormalizedPhone = primaryRaw ? normalizePhone(primaryRaw.raw, region) : normalizePhone(phoneCell, region);
@@ -369,7 +379,7 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     }
 
     let timezone: string | null = null;
-    const tzText = cell(tzCol);
+    const tzText = cellAt(cells, tzCol);
     if (tzText) {
       timezone = canonicalTimeZone(tzText);
       if (timezone === null) return invalid('timezone_invalid', `${columns[tzCol]}: "${tzText}" is not a time zone (use an IANA name such as Asia/Shanghai)`);
@@ -384,11 +394,11 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     }
     if (problems) return invalid(problems[0]!.code, problems.map((p) => p.message).join('; '));
 
-    const name = cell(nameCol);
+    const name = cellAt(cells, nameCol);
     if (name.length > MAX_NAME) return invalid('value_too_long', `${columns[nameCol]}: a name of ${name.length} characters (max ${MAX_NAME})`);
-    const externalId = cell(extCol);
+    const externalId = cellAt(cells, extCol);
     if (externalId.length > MAX_EXTERNAL_ID) return invalid('value_too_long', `${columns[extCol]}: an id of ${externalId.length} characters (max ${MAX_EXTERNAL_ID})`);
-    const tagText = cell(tagsCol);
+    const tagText = cellAt(cells, tagsCol);
     let tags: string[] = [];
     if (tagText) {
       tags = [...new Set(tagText.split(SPLIT_TAGS).map((t) => t.trim()).filter(Boolean))];
@@ -403,7 +413,7 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     firstRow.set(key, rowNumber);
     return {
       kind: 'ok',
-      contact: { rowNumber, name: name || null, phones, timezone, region: cell(regionCol) || primary.region, tags, externalId: externalId || null, custom },
+      contact: { rowNumber, name: name || null, phones, timezone, region: cellAt(cells, regionCol) || primary.region, tags, externalId: externalId || null, custom },
     };
   };
   return { header, process };
