@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { makePolicy, isPolicyName, POLICY_NAMES, type PolicyName } from './policies.ts';
+import { distMean, parseScenario, ScenarioError, type Scenario } from './scenario.ts';
+import { simulateReplication, type ReplicationResult } from './sim.ts';
+
+export interface PolicyResult {
+  policy: string;
+  occupancy: number;
+  talkMinutesPerAgentHour: number;
+  abandon: { mean: number; p95: number; shareOver3pct: number; worstDay: number; worstHour: number; ofcomMean: number };
+  idleWaitPerConnectS: number;
+  connectsPerAgentHour: number;
+  dialsPerHour: number;
+  peakLines: number;
+  leadsPerReplication: number;
+  waitP95S: number;
+  replications: number;
+  days: number;
+}
+
+export interface BenchResult {
+  scenario: string;
+  results: PolicyResult[];
+  bounds: { u1: number; u2: number };
+  /** The best policy among those with P(30-day abandon > 3%) ≤ 5%. */
+  winner: string | null;
+  seconds: number;
+}
+
+export interface PacingBenchOptions {
+  scenario: string;
+  policies?: string[];
+  quick?: boolean;
+  json?: boolean;
+  replications?: number;
+  days?: number;
+  seed?: number;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+};
+
+export function aggregate(policy: string, reps: ReplicationResult[], sc: Scenario, days: number): PolicyResult {
+  const n = reps.length;
+  const sum = (f: (r: ReplicationResult) => number) => reps.reduce((a, r) => a + f(r), 0);
+  const rates = reps.map((r) => (r.humans ? r.abandons / r.humans : 0));
+  const worstDay = Math.max(...reps.map((r) => Math.max(0, ...r.dayHumans.map((h, i) => (h >= 20 ? r.dayAbandons[i]! / h : 0)))));
+  const agentHours = sum((r) => r.agentHours);
+  return {
+    policy,
+    occupancy: sum((r) => r.talkS / r.availableS) / n,
+    talkMinutesPerAgentHour: sum((r) => r.talkS) / 60 / agentHours,
+    abandon: {
+      mean: rates.reduce((a, b) => a + b, 0) / n,
+      p95: quantile(rates, 0.95),
+      shareOver3pct: rates.filter((x) => x > 0.03).length / n,
+      worstDay,
+      worstHour: Math.max(...reps.map((r) => r.worstHourRate)),
+      ofcomMean: sum((r) => (r.humans ? (r.abandons + r.amdDrops) / r.humans : 0)) / n,
+    },
+    idleWaitPerConnectS: sum((r) => r.idleS) / Math.max(1, sum((r) => r.connects)),
+    connectsPerAgentHour: sum((r) => r.connects) / agentHours,
+    dialsPerHour: sum((r) => r.dials) / (n * days * sc.shift.hoursPerDay),
+    peakLines: Math.max(...reps.map((r) => r.peakLines)),
+    leadsPerReplication: sum((r) => r.dials) / n,
+    waitP95S: quantile(reps.map((r) => r.waitP95), 0.95),
+    replications: n,
+    days,
+  };
+}
+
+export async function loadScenario(path: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new Error(`cannot read scenario file ${path}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ScenarioError([`not JSON: ${(err as Error).message}`], path);
+  }
+  return parseScenario(json, path);
+}
+
+export function runBench(sc: Scenario, policies: readonly PolicyName[], opts: { replications?: number; days?: number; quick?: boolean } = {}): BenchResult {
+  const t0 = performance.now();
+  const reps = opts.replications ?? (opts.quick ? Math.min(3, sc.replications) : sc.replications);
+  const days = opts.days ?? (opts.quick ? Math.min(5, sc.shift.days) : sc.shift.days);
+  const results: PolicyResult[] = [];
+  for (const name of policies) {
+    const runs: ReplicationResult[] = [];
+    for (let rep = 0; rep < reps; rep++) {
+      const { policy, agentBound } = makePolicy(name, sc);
+      runs.push(simulateReplication(sc, policy, rep, { days, agentBound }));
+    }
+    results.push(aggregate(name, runs, sc, days));
+  }
+  const T = distMean(sc.talkSeconds);
+  const W = distMean(sc.wrapSeconds);
+  const u1 = T / (T + W);
+  // A clairvoyant dialer still waits for the first answer of each shift (one ring); beyond
+  // that it lands every answer as an agent frees up, so U2 is U1 less that ramp-up.
+  const ramp = distMean(sc.ringToAnswerSeconds) / (sc.shift.hoursPerDay * 3600);
+  const eligible = results.filter((r) => r.abandon.shareOver3pct <= 0.05);
+  const winner = eligible.length ? eligible.reduce((a, b) => (b.occupancy > a.occupancy ? b : a)).policy : null;
+  return { scenario: sc.name, results, bounds: { u1, u2: u1 * (1 - ramp) }, winner, seconds: (performance.now() - t0) / 1000 };
+}
+
+const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+
+export function formatTable(b: BenchResult): string {
+  const head = ['policy', 'occupancy', 'talk min/agent-h', 'abandon mean', 'p95', 'P(>3%)', 'worst day', 'Ofcom', 'idle s/connect', 'connects/agent-h', 'dials/h'];
+  const rows = b.results.map((r) => [
+    r.policy + (r.policy === b.winner ? ' *' : ''), pct(r.occupancy), r.talkMinutesPerAgentHour.toFixed(1), pct(r.abandon.mean, 2), pct(r.abandon.p95, 2),
+    pct(r.abandon.shareOver3pct, 0), pct(r.abandon.worstDay, 1), pct(r.abandon.ofcomMean, 2), r.idleWaitPerConnectS.toFixed(1), r.connectsPerAgentHour.toFixed(1), r.dialsPerHour.toFixed(0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [
+    `${b.scenario}: U1 = ${pct(b.bounds.u1)}, U2 ≈ ${pct(b.bounds.u2)}; * = highest occupancy with P(30-day abandon > 3%) ≤ 5%  (${b.seconds.toFixed(1)} s)`,
+    line(head), ...rows.map(line),
+  ].join('\n');
+}
+
+/** `outdial bench pacing`: one scenario file, some or all policies, a table or one JSON object. */
+export async function runPacingBenchCli(opts: PacingBenchOptions, out: (text: string) => void): Promise<void> {
+  const names = opts.policies?.length ? opts.policies : [...POLICY_NAMES];
+  const unknown = names.filter((n) => !isPolicyName(n));
+  if (unknown.length) throw new Error(`unknown policy ${unknown.join(', ')}; known: ${POLICY_NAMES.join(', ')}`);
+  let sc = await loadScenario(opts.scenario);
+  if (opts.seed !== undefined) sc = { ...sc, seed: opts.seed };
+  const result = runBench(sc, names as PolicyName[], { replications: opts.replications, days: opts.days, quick: opts.quick });
+  out(opts.json ? JSON.stringify(result) : formatTable(result));
+}
