@@ -26,7 +26,7 @@ describe('simulator vs Erlang-B (Poisson dialing, zero patience)', () => {
   ] as const)('N=%i agents, offered load %f erlangs, %s talk', (agents, load, dist) => {
     const talk = dist === 'lognormal' ? { dist, mean: 60, cv: 1.2 } : { dist, mean: 60 };
     // Few agents serve few calls: simulate longer so sampling noise stays inside the tolerance.
-    const sc = scenario({ agents, talkSeconds: talk, shift: { days: agents < 10 ? 24 : 4, hoursPerDay: 24, startHour: 0 } });
+    const sc = scenario({ agents, talkSeconds: talk, shift: { days: agents < 10 ? 48 : 4, hoursPerDay: 24, startHour: 0 } });
     const p = 0.3;
     const lambda = load / (p * 60); // dials per second
     const policy = new ErlangOpenLoopPolicy({ agents, answerRate: p, meanHandleS: 60, target: 0.03, dialRate: lambda });
