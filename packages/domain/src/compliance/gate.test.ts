@@ -77,29 +77,30 @@ describe('checkDial', () => {
 describe('no sequence of events makes the gate allow a forbidden dial (property)', () => {
   const zones = ['Asia/Shanghai', 'America/New_York', 'Europe/London', 'Australia/Sydney'];
   const hhmm = fc.integer({ min: 0, max: 23 * 60 }).map((m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
-  const range = fc.tuple(hhmm, fc.integer({ min: 30, max: 600 })).map(([s, len]) => {
+  const range = fc.tuple(hhmm, fc.integer({ min: 60, max: 900 })).map(([s, len]) => {
     const end = Math.min(24 * 60, Number(s.slice(0, 2)) * 60 + Number(s.slice(3)) + len);
     return { start: s, end: `${String(Math.floor(end / 60)).padStart(2, '0')}:${String(end % 60).padStart(2, '0')}` };
   });
   const rulesArb: fc.Arbitrary<ProjectRules> = fc.record({
     closing: fc.record({ maxAttempts: fc.integer({ min: 1, max: 5 }), windowDays: fc.integer({ min: 1, max: 14 }), closeOnSuccess: fc.boolean() }),
-    callingWindows: fc.dictionary(fc.constantFrom('1', '2', '3', '4', '5', '6', '7'), fc.array(range, { maxLength: 2 })),
+    // Most days have windows (so plenty of dials get through); some have none.
+    callingWindows: fc.record({ '1': fc.array(range, { minLength: 1, maxLength: 2 }), '2': fc.array(range, { minLength: 1, maxLength: 2 }), '3': fc.array(range, { maxLength: 2 }), '4': fc.array(range, { minLength: 1, maxLength: 2 }), '5': fc.array(range, { maxLength: 2 }), '6': fc.array(range, { maxLength: 1 }), '7': fc.array(range, { maxLength: 1 }) }),
     holidays: fc.array(fc.integer({ min: 0, max: 40 }).map((d) => DateTime.fromISO('2026-03-01').plus({ days: d }).toISODate()!), { maxLength: 5 }),
-    retryDelaysMinutes: fc.record({ busy: fc.integer({ min: 0, max: 300 }), noAnswer: fc.integer({ min: 0, max: 600 }), machine: fc.integer({ min: 0, max: 600 }), abandoned: fc.integer({ min: 0, max: 5000 }), failed: fc.integer({ min: 0, max: 300 }) }),
+    retryDelaysMinutes: fc.record({ busy: fc.integer({ min: 0, max: 120 }), noAnswer: fc.integer({ min: 0, max: 240 }), machine: fc.integer({ min: 0, max: 240 }), abandoned: fc.integer({ min: 0, max: 5000 }), failed: fc.integer({ min: 0, max: 120 }) }),
     dailyNumberCap: fc.integer({ min: 1, max: 4 }),
     maxAbandonRate: fc.constant(0.03),
   });
   const step = fc.record({
-    advanceMin: fc.integer({ min: 1, max: 900 }),
+    advanceMin: fc.integer({ min: 1, max: 600 }),
     outcome: fc.constantFrom<AttemptOutcome>('person', 'machine', 'no_answer', 'busy', 'failed', 'abandoned'),
-    dnc: fc.boolean(),
+    dnc: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
     guaranteed: fc.boolean(),
     phone: fc.constantFrom('+8613800000001', '+8613800000002'),
   });
 
   it('holds for random rules and event sequences', () => {
     let allowed = 0;
-    fc.assert(fc.property(rulesArb, fc.constantFrom(...zones), fc.array(step, { minLength: 1, maxLength: 120 }), (r, zone, steps) => {
+    fc.assert(fc.property(rulesArb, fc.constantFrom(...zones), fc.array(step, { minLength: 30, maxLength: 120 }), (r, zone, steps) => {
       let now = DateTime.fromISO('2026-03-01T00:00', { zone: 'UTC' }).toMillis();
       const attempts: (AttemptRecord & { guaranteed: boolean })[] = [];
       for (const s of steps) {
@@ -128,7 +129,7 @@ describe('no sequence of events makes the gate allow a forbidden dial (property)
       return true;
     }), { numRuns: 300 });
     // The property is only worth something if the gate lets plenty of dials through.
-    expect(allowed).toBeGreaterThan(300);
+    expect(allowed).toBeGreaterThan(1000);
   });
 
   it('an open attempt always blocks another dial of the same contact', () => {
