@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { makePolicy, isPolicyName, POLICY_NAMES, type PolicyName } from './policies.ts';
 import { distMean, parseScenario, ScenarioError, type Scenario } from './scenario.ts';
-import { simulateReplication, type ReplicationResult } from './sim.ts';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ReplicationResult } from './sim.ts';
+import { runTask, type Task } from './task.ts';
 
 export interface PolicyResult {
   policy: string;
@@ -87,19 +90,15 @@ export async function loadScenario(path: string): Promise<Scenario> {
   return parseScenario(json, path);
 }
 
-export function runBench(sc: Scenario, policies: readonly PolicyName[], opts: { replications?: number; days?: number; quick?: boolean } = {}): BenchResult {
-  const t0 = performance.now();
-  const reps = opts.replications ?? (opts.quick ? Math.min(3, sc.replications) : sc.replications);
-  const days = opts.days ?? (opts.quick ? Math.min(5, sc.shift.days) : sc.shift.days);
-  const results: PolicyResult[] = [];
-  for (const name of policies) {
-    const runs: ReplicationResult[] = [];
-    for (let rep = 0; rep < reps; rep++) {
-      const { policy, agentBound } = makePolicy(name, sc);
-      runs.push(simulateReplication(sc, policy, rep, { days, agentBound }));
-    }
-    results.push(aggregate(name, runs, sc, days));
-  }
+function plan(sc: Scenario, opts: { replications?: number | undefined; days?: number | undefined; quick?: boolean | undefined }) {
+  return {
+    reps: opts.replications ?? (opts.quick ? Math.min(3, sc.replications) : sc.replications),
+    days: opts.days ?? (opts.quick ? Math.min(5, sc.shift.days) : sc.shift.days),
+  };
+}
+
+function summarise(sc: Scenario, policies: readonly PolicyName[], runs: Map<PolicyName, ReplicationResult[]>, days: number, t0: number): BenchResult {
+  const results = policies.map((name) => aggregate(name, runs.get(name)!, sc, days));
   const T = distMean(sc.talkSeconds);
   const W = distMean(sc.wrapSeconds);
   const u1 = T / (T + W);
@@ -109,6 +108,59 @@ export function runBench(sc: Scenario, policies: readonly PolicyName[], opts: { 
   const eligible = results.filter((r) => r.abandon.shareOver3pct <= 0.05);
   const winner = eligible.length ? eligible.reduce((a, b) => (b.occupancy > a.occupancy ? b : a)).policy : null;
   return { scenario: sc.name, results, bounds: { u1, u2: u1 * (1 - ramp) }, winner, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** In this thread: for tests and small runs. */
+export function runBench(sc: Scenario, policies: readonly PolicyName[], opts: { replications?: number; days?: number; quick?: boolean } = {}): BenchResult {
+  const t0 = performance.now();
+  const { reps, days } = plan(sc, opts);
+  const runs = new Map<PolicyName, ReplicationResult[]>();
+  for (const policy of policies) {
+    runs.set(policy, Array.from({ length: reps }, (_, rep) => runTask({ scenario: sc, policy, rep, days })));
+  }
+  return summarise(sc, policies, runs, days, t0);
+}
+
+/** Across worker threads, one per core: replications are independent, so they spread perfectly. */
+export async function runBenchParallel(sc: Scenario, policies: readonly PolicyName[], opts: { replications?: number | undefined; days?: number | undefined; quick?: boolean | undefined; threads?: number } = {}): Promise<BenchResult> {
+  const t0 = performance.now();
+  const { reps, days } = plan(sc, opts);
+  const tasks: Task[] = [];
+  // The costliest policies first, so no thread is left with a long tail.
+  const order = [...policies].sort((a, b) => (b === 'predictive' ? 1 : 0) - (a === 'predictive' ? 1 : 0));
+  for (const policy of order) for (let rep = 0; rep < reps; rep++) tasks.push({ scenario: sc, policy, rep, days });
+  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), tasks.length));
+  const results: ReplicationResult[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL('./worker.mjs', import.meta.url));
+    const send = () => {
+      if (next >= tasks.length) {
+        void w.terminate().then(() => resolve());
+        return;
+      }
+      const id = next++;
+      w.postMessage({ id, task: tasks[id] });
+    };
+    w.on('message', (m: { id: number; result?: ReplicationResult; error?: string }) => {
+      if (m.error) {
+        void w.terminate();
+        reject(new Error(m.error));
+        return;
+      }
+      results[m.id] = m.result!;
+      send();
+    });
+    w.on('error', reject);
+    send();
+  })));
+  const runs = new Map<PolicyName, ReplicationResult[]>();
+  tasks.forEach((t, i) => {
+    const list = runs.get(t.policy) ?? [];
+    list[t.rep] = results[i]!;
+    runs.set(t.policy, list);
+  });
+  return summarise(sc, policies, runs, days, t0);
 }
 
 const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
@@ -134,6 +186,6 @@ export async function runPacingBenchCli(opts: PacingBenchOptions, out: (text: st
   if (unknown.length) throw new Error(`unknown policy ${unknown.join(', ')}; known: ${POLICY_NAMES.join(', ')}`);
   let sc = await loadScenario(opts.scenario);
   if (opts.seed !== undefined) sc = { ...sc, seed: opts.seed };
-  const result = runBench(sc, names as PolicyName[], { replications: opts.replications, days: opts.days, quick: opts.quick });
+  const result = await runBenchParallel(sc, names as PolicyName[], { replications: opts.replications, days: opts.days, quick: opts.quick });
   out(opts.json ? JSON.stringify(result) : formatTable(result));
 }

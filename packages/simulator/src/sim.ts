@@ -239,6 +239,7 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
     }
     calls.set(c.id, c);
     r.dials++;
+    ringingCount++;
     observe({ type: 'dial', t });
     heap.push(t + (c.answers ? ringS : sc.noAnswerTimeoutSeconds), EV_RING_END, c.id);
     const lines = calls.size;
@@ -246,35 +247,31 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
   };
 
   // --- decisions ------------------------------------------------------------------------
+  // Counts are kept up to date as events happen; the per-agent and per-call lists are
+  // built only when a policy reads them (the predictive policy does, the baselines not).
+  let ringingCount = 0;
+  const lists: SnapshotLists = {
+    agents(want: number, t: number) {
+      const out: number[] = [];
+      for (let a = 0; a < N; a++) if (state[a] === want && (want !== READY || boundCall[a] === -1)) out.push(t - since[a]!);
+      return out;
+    },
+    ringing(t: number) {
+      const out: number[] = [];
+      for (const c of calls.values()) if (c.state === RINGING) out.push(t - c.dialT);
+      return out;
+    },
+  };
   const snapshot = (t: number): PacingSnapshot => {
     let ready = 0, talking = 0, wrapping = 0, onBreak = 0;
-    const readyIdle: number[] = [];
-    const talkElapsed: number[] = [];
-    const wrapElapsed: number[] = [];
     for (let a = 0; a < N; a++) {
-      switch (state[a]) {
-        case READY:
-          ready++;
-          if (boundCall[a] === -1) readyIdle.push(t - since[a]!);
-          break;
-        case TALK:
-          talking++;
-          talkElapsed.push(t - since[a]!);
-          break;
-        case WRAP:
-          wrapping++;
-          wrapElapsed.push(t - since[a]!);
-          break;
-        default:
-          onBreak++;
-      }
+      const st = state[a];
+      if (st === READY) ready++;
+      else if (st === TALK) talking++;
+      else if (st === WRAP) wrapping++;
+      else onBreak++;
     }
-    const ringingElapsed: number[] = [];
-    for (const c of calls.values()) if (c.state === RINGING) ringingElapsed.push(t - c.dialT);
-    return {
-      now: t, agentsActive: N - onBreak, agentsReady: ready, agentsTalking: talking, agentsWrap: wrapping, agentsOnBreak: onBreak,
-      readyIdle, talkElapsed, wrapElapsed, ringingElapsed, callsWaiting: waiting.length - waitHead, callsInAmd: inAmd, callsInProgress: calls.size,
-    };
+    return new LazySnapshot(lists, t, N - onBreak, ready, talking, wrapping, onBreak, ringingCount, waiting.length - waitHead, inAmd, calls.size);
   };
 
   const decide = (t: number) => {
@@ -333,6 +330,7 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
         break;
       case EV_RING_END: {
         const c = calls.get(e.id)!;
+        ringingCount--;
         if (!c.answers) {
           observe({ type: 'no_answer', t, ringS: t - c.dialT });
           const b = c.bound;
@@ -446,3 +444,41 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
   return r;
 }
 
+
+interface SnapshotLists {
+  agents(state: number, t: number): number[];
+  ringing(t: number): number[];
+}
+
+/** A snapshot whose lists are computed on first read (a class: prototype getters stay fast). */
+class LazySnapshot implements PacingSnapshot {
+  private r?: number[];
+  private k?: number[];
+  private w?: number[];
+  private g?: number[];
+  constructor(
+    private readonly lists: SnapshotLists,
+    readonly now: number,
+    readonly agentsActive: number,
+    readonly agentsReady: number,
+    readonly agentsTalking: number,
+    readonly agentsWrap: number,
+    readonly agentsOnBreak: number,
+    readonly callsRinging: number,
+    readonly callsWaiting: number,
+    readonly callsInAmd: number,
+    readonly callsInProgress: number,
+  ) {}
+  get readyIdle(): number[] {
+    return (this.r ??= this.lists.agents(READY, this.now));
+  }
+  get talkElapsed(): number[] {
+    return (this.k ??= this.lists.agents(TALK, this.now));
+  }
+  get wrapElapsed(): number[] {
+    return (this.w ??= this.lists.agents(WRAP, this.now));
+  }
+  get ringingElapsed(): number[] {
+    return (this.g ??= this.lists.ringing(this.now));
+  }
+}

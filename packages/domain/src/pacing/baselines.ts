@@ -16,7 +16,7 @@ export class PreviewPolicy implements PacingPolicy {
   decide(s: PacingSnapshot): PacingDecision {
     // Agents who finished reviewing, less the calls already dialed for them.
     const reviewed = s.readyIdle.filter((idle) => idle >= this.reviewS).length;
-    const inFlight = s.ringingElapsed.length + s.callsInAmd + s.callsWaiting;
+    const inFlight = s.callsRinging + s.callsInAmd + s.callsWaiting;
     const n = Math.min(reviewed, s.agentsReady - inFlight);
     // Re-consult exactly when the next agent finishes reviewing.
     const pending = s.readyIdle.filter((idle) => idle < this.reviewS).map((idle) => this.reviewS - idle);
@@ -35,7 +35,7 @@ export class ProgressivePolicy implements PacingPolicy {
   readonly onAgentReady = true;
   observe(): void {}
   decide(s: PacingSnapshot): PacingDecision {
-    const inFlight = s.ringingElapsed.length + s.callsInAmd + s.callsWaiting;
+    const inFlight = s.callsRinging + s.callsInAmd + s.callsWaiting;
     return { dials: Math.max(0, s.agentsReady - inFlight) };
   }
   status(): PacingStatus {
@@ -197,14 +197,12 @@ export class ErlangOpenLoopPolicy implements PacingPolicy {
   readonly name = 'erlang';
   readonly tickS = 1;
   readonly onAgentReady = false;
-  private readonly agents: number;
-  constructor(private readonly p: { agents: number; answerRate: number; meanHandleS: number; target: number; dialRate?: number }) {
-    this.agents = p.agents;
+  private readonly lambda: number;
+  constructor(p: { agents: number; answerRate: number; meanHandleS: number; target: number; dialRate?: number }) {
+    this.lambda = p.dialRate ?? erlangBMaxLoad(p.agents, p.target) / (p.answerRate * p.meanHandleS);
   }
   rate(): number {
-    if (this.p.dialRate !== undefined) return this.p.dialRate;
-    const a = erlangBMaxLoad(this.agents, this.p.target);
-    return a / (this.p.answerRate * this.p.meanHandleS);
+    return this.lambda;
   }
   observe(): void {}
   decide(_s: PacingSnapshot, random: () => number): PacingDecision {

@@ -27,6 +27,11 @@ export interface PredictiveOptions {
   tickS?: number;
 }
 
+/** Grid steps of the probability tables, s. */
+const TALK_STEP_S = 1;
+const WRAP_STEP_S = 0.5;
+const RING_STEP_S = 0.1;
+
 const PRIOR_HUMAN = 0.2;
 const PRIOR_MACHINE = 0.05;
 
@@ -52,6 +57,12 @@ export class PredictivePolicy implements PacingPolicy {
   private lastLevel = 1;
   private readonly aim: number;
   private readonly headroom: number;
+  private talkTable?: Float64Array;
+  private wrapTable?: Float64Array;
+  private ringTable?: Float64Array;
+  private tablesH = 0;
+  private last = { pH: 0, H: 0 };
+  private samplesSinceTables = 0;
 
   constructor(private readonly settings: DialerSettings, opts: PredictiveOptions = {}) {
     this.tickS = opts.tickS ?? 1;
@@ -65,6 +76,7 @@ export class PredictivePolicy implements PacingPolicy {
         this.human.add(e.human);
         this.machine.add(!e.human);
         this.ring.add(e.ringS);
+        this.samplesSinceTables++;
         if (e.human) {
           this.humans++;
           this.recentHumans++;
@@ -80,9 +92,11 @@ export class PredictivePolicy implements PacingPolicy {
         break;
       case 'talk_end':
         this.talk.add(e.talkS);
+        this.samplesSinceTables++;
         break;
       case 'wrap_end':
         this.wrap.add(e.wrapS);
+        this.samplesSinceTables++;
         break;
       default:
         break;
@@ -108,7 +122,7 @@ export class PredictivePolicy implements PacingPolicy {
 
   decide(s: PacingSnapshot): PacingDecision {
     this.control(s.now);
-    const inFlight = s.ringingElapsed.length + s.callsInAmd + s.callsWaiting;
+    const inFlight = s.callsRinging + s.callsInAmd + s.callsWaiting;
     const progressive = Math.max(0, s.agentsReady - inFlight);
     if (this.talk.count < 20 || this.ring.count < 20) {
       this.reason = 'warming up: dialing progressively until estimates settle';
@@ -135,46 +149,84 @@ export class PredictivePolicy implements PacingPolicy {
     const H = medianRing + this.settings.amdDecisionS + this.settings.greetingS + this.settings.connectWithinS;
     const wrapMean = this.wrap.count ? this.wrap.mean : 0;
 
-    // Supply within H.
+    this.refreshTables(H, wrapMean);
+    // Supply within H: ready agents, plus each busy agent by how long they have been busy.
     let mu = -s.agentsReady;
     let v = 0;
+    const talkT = this.talkTable!;
     for (const e of s.talkElapsed) {
-      const q = this.talk.endsWithin(e, Math.max(0, H - wrapMean));
+      const q = talkT[Math.min(talkT.length - 1, Math.floor(e / TALK_STEP_S))]!;
       mu -= q;
       v += q * (1 - q);
     }
+    const wrapT = this.wrapTable!;
     for (const w of s.wrapElapsed) {
-      const q = this.wrap.count ? this.wrap.endsWithin(w, H) : 1;
+      const q = wrapT.length ? wrapT[Math.min(wrapT.length - 1, Math.floor(w / WRAP_STEP_S))]! : 1;
       mu -= q;
       v += q * (1 - q);
     }
     // Demand: calls already answered, then ringing calls by how long they have rung.
     mu += s.callsWaiting + s.callsInAmd * (pH / Math.max(pH + pM, 1e-9));
+    const ringT = this.ringTable!;
     for (const r of s.ringingElapsed) {
-      const notYet = 1 - this.ring.cdf(r);
+      const notYet = ringT[Math.min(ringT.length - 1, Math.floor(r / RING_STEP_S))]!;
       const q = (pH * notYet) / Math.max(1e-9, 1 - (pH + pM) * (1 - notYet));
       mu += q;
       v += q * (1 - q);
     }
+    // The largest n whose n-th call still finds an agent with probability ≥ 1 − τ:
+    // Φ((μ + n·p + ½)/√(v + n·p(1−p))) ≤ τ. The left side grows with n, so bisect.
     let n = 0;
-    const maxN = Math.max(0, Math.ceil((s.agentsActive * 4) / pH));
-    while (n < maxN) {
-      const mu1 = mu + pH;
-      const v1 = v + pH * (1 - pH);
-      const pAbandon = normalCdf((mu1 + 0.5) / Math.sqrt(Math.max(v1, 0.25)));
-      if (pAbandon > this.tau) break;
-      mu = mu1;
-      v = v1;
-      n++;
+    if (this.fits(1, mu, v, pH)) {
+      let lo = 1;
+      let hi = Math.max(2, Math.ceil((s.agentsActive * 4) / pH));
+      if (this.fits(hi, mu, v, pH)) lo = hi;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (this.fits(mid, mu, v, pH)) lo = mid;
+        else hi = mid;
+      }
+      n = lo;
     }
     // Never fewer calls than progressive would place: idle agents are the costliest waste.
     const dials = Math.max(n, progressive);
     this.lastLevel = s.agentsActive ? (s.callsInProgress + dials) / s.agentsActive : 0;
-    this.reason = `predictive: p(person)=${pH.toFixed(3)}, horizon ${H.toFixed(1)} s, marginal abandon ≤ ${(this.tau * 100).toFixed(1)}%`;
+    // The reason is worded only when someone asks (status()): decisions are frequent.
+    this.reason = '';
+    this.last = { pH, H };
     return { dials };
   }
 
+  /** Whether the k-th new call still finds an agent with probability ≥ 1 − τ. */
+  private fits(k: number, mu: number, v: number, p: number): boolean {
+    return normalCdf((mu + k * p + 0.5) / Math.sqrt(Math.max(v + k * p * (1 - p), 0.25))) <= this.tau;
+  }
+
+  /**
+   * The conditional probabilities depend on elapsed time only through the sliding windows,
+   * which change slowly: tabulate them on a grid and rebuild after enough new samples, so a
+   * decision costs a lookup per agent and per call, not a search.
+   */
+  private refreshTables(H: number, wrapMean: number): void {
+    // Early on every sample matters; once the windows are full they move slowly.
+    const every = this.talk.count < 200 ? 20 : 150;
+    const stale = !this.talkTable || this.samplesSinceTables >= every || Math.abs(H - this.tablesH) > 1;
+    if (!stale) return;
+    this.samplesSinceTables = 0;
+    this.tablesH = H;
+    const talkMax = this.talk.quantile(1) + TALK_STEP_S;
+    this.talkTable = new Float64Array(Math.min(20_000, Math.ceil(talkMax / TALK_STEP_S) + 1));
+    for (let i = 0; i < this.talkTable.length; i++) this.talkTable[i] = this.talk.endsWithin(i * TALK_STEP_S, Math.max(0, H - wrapMean));
+    const wrapMax = this.wrap.count ? this.wrap.quantile(1) + WRAP_STEP_S : 0;
+    this.wrapTable = new Float64Array(this.wrap.count ? Math.min(20_000, Math.ceil(wrapMax / WRAP_STEP_S) + 1) : 0);
+    for (let i = 0; i < this.wrapTable.length; i++) this.wrapTable[i] = this.wrap.endsWithin(i * WRAP_STEP_S, H);
+    const ringMax = Math.max(this.settings.noAnswerTimeoutS, this.ring.quantile(1)) + RING_STEP_S;
+    this.ringTable = new Float64Array(Math.ceil(ringMax / RING_STEP_S) + 1);
+    for (let i = 0; i < this.ringTable.length; i++) this.ringTable[i] = 1 - this.ring.cdf(i * RING_STEP_S);
+  }
+
   status(): PacingStatus {
+    if (this.reason === '') this.reason = `predictive: p(person)=${this.last.pH.toFixed(3)}, horizon ${this.last.H.toFixed(1)} s, marginal abandon ≤ ${(this.tau * 100).toFixed(1)}%`;
     return { mode: this.guarded || this.talk.count < 20 ? 'progressive' : 'predictive', level: this.lastLevel, reason: this.reason };
   }
 }

@@ -20,7 +20,12 @@ export interface PacingSnapshot {
   talkElapsed: readonly number[];
   /** Seconds since each WRAP agent started wrap-up. */
   wrapElapsed: readonly number[];
-  /** Seconds each ringing call has rung so far. */
+  /** Calls ringing, not yet answered. */
+  callsRinging: number;
+  /**
+   * Seconds each ringing call has rung so far. The per-agent and per-call lists may be
+   * computed on first read: policies that need only the counts should not touch them.
+   */
   ringingElapsed: readonly number[];
   /** Answered calls waiting for an agent (after AMD, if any). */
   callsWaiting: number;
