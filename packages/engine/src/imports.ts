@@ -138,14 +138,16 @@ export class ImportService {
       // rejection; it is rethrown by the next `await inFlight`.
       inFlight.catch(() => undefined);
     };
-    for await (const o of parsed.rows) {
-      const s = toStaged(o);
-      if (s.outcome === 'accepted') counts.accepted++;
-      else if (s.outcome === 'invalid') counts.invalid++;
-      else counts.duplicateInFile++;
-      // Contacts keep the project's time zone when neither the row nor the number gave one.
-      if (s.outcome === 'accepted' && !s.timezone) s.timezone = project.defaultTimezone;
-      batch.push(s);
+    for await (const parsedBatch of parsed.batches) {
+      for (const o of parsedBatch) {
+        const s = toStaged(o);
+        if (s.outcome === 'accepted') counts.accepted++;
+        else if (s.outcome === 'invalid') counts.invalid++;
+        else counts.duplicateInFile++;
+        // Contacts keep the project's time zone when neither the row nor the number gave one.
+        if (s.outcome === 'accepted' && !s.timezone) s.timezone = project.defaultTimezone;
+        batch.push(s);
+      }
       if (batch.length >= BATCH) await flush();
     }
     await flush();
