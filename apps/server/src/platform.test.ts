@@ -41,7 +41,7 @@ describe('the embedded platform', () => {
     const org = (await p.repos.users.firstOrganisation())!;
     const project = (await p.repos.projects.getByCode(org.id, DEMO_PROJECT))!;
     const imp = await p.repos.imports.create({ orgId: org.id, projectId: project.id, filename: 'cut.csv', totalBytes: 10, createdBy: null });
-    await p.repos.imports.stage(imp.id, [{ rowNumber: 2, outcome: 'accepted', code: null, message: null, phone: '+8613311112222', phones: ['+8613311112222'], name: 'x', timezone: null, region: null, tags: [], externalId: null, custom: {}, raw: null }]);
+    await p.repos.imports.writer(org.id, project.id, imp.id, new Date()).write([{ rowNumber: 2, outcome: 'accepted', code: null, message: null, phone: '+8613311112222', phones: ['+8613311112222'], name: 'x', timezone: null, region: null, tags: [], externalId: null, custom: {}, raw: null }]);
     await p.close(); // as if the process died here
 
     const again = await openPlatform(config);

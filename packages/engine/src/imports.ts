@@ -7,7 +7,7 @@ import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports.ts';
 
 /** Rows per staging write: large enough for COPY to pay off, small enough for steady progress. */
-const BATCH = 5000;
+const BATCH = 10_000;
 
 export interface ImportRequest {
   projectCode: string;
@@ -122,15 +122,16 @@ export class ImportService {
     await this.repos.imports.setHeader(imp.id, { format: header.format, encoding: header.encoding, mapping: header.mapping, columns: header.columns });
 
     const counts = { accepted: 0, duplicateInFile: 0, invalid: 0 };
+    const writer = this.repos.imports.writer(actor.orgId, projectId, imp.id, this.clock.now());
     let batch: StagedRow[] = [];
-    // One staging write in flight while the next batch is parsed: CPU and database overlap.
+    // One write in flight while the next batch is parsed: CPU and database overlap.
     let inFlight: Promise<void> = Promise.resolve();
     const flush = async () => {
       const rows = batch;
       batch = [];
       await inFlight;
       inFlight = (async () => {
-        await this.repos.imports.stage(imp.id, rows);
+        await writer.write(rows);
         await this.repos.imports.progress(imp.id, { bytesRead, rowsRead, ...counts });
         onProgress?.({ bytesRead, totalBytes, rowsRead });
       })();
@@ -138,22 +139,29 @@ export class ImportService {
       // rejection; it is rethrown by the next `await inFlight`.
       inFlight.catch(() => undefined);
     };
-    for await (const parsedBatch of parsed.batches) {
-      for (const o of parsedBatch) {
-        const s = toStaged(o);
-        if (s.outcome === 'accepted') counts.accepted++;
-        else if (s.outcome === 'invalid') counts.invalid++;
-        else counts.duplicateInFile++;
-        // Contacts keep the project's time zone when neither the row nor the number gave one.
-        if (s.outcome === 'accepted' && !s.timezone) s.timezone = project.defaultTimezone;
-        batch.push(s);
+    let result: ImportRow;
+    try {
+      for await (const parsedBatch of parsed.batches) {
+        for (const o of parsedBatch) {
+          const s = toStaged(o);
+          if (s.outcome === 'accepted') counts.accepted++;
+          else if (s.outcome === 'invalid') counts.invalid++;
+          else counts.duplicateInFile++;
+          // Contacts keep the project's time zone when neither the row nor the number gave one.
+          if (s.outcome === 'accepted' && !s.timezone) s.timezone = project.defaultTimezone;
+          batch.push(s);
+        }
+        if (batch.length >= BATCH) await flush();
       }
-      if (batch.length >= BATCH) await flush();
+      await flush();
+      await inFlight;
+      onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead });
+      result = await writer.finish(this.clock.now());
+    } catch (err) {
+      await inFlight.catch(() => undefined);
+      await writer.abort(err instanceof Error ? err : new Error(String(err)));
+      throw err;
     }
-    await flush();
-    await inFlight;
-    onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead });
-    const result = await this.repos.imports.merge(actor.orgId, projectId, imp.id, this.clock.now());
     await this.repos.audit.append({
       orgId: actor.orgId, actorUserId: actor.userId, action: 'import.completed', subjectType: 'import', subjectId: imp.id,
       details: { imported: result.imported, duplicateInFile: result.duplicateInFile, duplicateExisting: result.duplicateExisting, dnc: result.dnc, invalid: result.invalid },

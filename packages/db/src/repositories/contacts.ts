@@ -70,7 +70,7 @@ export class ContactsRepo {
   async list(orgId: string, q: ContactQuery): Promise<{ items: ContactRow[]; total: number }> {
     const w = where(orgId, q);
     const items = await this.sql.query<ContactRow>(
-      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.created_at, c.id LIMIT ${q.limit} OFFSET ${q.offset}`,
+      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.id LIMIT ${q.limit} OFFSET ${q.offset}`,
       w.params,
     );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts c WHERE ${w.sql}`, w.params);

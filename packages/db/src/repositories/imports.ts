@@ -1,4 +1,5 @@
 import type { Database, Sql } from '../database.ts';
+import { timeOrderedIds } from '../ids.ts';
 
 export type ImportStatus = 'parsing' | 'merging' | 'completed' | 'failed';
 /** `accepted` rows become contacts when the import completes; the others say why not. */
@@ -34,7 +35,7 @@ export interface ImportRow extends ImportCounts {
 
 export interface StagedRow {
   rowNumber: number;
-  outcome: StagedOutcome;
+  outcome: RowOutcome;
   code: string | null;
   message: string | null;
   phone: string | null;
@@ -71,7 +72,7 @@ const COLS = `id, project_id AS "projectId", filename, format, encoding, status,
 
 // Separates list items inside one text parameter; cannot occur in a phone or a trimmed tag.
 const SEP = '\u001f';
-const STAGE_COLUMNS = ['import_id', 'row_number', 'outcome', 'code', 'message', 'phone', 'phones', 'name', 'timezone', 'region', 'tags', 'external_id', 'custom', 'raw'] as const;
+const STAGE_COLUMNS = ['import_id', 'row_number', 'outcome', 'code', 'message', 'phone', 'phones', 'name', 'timezone', 'region', 'tags', 'external_id', 'custom', 'raw', 'contact_id'] as const;
 
 /** Escapes a value for COPY's text format (backslash, tab, newline, carriage return). */
 function copyText(v: string | null): string {
@@ -82,6 +83,92 @@ function copyText(v: string | null): string {
 function copyArray(v: readonly string[] | null): string {
   if (v === null) return '\\N';
   return copyText(`{${v.map((x) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`);
+}
+
+/**
+ * Receives an import's rows batch by batch and makes them contacts atomically: nothing is
+ * visible to anyone until `finish` commits, and a crash or `abort` leaves no contact behind.
+ */
+export interface ImportWriter {
+  /** Resolves when the batch is durably handled (staged, or merged inside the open transaction). */
+  write(rows: readonly StagedRow[]): Promise<void>;
+  /** Sets the remaining rows aside (already in the project, do-not-call), creates the contacts, commits. */
+  finish(now: Date): Promise<ImportRow>;
+  /** Rolls back everything written so far. */
+  abort(reason: Error): Promise<void>;
+}
+
+type Deferred = { resolve: () => void; reject: (e: Error) => void };
+type Work = { rows: readonly StagedRow[] } & Deferred | { end: Date } & Deferred | { abort: Error } & Deferred;
+
+/** A one-slot hand-off between the parser (producer) and the open transaction (consumer). */
+class Handoff {
+  private queue: Work[] = [];
+  private waiter: ((w: Work) => void) | null = null;
+  private failure: Error | null = null;
+
+  put<T extends Work>(w: T): void {
+    if (this.failure) return w.reject(this.failure);
+    if (this.waiter) {
+      const take = this.waiter;
+      this.waiter = null;
+      take(w);
+    } else this.queue.push(w);
+  }
+
+  take(): Promise<Work> {
+    const w = this.queue.shift();
+    return w ? Promise.resolve(w) : new Promise((r) => (this.waiter = r));
+  }
+
+  /** The consumer died: everything waiting, and everything put later, fails with `err`. */
+  fail(err: Error): void {
+    this.failure = err;
+    for (const w of this.queue.splice(0)) w.reject(err);
+  }
+}
+
+function deferred(): Deferred & { promise: Promise<void> } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const CONTACT_COLUMNS = ['id', 'org_id', 'project_id', 'import_id', 'external_id', 'name', 'phone', 'phones', 'timezone', 'region', 'tags', 'custom'] as const;
+
+async function* once(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
+/** COPY text lines for new contacts. */
+function contactLines(orgId: string, projectId: string, importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): string {
+  const head = `${orgId}\t${projectId}\t${importId}\t`;
+  let out = '';
+  for (const r of rows) {
+    out += ids(r.rowNumber) + '\t' + head + [
+      copyText(r.externalId), copyText(r.name), copyText(r.phone), copyArray(r.phones), copyText(r.timezone), copyText(r.region),
+      copyArray(r.tags ?? []), copyText(JSON.stringify(r.custom ?? {})),
+    ].join('\t') + '\n';
+  }
+  return out;
+}
+
+/** COPY text lines for staged rows; accepted rows get their contact's time-ordered id. */
+function copyLines(importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): string {
+  let out = '';
+  for (const r of rows) {
+    out += [
+      importId, String(r.rowNumber), r.outcome, copyText(r.code), copyText(r.message), copyText(r.phone), copyArray(r.phones),
+      copyText(r.name), copyText(r.timezone), copyText(r.region), copyArray(r.tags), copyText(r.externalId),
+      copyText(r.custom ? JSON.stringify(r.custom) : null), copyText(r.raw ? JSON.stringify(r.raw) : null),
+      r.outcome === 'accepted' ? ids(r.rowNumber) : '\\N',
+    ].join('\t') + '\n';
+  }
+  return out;
 }
 
 export class ImportsRepo {
@@ -122,94 +209,188 @@ export class ImportsRepo {
     );
   }
 
-  /** Writes a batch of parsed rows to the staging table: COPY on PostgreSQL, one INSERT … unnest on PGlite. */
-  async stage(importId: string, rows: readonly StagedRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const copy = this.db.copyFrom;
-    if (copy) {
-      const lines = rows.map((r) => [
-        importId, String(r.rowNumber), r.outcome, copyText(r.code), copyText(r.message), copyText(r.phone), copyArray(r.phones),
-        copyText(r.name), copyText(r.timezone), copyText(r.region), copyArray(r.tags), copyText(r.externalId),
-        copyText(r.custom ? JSON.stringify(r.custom) : null), copyText(r.raw ? JSON.stringify(r.raw) : null),
-      ].join('\t') + '\n');
-      await this.db.transaction((tx) => copy(tx, 'import_rows', STAGE_COLUMNS, (async function* () { yield lines.join(''); })()));
-      return;
+  /**
+   * The writer for one import. On PostgreSQL every batch is merged as it arrives, inside one
+   * transaction held open for the whole import (ADR 0003): the database works on batch k while
+   * the parser reads batch k+1, and a crash rolls all of it back. PGlite has a single
+   * connection, and a transaction held open for minutes would stall every other request, so
+   * there batches are staged in their own short transactions and merged in one at the end.
+   */
+  writer(orgId: string, projectId: string, importId: string, startedAt: Date): ImportWriter {
+    return this.db.copyFrom
+      ? this.streamingWriter(orgId, projectId, importId, startedAt)
+      : this.stagedWriter(orgId, projectId, importId, startedAt);
+  }
+
+  /**
+   * PostgreSQL, per batch: one round trip finds which accepted numbers the project already has
+   * and which numbers a do-not-call list covers (index probes for the batch's numbers only);
+   * the rows are then split here with the same rules as the `import_merge` function (migration
+   * 002) that PGlite runs, and the repository tests hold both to the same outcomes.
+   */
+  private async screen(tx: Sql, orgId: string, projectId: string, rows: readonly StagedRow[], now: Date): Promise<{ contacts: StagedRow[]; rejects: StagedRow[] }> {
+    const primaries: string[] = [];
+    const numbers = new Set<string>();
+    for (const r of rows) {
+      if (r.outcome !== 'accepted' || !r.phone) continue;
+      primaries.push(r.phone);
+      for (const p of r.phones ?? [r.phone]) numbers.add(p);
     }
+    const hits = primaries.length === 0 ? [] : await tx.query<{ kind: 'dup' | 'dnc'; phone: string; list: string | null; reason: string | null }>(
+      `SELECT 'dup' AS kind, phone, NULL AS list, NULL AS reason FROM contacts WHERE project_id = $1 AND phone = ANY($2::text[])
+       UNION ALL
+       SELECT 'dnc', e.phone, l.name, e.reason FROM dnc_entries e JOIN dnc_lists l ON l.id = e.list_id
+        WHERE e.phone = ANY($3::text[]) AND l.org_id = $4 AND (l.project_id IS NULL OR l.project_id = $1) AND (e.expires_at IS NULL OR e.expires_at > $5)`,
+      [projectId, primaries, [...numbers], orgId, now],
+    );
+    const existing = new Set<string>();
+    const blocked = new Map<string, string>();
+    for (const h of hits.sort((a, b) => (a.list ?? '').localeCompare(b.list ?? ''))) {
+      if (h.kind === 'dup') existing.add(h.phone);
+      else if (!blocked.has(h.phone)) blocked.set(h.phone, `on do-not-call list "${h.list}"${h.reason ? `: ${h.reason}` : ''}`);
+    }
+    const contacts: StagedRow[] = [];
+    const rejects: StagedRow[] = [];
+    for (const r of rows) {
+      if (r.outcome !== 'accepted' || !r.phone) rejects.push(r);
+      else if (existing.has(r.phone)) {
+        rejects.push({ ...r, outcome: 'duplicate_existing', code: 'duplicate_existing', message: 'the project already has a contact with this number' });
+      } else if (blocked.has(r.phone)) {
+        rejects.push({ ...r, outcome: 'dnc', code: 'dnc', message: blocked.get(r.phone)! });
+      } else if (r.phones && r.phones.length > 1 && r.phones.some((p, i) => i > 0 && blocked.has(p))) {
+        // A blocked secondary number is dropped from the contact; the contact itself stays.
+        contacts.push({ ...r, phones: r.phones.filter((p, i) => i === 0 || !blocked.has(p)) });
+      } else contacts.push(r);
+    }
+    return { contacts, rejects };
+  }
+
+  private stagedWriter(orgId: string, projectId: string, importId: string, startedAt: Date): ImportWriter {
+    const ids = timeOrderedIds(startedAt.getTime());
+    return {
+      write: (rows) => this.stage(importId, rows, ids),
+      finish: (now) => this.merge(orgId, projectId, importId, now),
+      abort: async () => undefined, // the caller's fail() drops the staged rows
+    };
+  }
+
+  private streamingWriter(orgId: string, projectId: string, importId: string, startedAt: Date): ImportWriter {
+    const copy = this.db.copyFrom!;
+    const handoff = new Handoff();
+    const ids = timeOrderedIds(startedAt.getTime());
+    const counts: Record<RowOutcome, number> = { accepted: 0, duplicate_in_file: 0, duplicate_existing: 0, dnc: 0, invalid: 0 };
+    let completed: ImportRow | undefined;
+    let ending: Deferred | undefined;
+    let created = 0;
+    let analyzeAt = 10_000;
+    const txn = this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`import:${projectId}`]);
+      // Fresh statistics so each batch probes the do-not-call index instead of scanning it.
+      await tx.exec('ANALYZE dnc_entries');
+      for (;;) {
+        const w = await handoff.take();
+        if ('abort' in w) {
+          w.resolve();
+          throw w.abort;
+        }
+        if ('end' in w) {
+          completed = await this.complete(tx, importId, counts, w.end);
+          ending = w; // resolved once COMMIT has returned
+          return;
+        }
+        try {
+          const { contacts, rejects } = await this.screen(tx, orgId, projectId, w.rows, startedAt);
+          for (const r of rejects) counts[r.outcome]++;
+          counts.accepted += contacts.length;
+          if (contacts.length) await copy(tx, 'contacts', CONTACT_COLUMNS, once(contactLines(orgId, projectId, importId, contacts, ids)));
+          // The planner's picture of the project must grow with it, or the next batch's lookup
+          // takes the project's rows for a handful and scans them all (quadratic). ANALYZE in
+          // this transaction counts its own new rows; doubling steps keep it to a few runs.
+          if ((created += contacts.length) >= analyzeAt) {
+            await tx.exec('ANALYZE contacts');
+            analyzeAt = created * 2;
+          }
+          if (rejects.length) await copy(tx, 'import_rows', STAGE_COLUMNS, once(copyLines(importId, rejects, ids)));
+          w.resolve();
+        } catch (err) {
+          w.reject(err as Error);
+          throw err;
+        }
+      }
+    });
+    txn.then(
+      () => ending?.resolve(),
+      (err: Error) => {
+        handoff.fail(err);
+        ending?.reject(err);
+      },
+    );
+    const send = (make: (d: Deferred) => Work): Promise<void> => {
+      const d = deferred();
+      handoff.put(make(d));
+      return d.promise;
+    };
+    return {
+      write: (rows) => send((d) => ({ rows, ...d })),
+      finish: async (now) => {
+        // Outside the transaction, which must not touch this row before its last statement:
+        // progress updates from other connections would wait on its lock.
+        await this.db.query(`UPDATE imports SET status = 'merging', updated_at = now() WHERE id = $1`, [importId]);
+        await send((d) => ({ end: now, ...d }));
+        return completed!;
+      },
+      abort: async (reason) => {
+        await send((d) => ({ abort: reason, ...d })).catch(() => undefined);
+        await txn.catch(() => undefined);
+      },
+    };
+  }
+
+  /** Marks the import completed with its counts, inside the merging transaction. */
+  private async complete(tx: Sql, importId: string, counts: Record<RowOutcome, number>, now: Date): Promise<ImportRow> {
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const [row] = await tx.query<ImportRow>(
+      `UPDATE imports SET status = 'completed', imported = $2, duplicate_in_file = $3, duplicate_existing = $4, dnc = $5, invalid = $6,
+              rows_read = $7, finished_at = $8, updated_at = now()
+        WHERE id = $1 RETURNING ${COLS}`,
+      [importId, counts.accepted, counts.duplicate_in_file, counts.duplicate_existing, counts.dnc, counts.invalid, total, now],
+    );
+    return row!;
+  }
+
+  /** PGlite: writes a batch of parsed rows to the staging table in one INSERT … unnest. */
+  async stage(importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): Promise<void> {
+    if (rows.length === 0) return;
     const join = (v: readonly string[] | null) => (v === null ? null : v.join(SEP));
     await this.db.query(
       `INSERT INTO import_rows (${STAGE_COLUMNS.join(', ')})
-       SELECT $1, r.n, r.o, r.c, r.m, r.p, string_to_array(r.ps, E'\\x1f'), r.nm, r.tz, r.rg, string_to_array(r.tg, E'\\x1f'), r.ex, r.cu::jsonb, r.rw::jsonb
-         FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-           AS r(n, o, c, m, p, ps, nm, tz, rg, tg, ex, cu, rw)`,
+       SELECT $1, r.n, r.o, r.c, r.m, r.p, string_to_array(r.ps, E'\\x1f'), r.nm, r.tz, r.rg, string_to_array(r.tg, E'\\x1f'), r.ex, r.cu::jsonb, r.rw::jsonb, r.id::uuid
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+           AS r(n, o, c, m, p, ps, nm, tz, rg, tg, ex, cu, rw, id)`,
       [importId, rows.map((r) => r.rowNumber), rows.map((r) => r.outcome), rows.map((r) => r.code), rows.map((r) => r.message),
         rows.map((r) => r.phone), rows.map((r) => join(r.phones)), rows.map((r) => r.name), rows.map((r) => r.timezone),
         rows.map((r) => r.region), rows.map((r) => join(r.tags)), rows.map((r) => r.externalId),
-        rows.map((r) => (r.custom ? JSON.stringify(r.custom) : null)), rows.map((r) => (r.raw ? JSON.stringify(r.raw) : null))],
+        rows.map((r) => (r.custom ? JSON.stringify(r.custom) : null)), rows.map((r) => (r.raw ? JSON.stringify(r.raw) : null)),
+        rows.map((r) => (r.outcome === 'accepted' ? ids(r.rowNumber) : null))],
     );
   }
 
   /**
-   * The only step that makes contacts visible, in one transaction: rows already in the
+   * PGlite: the only step that makes contacts visible, in one transaction. Rows already in the
    * project and rows on a do-not-call list are set aside with their reason, the rest become
-   * contacts, and the import is marked completed with its counts. A crash before COMMIT
-   * leaves no contact behind. Merges into one project are serialised by an advisory lock,
-   * so two imports of the same number cannot both create it.
+   * contacts, and the import is marked completed with its counts. A crash before COMMIT leaves
+   * no contact behind. Merges into one project are serialised by an advisory lock, so two
+   * imports of the same number cannot both create it.
    */
   async merge(orgId: string, projectId: string, importId: string, now: Date): Promise<ImportRow> {
     await this.db.query(`UPDATE imports SET status = 'merging', updated_at = now() WHERE id = $1`, [importId]);
-    // Fresh statistics: without them the planner takes a million just-staged rows for a
-    // handful and picks nested loops that turn a seconds-long merge into minutes.
-    await this.db.exec('ANALYZE import_rows');
-    await this.db.exec('ANALYZE dnc_entries');
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`import:${projectId}`]);
-      await tx.query(
-        `UPDATE import_rows r SET outcome = 'duplicate_existing', code = 'duplicate_existing',
-                message = 'the project already has a contact with this number'
-           FROM contacts c
-          WHERE r.import_id = $1 AND r.outcome = 'accepted' AND c.project_id = $2 AND c.phone = r.phone`,
-        [importId, projectId],
-      );
-      const dnc = `SELECT e.phone, l.name, e.reason FROM dnc_entries e JOIN dnc_lists l ON l.id = e.list_id
-                    WHERE l.org_id = $2 AND (l.project_id IS NULL OR l.project_id = $3) AND (e.expires_at IS NULL OR e.expires_at > $4)`;
-      await tx.query(
-        `UPDATE import_rows r SET outcome = 'dnc', code = 'dnc',
-                message = 'on do-not-call list "' || d.name || '"' || CASE WHEN d.reason <> '' THEN ': ' || d.reason ELSE '' END
-           FROM (${dnc}) d
-          WHERE r.import_id = $1 AND r.outcome = 'accepted' AND d.phone = r.phone`,
-        [importId, orgId, projectId, now],
-      );
-      // A blocked secondary number is dropped from the contact; the contact itself stays.
-      // Index probes per secondary number (dnc_entries_phone), never a scan per row.
-      const blocked = `EXISTS (SELECT 1 FROM dnc_entries e JOIN dnc_lists l ON l.id = e.list_id
-                          WHERE e.phone = p AND l.org_id = $2 AND (l.project_id IS NULL OR l.project_id = $3)
-                            AND (e.expires_at IS NULL OR e.expires_at > $4))`;
-      await tx.query(
-        `UPDATE import_rows r SET phones = ARRAY(SELECT p FROM unnest(r.phones) WITH ORDINALITY AS u(p, i) WHERE i = 1 OR NOT ${blocked} ORDER BY i)
-          WHERE r.import_id = $1 AND r.outcome = 'accepted' AND cardinality(r.phones) > 1
-            AND EXISTS (SELECT 1 FROM unnest(r.phones[2:]) AS p WHERE ${blocked})`,
-        [importId, orgId, projectId, now],
-      );
-      await tx.query(
-        `INSERT INTO contacts (org_id, project_id, import_id, external_id, name, phone, phones, timezone, region, tags, custom)
-         SELECT $2, $3, $1, external_id, name, phone, phones, timezone, region, coalesce(tags, '{}'), coalesce(custom, '{}')
-           FROM import_rows WHERE import_id = $1 AND outcome = 'accepted'
-         ON CONFLICT (project_id, phone) DO NOTHING`,
-        [importId, orgId, projectId],
-      );
-      const counts = await tx.query<{ outcome: RowOutcome; n: number }>(
-        'SELECT outcome, count(*)::int AS n FROM import_rows WHERE import_id = $1 GROUP BY outcome',
-        [importId],
-      );
-      const by = (o: RowOutcome) => counts.find((c) => c.outcome === o)?.n ?? 0;
-      const [row] = await tx.query<ImportRow>(
-        `UPDATE imports SET status = 'completed', imported = $2, duplicate_in_file = $3, duplicate_existing = $4, dnc = $5, invalid = $6,
-                rows_read = $7, finished_at = $8, updated_at = now()
-          WHERE id = $1 RETURNING ${COLS}`,
-        [importId, by('accepted'), by('duplicate_in_file'), by('duplicate_existing'), by('dnc'), by('invalid'),
-          counts.reduce((s, c) => s + c.n, 0), now],
-      );
-      return row!;
+      const counts: Record<RowOutcome, number> = { accepted: 0, duplicate_in_file: 0, duplicate_existing: 0, dnc: 0, invalid: 0 };
+            const merged = await tx.query<{ outcome: RowOutcome; n: number }>(
+        'SELECT row_outcome AS outcome, row_count AS n FROM import_merge($1, $2, $3, $4)', [importId, orgId, projectId, now]);
+      for (const c of merged) counts[c.outcome] = c.n;
+      return this.complete(tx, importId, counts, now);
     });
   }
 
