@@ -1,5 +1,6 @@
 import type { Database } from './database.ts';
 import { AuditRepo } from './repositories/audit.ts';
+import { CampaignsRepo } from './repositories/campaigns.ts';
 import { ContactsRepo } from './repositories/contacts.ts';
 import { DncRepo } from './repositories/dnc.ts';
 import { ImportsRepo } from './repositories/imports.ts';
@@ -20,6 +21,7 @@ export class Repositories {
   readonly contacts: ContactsRepo;
   readonly tasks: TasksRepo;
   readonly imports: ImportsRepo;
+  readonly campaigns: CampaignsRepo;
 
   constructor(readonly db: Database) {
     this.users = new UsersRepo(db);
@@ -31,5 +33,6 @@ export class Repositories {
     this.contacts = new ContactsRepo(db);
     this.tasks = new TasksRepo(db);
     this.imports = new ImportsRepo(db);
+    this.campaigns = new CampaignsRepo(db);
   }
 }

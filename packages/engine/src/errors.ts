@@ -15,6 +15,8 @@ export const ErrorCodes = {
   not_found: 'not_found',
   /** A unique key is taken (project code, username…). */
   conflict: 'conflict',
+  /** The action is not allowed in the resource's current state (start a finished campaign…). */
+  invalid_state: 'invalid_state',
   /** Too many attempts (login). */
   rate_limited: 'rate_limited',
   /** The uploaded file cannot be imported at all (no phone column, unreadable…); no row was imported. */

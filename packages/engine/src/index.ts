@@ -10,3 +10,4 @@ export * from './tasks.ts';
 export * from './org.ts';
 export * from './services.ts';
 export * from './telephony.ts';
+export * from './campaigns.ts';

@@ -1,5 +1,6 @@
 import type { Repositories, Role } from '@outdial/db';
 import { AuthService } from './auth.ts';
+import { CampaignService } from './campaigns.ts';
 import { ContactsService } from './contacts.ts';
 import { DncService } from './dnc.ts';
 import { ImportService } from './imports.ts';
@@ -26,6 +27,7 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
     dnc: new DncService(repos, clock),
     tasks: new TasksService(repos),
     org: new OrgService(repos),
+    campaigns: new CampaignService(repos, clock),
   };
 }
 

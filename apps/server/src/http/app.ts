@@ -15,6 +15,7 @@ import { importRoutes } from './routes/imports.ts';
 import { dncRoutes } from './routes/dnc.ts';
 import { orgRoutes } from './routes/org.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
 import { auditRoutes } from './routes/audit.ts';
 
 /**
@@ -68,6 +69,7 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | obje
     await v1.register(dncRoutes(ctx));
     await v1.register(orgRoutes(ctx));
     await v1.register(taskRoutes(ctx));
+    await v1.register(campaignRoutes(ctx));
     await v1.register(auditRoutes(ctx));
   }, { prefix: '/api/v1' });
 

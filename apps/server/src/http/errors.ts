@@ -9,6 +9,7 @@ export const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  invalid_state: 409,
   payload_too_large: 413,
   import_file_invalid: 422,
   rate_limited: 429,

@@ -76,6 +76,12 @@ export class ProjectsRepo {
     return { ...row, fields: await this.fields(row.id), dispositions: await this.dispositions(row.id) };
   }
 
+  /** The project row alone (no fields or dispositions), by id. */
+  async getById(orgId: string, id: string): Promise<ProjectRow | undefined> {
+    const [row] = await this.sql.query<ProjectRow>(`SELECT ${COLS} FROM projects WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    return row;
+  }
+
   async list(orgId: string, opts: { limit: number; offset: number }): Promise<{ items: ProjectRow[]; total: number }> {
     const items = await this.sql.query<ProjectRow>(
       `SELECT ${COLS} FROM projects WHERE org_id = $1 ORDER BY code LIMIT ${opts.limit} OFFSET ${opts.offset}`,

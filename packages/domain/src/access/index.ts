@@ -16,12 +16,14 @@ export type Permission =
   | 'dnc:manage'
   | 'tasks:assign'
   | 'tasks:read_own'
+  | 'campaigns:read'
+  | 'campaigns:manage' // create, configure, start, pause, stop
   | 'audit:read';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['users:manage', 'org:manage', 'projects:read', 'projects:manage', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'audit:read'],
-  supervisor: ['org:manage', 'projects:read', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own'],
-  qa: ['projects:read', 'contacts:read_all', 'dnc:read', 'tasks:read_own'],
+  admin: ['users:manage', 'org:manage', 'projects:read', 'projects:manage', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'campaigns:read', 'campaigns:manage', 'audit:read'],
+  supervisor: ['org:manage', 'projects:read', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'campaigns:read', 'campaigns:manage'],
+  qa: ['projects:read', 'contacts:read_all', 'dnc:read', 'tasks:read_own', 'campaigns:read'],
   agent: ['projects:read', 'tasks:read_own'],
 };
 

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCampaignSettings } from '@outdial/domain/campaigns';
+import { defaultProjectRules } from '@outdial/domain/projects';
+import type { Database } from '../database.ts';
+import { Repositories } from '../repositories.ts';
+import { testDatabases } from '../testing.ts';
+import type { StagedRow } from './imports.ts';
+
+const row = (n: number, extra: Partial<StagedRow> = {}): StagedRow => {
+  const phone = `+86139${String(n).padStart(8, '0')}`;
+  return {
+    rowNumber: n + 1, outcome: 'accepted', code: null, message: null, phone, phones: [phone], name: `客户${n}`,
+    timezone: 'Asia/Shanghai', region: 'CN', tags: n % 2 === 0 ? ['vip'] : [], externalId: null, custom: {}, raw: null, ...extra,
+  };
+};
+
+describe.each(testDatabases())('campaigns and contact leases on $name', (engine) => {
+  let db: Database;
+  let cleanup: () => Promise<void>;
+  let repos: Repositories;
+  let orgId: string;
+  let projectId: string;
+  const T0 = new Date('2026-12-01T02:00:00Z');
+
+  beforeAll(async () => {
+    ({ db, cleanup } = await engine.open());
+    repos = new Repositories(db);
+    orgId = await repos.users.createOrganisation('Org');
+    projectId = (await repos.projects.create(orgId, {
+      code: 'C1', name: 'Campaign test', description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai', rules: defaultProjectRules(), callerIds: [],
+    })).id;
+    const imp = await repos.imports.create({ orgId, projectId, filename: 'list.csv', totalBytes: null, createdBy: null });
+    const w = repos.imports.writer(orgId, projectId, imp.id, T0);
+    await w.write(Array.from({ length: 200 }, (_, i) => row(i)));
+    await w.finish(T0);
+  });
+  afterAll(async () => cleanup?.());
+
+  it('moves status only from the expected one (compare-and-set)', async () => {
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'cas', settings: defaultCampaignSettings(), createdBy: null });
+    expect(c.status).toBe('draft');
+    const running = await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', T0);
+    expect(running).toMatchObject({ status: 'running', startedAt: T0 });
+    // A second writer that still believes the campaign is a draft loses.
+    expect(await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', T0)).toBeUndefined();
+    const done = await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', T0, 'stopped');
+    expect(done).toMatchObject({ status: 'finished', finishReason: 'stopped', finishedAt: T0 });
+    expect((await repos.campaigns.active(T0)).map((x) => x.id)).not.toContain(c.id);
+  });
+
+  it('leases each contact once until the lease expires, callbacks first, with tag filters', async () => {
+    const a = await repos.campaigns.create({ orgId, projectId, name: 'lease-a', settings: defaultCampaignSettings(), createdBy: null });
+    const b = await repos.campaigns.create({ orgId, projectId, name: 'lease-b', settings: defaultCampaignSettings(), createdBy: null });
+    // One contact has a callback due, one is waiting for a retry time still in the future.
+    const all = (await repos.contacts.list(orgId, { projectId, limit: 500, offset: 0 })).items;
+    const cb = all[150]!;
+    const later = all[0]!;
+    await db.query(`UPDATE contacts SET status = 'callback', callback_at = $2 WHERE id = $1`, [cb.id, new Date(T0.getTime() - 60_000)]);
+    await db.query(`UPDATE contacts SET next_attempt_at = $2 WHERE id = $1`, [later.id, new Date(T0.getTime() + 3_600_000)]);
+
+    const first = await repos.campaigns.lease({ orgId, projectId, campaignId: a.id, tags: [], limit: 10, now: T0, ttlMs: 60_000 });
+    expect(first).toHaveLength(10);
+    expect(first[0]!.id).toBe(cb.id);
+    expect(first.map((c) => c.id)).not.toContain(later.id);
+
+    const vip = await repos.campaigns.lease({ orgId, projectId, campaignId: b.id, tags: ['vip'], limit: 500, now: T0, ttlMs: 60_000 });
+    const leasedByA = new Set(first.map((c) => c.id));
+    expect(vip.every((c) => !leasedByA.has(c.id))).toBe(true);
+    expect(vip.length).toBeGreaterThan(80);
+    const vipPhones = new Set(all.filter((c) => c.tags.includes('vip')).map((c) => c.id));
+    expect(vip.every((c) => vipPhones.has(c.id))).toBe(true);
+
+    // Released contacts come back at once; the rest come back when the lease expires.
+    await repos.campaigns.release(a.id, [first[1]!.id]);
+    const again = await repos.campaigns.lease({ orgId, projectId, campaignId: a.id, tags: [], limit: 1, now: T0, ttlMs: 60_000 });
+    expect(again[0]!.id).toBe(first[1]!.id);
+    const afterExpiry = await repos.campaigns.lease({ orgId, projectId, campaignId: b.id, tags: [], limit: 500, now: new Date(T0.getTime() + 61_000), ttlMs: 60_000 });
+    expect(afterExpiry.map((c) => c.id)).toEqual(expect.arrayContaining([...leasedByA]));
+    await db.query('UPDATE contacts SET leased_until = NULL, lease_owner = NULL');
+  });
+
+  it('two loops leasing at the same time never take the same contact', async () => {
+    const c1 = await repos.campaigns.create({ orgId, projectId, name: 'race-1', settings: defaultCampaignSettings(), createdBy: null });
+    const c2 = await repos.campaigns.create({ orgId, projectId, name: 'race-2', settings: defaultCampaignSettings(), createdBy: null });
+    const now = new Date(T0.getTime() + 10 * 60_000);
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      repos.campaigns.lease({ orgId, projectId, campaignId: i % 2 ? c1.id : c2.id, tags: [], limit: 30, now, ttlMs: 60_000 })));
+    // A last sweep takes whatever the racers left: together they cover every due contact once.
+    const sweep = await repos.campaigns.lease({ orgId, projectId, campaignId: c1.id, tags: [], limit: 1000, now, ttlMs: 60_000 });
+    const ids = [...runs.flat(), ...sweep].map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(199); // 200 contacts, one not due until later
+    expect(runs.some((r) => r.length === 30)).toBe(true);
+  });
+});

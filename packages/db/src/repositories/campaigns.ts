@@ -1,0 +1,141 @@
+import type { Sql } from '../database.ts';
+import type { CampaignSettings, CampaignStatus, FinishReason } from '@outdial/domain/campaigns';
+
+export interface CampaignRow {
+  id: string;
+  orgId: string;
+  projectId: string;
+  name: string;
+  status: CampaignStatus;
+  settings: CampaignSettings;
+  finishReason: FinishReason | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** A contact handed to a dialer loop, with what the compliance gate needs to judge it. */
+export interface LeasedContact {
+  id: string;
+  phone: string;
+  phones: string[];
+  name: string | null;
+  timezone: string | null;
+  region: string | null;
+  status: 'new' | 'in_progress' | 'callback';
+  attempts: number;
+  callbackAt: Date | null;
+  nextAttemptAt: Date | null;
+  priority: number;
+}
+
+const COLS = `id, org_id AS "orgId", project_id AS "projectId", name, status, settings, finish_reason AS "finishReason",
+  created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+export class CampaignsRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async create(c: { orgId: string; projectId: string; name: string; settings: CampaignSettings; createdBy: string | null }): Promise<CampaignRow> {
+    const [row] = await this.sql.query<CampaignRow>(
+      `INSERT INTO campaigns (org_id, project_id, name, settings, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLS}`,
+      [c.orgId, c.projectId, c.name, JSON.stringify(c.settings), c.createdBy],
+    );
+    return row!;
+  }
+
+  async get(orgId: string, id: string): Promise<CampaignRow | undefined> {
+    const [row] = await this.sql.query<CampaignRow>(`SELECT ${COLS} FROM campaigns WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    return row;
+  }
+
+  async list(orgId: string, q: { projectId?: string | undefined; status?: CampaignStatus | undefined; limit: number; offset: number }): Promise<{ items: CampaignRow[]; total: number }> {
+    const params: unknown[] = [orgId];
+    let where = 'org_id = $1';
+    if (q.projectId) {
+      params.push(q.projectId);
+      where += ` AND project_id = $${params.length}`;
+    }
+    if (q.status) {
+      params.push(q.status);
+      where += ` AND status = $${params.length}`;
+    }
+    const items = await this.sql.query<CampaignRow>(`SELECT ${COLS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id LIMIT ${q.limit} OFFSET ${q.offset}`, params);
+    const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaigns WHERE ${where}`, params);
+    return { items, total: c!.n };
+  }
+
+  /**
+   * Moves a campaign from `from` to `to` only if it is still in `from` (compare-and-set), so
+   * two people pressing buttons, or a person and the dialer, cannot both win.
+   */
+  async setStatus(orgId: string, id: string, from: CampaignStatus, to: CampaignStatus, at: Date, reason: FinishReason | null = null): Promise<CampaignRow | undefined> {
+    const [row] = await this.sql.query<CampaignRow>(
+      `UPDATE campaigns SET status = $4, updated_at = $5,
+              started_at = CASE WHEN $4 = 'running' AND started_at IS NULL THEN $5 ELSE started_at END,
+              finished_at = CASE WHEN $4 = 'finished' THEN $5 ELSE finished_at END,
+              finish_reason = CASE WHEN $4 = 'finished' THEN $6 ELSE finish_reason END
+        WHERE org_id = $1 AND id = $2 AND status = $3 RETURNING ${COLS}`,
+      [orgId, id, from, to, at, reason],
+    );
+    return row;
+  }
+
+  async updateSettings(orgId: string, id: string, settings: CampaignSettings, at: Date): Promise<CampaignRow | undefined> {
+    const [row] = await this.sql.query<CampaignRow>(
+      `UPDATE campaigns SET settings = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND status <> 'finished' RETURNING ${COLS}`,
+      [orgId, id, JSON.stringify(settings), at],
+    );
+    return row;
+  }
+
+  /** Campaigns the dialer must run or start: running ones, and scheduled ones whose time has come. */
+  active(now: Date): Promise<CampaignRow[]> {
+    return this.sql.query<CampaignRow>(
+      `SELECT ${COLS} FROM campaigns WHERE status = 'running'
+          OR (status = 'scheduled' AND (settings->>'startAt') IS NOT NULL AND (settings->>'startAt')::timestamptz <= $1)
+        ORDER BY created_at`,
+      [now],
+    );
+  }
+
+  /**
+   * Leases up to `limit` dialable contacts of the campaign's project for `ttlMs`: open, due
+   * (no retry time or a passed one), not leased by anyone else, with all of `tags`. Callbacks
+   * that are due come first, then priority, then list order. `FOR UPDATE SKIP LOCKED` makes two
+   * loops (or two nodes) racing for the same rows take disjoint sets on PostgreSQL; PGlite has
+   * one connection, so there the statement is simply serialised.
+   */
+  async lease(c: { orgId: string; projectId: string; campaignId: string; tags: readonly string[]; limit: number; now: Date; ttlMs: number }): Promise<LeasedContact[]> {
+    if (c.limit <= 0) return [];
+    return this.sql.query<LeasedContact>(
+      `UPDATE contacts k SET leased_until = $5, lease_owner = $3
+         FROM (SELECT id FROM contacts
+                WHERE org_id = $1 AND project_id = $2 AND status <> 'closed'
+                  AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+                  AND (status <> 'callback' OR callback_at IS NULL OR callback_at <= $4)
+                  AND (leased_until IS NULL OR leased_until <= $4)
+                  AND tags @> $6::text[]
+                ORDER BY (status = 'callback') DESC, priority DESC, id
+                LIMIT ${Math.floor(c.limit)}
+                FOR UPDATE SKIP LOCKED) pick
+        WHERE k.id = pick.id
+        RETURNING k.id, k.phone, k.phones, k.name, k.timezone, k.region, k.status, k.attempts,
+                  k.callback_at AS "callbackAt", k.next_attempt_at AS "nextAttemptAt", k.priority`,
+      [c.orgId, c.projectId, c.campaignId, c.now, new Date(c.now.getTime() + c.ttlMs), c.tags],
+    );
+  }
+
+  /** Gives leased contacts back untouched (campaign paused, gate refused them for now). */
+  async release(campaignId: string, contactIds: readonly string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await this.sql.query('UPDATE contacts SET leased_until = NULL, lease_owner = NULL WHERE lease_owner = $1 AND id = ANY($2::uuid[])', [campaignId, contactIds]);
+  }
+
+  /** Open contacts of the project not yet closed: 0 means the list is exhausted. */
+  async remaining(orgId: string, projectId: string): Promise<number> {
+    const [r] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE org_id = $1 AND project_id = $2 AND status <> 'closed'`, [orgId, projectId]);
+    return r!.n;
+  }
+}

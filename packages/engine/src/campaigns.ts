@@ -1,0 +1,121 @@
+import type { CampaignRow, Repositories } from '@outdial/db';
+import {
+  allowedActions, defaultCampaignSettings, transition, validateCampaignSettings,
+  type CampaignAction, type CampaignSettings, type CampaignStatus, type FinishReason,
+} from '@outdial/domain/campaigns';
+import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
+import { assertCan, type Principal } from './auth.ts';
+import type { Clock } from './ports.ts';
+
+export interface CreateCampaignInput {
+  projectCode: string;
+  name: string;
+  settings?: Partial<CampaignSettings> | undefined;
+}
+
+export interface Campaign extends CampaignRow {
+  projectCode: string;
+  /** What a user may do next (buttons, and the API's hint on a refused action). */
+  actions: CampaignAction[];
+}
+
+/** Campaign lifecycle (issue 4): create and configure, then schedule / start / pause / resume / stop. */
+export class CampaignService {
+  constructor(private readonly repos: Repositories, private readonly clock: Clock) {}
+
+  async create(actor: Principal, input: CreateCampaignInput): Promise<Campaign> {
+    assertCan(actor, 'campaigns:manage');
+    const project = await this.repos.projects.getByCode(actor.orgId, input.projectCode);
+    if (!project) throw notFound(`project "${input.projectCode}"`);
+    if (project.status !== 'active') throw new AppError('invalid_state', `project "${project.code}" is archived`);
+    const name = input.name.trim();
+    if (!name) throw invalid('the campaign needs a name', { issues: [{ path: 'name', message: 'must not be empty' }] });
+    const settings = this.checked({ ...defaultCampaignSettings(), ...input.settings });
+    let row: CampaignRow;
+    try {
+      row = await this.repos.campaigns.create({ orgId: actor.orgId, projectId: project.id, name, settings, createdBy: actor.userId });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('conflict', `project "${project.code}" already has a campaign named "${name}"`, { field: 'name' });
+      throw err;
+    }
+    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'campaign.created', subjectType: 'campaign', subjectId: row.id, details: { project: project.code, name, dialMode: settings.dialMode } });
+    return this.view(row, project.code);
+  }
+
+  async get(actor: Principal, id: string): Promise<Campaign> {
+    assertCan(actor, 'campaigns:read');
+    const row = await this.repos.campaigns.get(actor.orgId, id);
+    if (!row) throw notFound('campaign');
+    return this.view(row);
+  }
+
+  async list(actor: Principal, q: { projectCode?: string | undefined; status?: CampaignStatus | undefined; limit: number; offset: number }) {
+    assertCan(actor, 'campaigns:read');
+    let projectId: string | undefined;
+    if (q.projectCode) {
+      const project = await this.repos.projects.getByCode(actor.orgId, q.projectCode);
+      if (!project) throw notFound(`project "${q.projectCode}"`);
+      projectId = project.id;
+    }
+    const { items, total } = await this.repos.campaigns.list(actor.orgId, { projectId, status: q.status, limit: q.limit, offset: q.offset });
+    return { items: await Promise.all(items.map((r) => this.view(r))), total };
+  }
+
+  /** Changes settings; allowed until the campaign finishes (a running campaign picks them up on its next decision). */
+  async configure(actor: Principal, id: string, patch: Partial<CampaignSettings>): Promise<Campaign> {
+    assertCan(actor, 'campaigns:manage');
+    const current = await this.repos.campaigns.get(actor.orgId, id);
+    if (!current) throw notFound('campaign');
+    if (current.status === 'finished') throw new AppError('invalid_state', 'a finished campaign cannot be changed', { status: current.status });
+    const settings = this.checked({ ...current.settings, ...patch });
+    const row = await this.repos.campaigns.updateSettings(actor.orgId, id, settings, this.clock.now());
+    if (!row) throw new AppError('invalid_state', 'the campaign finished meanwhile');
+    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'campaign.configured', subjectType: 'campaign', subjectId: id, details: { changed: Object.keys(patch) } });
+    return this.view(row);
+  }
+
+  /** A user's lifecycle command. */
+  async act(actor: Principal, id: string, action: Exclude<CampaignAction, 'finish'>): Promise<Campaign> {
+    assertCan(actor, 'campaigns:manage');
+    const current = await this.repos.campaigns.get(actor.orgId, id);
+    if (!current) throw notFound('campaign');
+    if (action === 'schedule' && !current.settings.startAt) {
+      throw invalid('set settings.startAt before scheduling', { issues: [{ path: 'settings.startAt', message: 'required to schedule' }] });
+    }
+    const row = await this.move(current, action, action === 'stop' ? 'stopped' : null);
+    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: `campaign.${action}`, subjectType: 'campaign', subjectId: id, details: { from: current.status, to: row.status } });
+    return this.view(row);
+  }
+
+  /** The dialer's own decisions: start a scheduled campaign whose time came, finish one (with why). */
+  async system(orgId: string, id: string, action: 'start' | 'finish', reason: FinishReason | null = null): Promise<CampaignRow> {
+    const current = await this.repos.campaigns.get(orgId, id);
+    if (!current) throw notFound('campaign');
+    const row = await this.move(current, action, reason);
+    await this.repos.audit.append({ orgId, actorUserId: null, action: `campaign.${action}`, subjectType: 'campaign', subjectId: id, details: { from: current.status, to: row.status, reason } });
+    return row;
+  }
+
+  private async move(current: CampaignRow, action: CampaignAction, reason: FinishReason | null): Promise<CampaignRow> {
+    const t = transition(current.status, action);
+    if (!t.ok) throw new AppError('invalid_state', t.message, { status: current.status, allowed: allowedActions(current.status) });
+    const row = await this.repos.campaigns.setStatus(current.orgId, current.id, current.status, t.to, this.clock.now(), t.to === 'finished' ? reason : null);
+    if (!row) {
+      // Someone else moved it first: report the state it is in now.
+      const now = await this.repos.campaigns.get(current.orgId, current.id);
+      throw new AppError('invalid_state', `the campaign changed meanwhile (now ${now?.status ?? 'gone'}); reload and try again`, { status: now?.status });
+    }
+    return row;
+  }
+
+  private checked(settings: CampaignSettings): CampaignSettings {
+    const issues = validateCampaignSettings(settings).map((i) => ({ ...i, path: `settings.${i.path}` }));
+    if (issues.length > 0) throw invalid('the campaign settings have problems', { issues });
+    return settings;
+  }
+
+  private async view(row: CampaignRow, projectCode?: string): Promise<Campaign> {
+    const code = projectCode ?? (await this.repos.projects.getById(row.orgId, row.projectId))?.code ?? '';
+    return { ...row, projectCode: code, actions: allowedActions(row.status) };
+  }
+}
