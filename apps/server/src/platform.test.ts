@@ -33,7 +33,7 @@ describe('the embedded platform', () => {
     }
   });
 
-  it('fails imports that a crash interrupted, at the next start', async () => {
+  it('fails imports and closes call attempts that a crash interrupted, at the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outdial-crash-'));
     const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: 'restart-pass-1' }, dir);
     const p = await openPlatform(config);
@@ -42,6 +42,9 @@ describe('the embedded platform', () => {
     const project = (await p.repos.projects.getByCode(org.id, DEMO_PROJECT))!;
     const imp = await p.repos.imports.create({ orgId: org.id, projectId: project.id, filename: 'cut.csv', totalBytes: 10, createdBy: null });
     await p.repos.imports.writer(org.id, project.id, imp.id, new Date()).write([{ rowNumber: 2, outcome: 'accepted', code: null, message: null, phone: '+8613311112222', phones: ['+8613311112222'], name: 'x', timezone: null, region: null, tags: [], externalId: null, custom: {}, raw: null }]);
+    // A call in flight when the process dies: its attempt was written before the dial.
+    const [contact] = (await p.repos.contacts.list(org.id, { projectId: project.id, limit: 1, offset: 0 })).items;
+    const attemptId = await p.services.attempts.placed({ orgId: org.id, projectId: project.id, campaignId: null, contactId: contact!.id, phone: contact!.phone, callerId: null, dialMode: 'predictive', placedAt: new Date() });
     await p.close(); // as if the process died here
 
     const again = await openPlatform(config);
@@ -49,6 +52,9 @@ describe('the embedded platform', () => {
       const after = await again.repos.imports.get(org.id, imp.id);
       expect(after).toMatchObject({ status: 'failed', imported: 0, error: { code: 'import_interrupted' } });
       expect((await again.repos.contacts.list(org.id, { q: '13311112222', limit: 5, offset: 0 })).total).toBe(0);
+      // …and no attempt stays open forever: it is closed as failed and the contact rescheduled.
+      expect(await again.repos.attempts.get(attemptId)).toMatchObject({ outcome: 'failed', hangupSide: 'system' });
+      expect((await again.repos.contacts.get(org.id, contact!.id))).toMatchObject({ attempts: 1 });
     } finally {
       await again.close();
     }

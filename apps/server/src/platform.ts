@@ -19,6 +19,11 @@ export interface Platform {
 
 /** An import that has not reported progress for this long has lost its worker (PostgreSQL, several nodes). */
 const STALE_IMPORT_MS = 5 * 60_000;
+/**
+ * A call attempt open this long on a shared PostgreSQL belongs to a node that died (no call
+ * lasts four hours). Embedded, this process is the only dialer, so anything open at start is.
+ */
+const STALE_ATTEMPT_MS = 4 * 3_600_000;
 
 function pidAlive(pid: number): boolean {
   try {
@@ -74,16 +79,20 @@ export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clo
   const now = clock.now();
   const failed = await repos.imports.failStale(embedded ? new Date(now.getTime() + 1) : new Date(now.getTime() - STALE_IMPORT_MS), now);
   if (failed.length) opts.log?.(`marked ${failed.length} interrupted import(s) as failed; nothing of them was imported`);
-  const sweeper = embedded ? undefined : setInterval(() => {
-    const t = clock.now();
-    void repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t).catch(() => undefined);
-  }, 60_000);
-  sweeper?.unref();
   const services = createServices(repos, clock, argon2Hasher, {
     sessionTtlMs: config.sessionTtlHours * 3_600_000,
     maxCustomFields: config.maxCustomFields,
     unmaskRoles: config.unmaskRoles,
   });
+  const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);
+  if (closedAttempts) opts.log?.(`closed ${closedAttempts} call attempt(s) a previous run left open; their contacts were rescheduled`);
+  // Several nodes on one PostgreSQL: any of them cleans up after one that died.
+  const sweeper = embedded ? undefined : setInterval(() => {
+    const t = clock.now();
+    void repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t).catch(() => undefined);
+    void services.attempts.recover(STALE_ATTEMPT_MS).catch(() => undefined);
+  }, 60_000);
+  sweeper?.unref();
   return {
     config, db, repos, services, clock,
     async close() {

@@ -13,6 +13,7 @@ export * from './repositories/contacts.ts';
 export * from './repositories/tasks.ts';
 export * from './repositories/imports.ts';
 export * from './repositories/campaigns.ts';
+export * from './repositories/attempts.ts';
 export { timeOrderedIds } from './ids.ts';
 export { Repositories } from './repositories.ts';
 export { testDatabases, type TestDatabase } from './testing.ts';

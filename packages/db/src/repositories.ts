@@ -1,4 +1,5 @@
 import type { Database } from './database.ts';
+import { AttemptsRepo } from './repositories/attempts.ts';
 import { AuditRepo } from './repositories/audit.ts';
 import { CampaignsRepo } from './repositories/campaigns.ts';
 import { ContactsRepo } from './repositories/contacts.ts';
@@ -22,6 +23,7 @@ export class Repositories {
   readonly tasks: TasksRepo;
   readonly imports: ImportsRepo;
   readonly campaigns: CampaignsRepo;
+  readonly attempts: AttemptsRepo;
 
   constructor(readonly db: Database) {
     this.users = new UsersRepo(db);
@@ -34,5 +36,6 @@ export class Repositories {
     this.tasks = new TasksRepo(db);
     this.imports = new ImportsRepo(db);
     this.campaigns = new CampaignsRepo(db);
+    this.attempts = new AttemptsRepo(db);
   }
 }

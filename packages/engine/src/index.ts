@@ -11,3 +11,4 @@ export * from './org.ts';
 export * from './services.ts';
 export * from './telephony.ts';
 export * from './campaigns.ts';
+export * from './attempts.ts';

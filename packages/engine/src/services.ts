@@ -1,4 +1,5 @@
 import type { Repositories, Role } from '@outdial/db';
+import { AttemptRecorder } from './attempts.ts';
 import { AuthService } from './auth.ts';
 import { CampaignService } from './campaigns.ts';
 import { ContactsService } from './contacts.ts';
@@ -28,6 +29,7 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
     tasks: new TasksService(repos),
     org: new OrgService(repos),
     campaigns: new CampaignService(repos, clock),
+    attempts: new AttemptRecorder(repos, clock),
   };
 }
 

@@ -155,3 +155,4 @@ export function checkDial(c: DialCandidate, rules: ProjectRules, now: number): G
   }
   return { allowed: true };
 }
+export { nextStep, type NextStep, type CloseReason, type DispositionEffect } from './next-step.ts';

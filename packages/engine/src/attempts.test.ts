@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Repositories, testDatabases, type AttemptEnd, type Database } from '@outdial/db';
+import { defaultProjectRules } from '@outdial/domain/projects';
+import { AttemptRecorder } from './attempts.ts';
+
+const T0 = new Date('2026-03-02T02:00:00Z');
+const MIN = 60_000;
+
+describe.each(testDatabases())('attempt outcomes and next steps on $name', (engine) => {
+  let db: Database;
+  let cleanup: () => Promise<void>;
+  let repos: Repositories;
+  let orgId: string;
+  let projectId: string;
+  let contacts: { id: string; phone: string }[];
+  let now = T0;
+  const clock = { now: () => now };
+
+  beforeAll(async () => {
+    ({ db, cleanup } = await engine.open());
+    repos = new Repositories(db);
+    orgId = await repos.users.createOrganisation('Org');
+    projectId = (await repos.projects.create(orgId, {
+      code: 'A1', name: 'Attempts', description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai', rules: defaultProjectRules(), callerIds: [],
+    })).id;
+    const imp = await repos.imports.create({ orgId, projectId, filename: 'l.csv', totalBytes: null, createdBy: null });
+    const w = repos.imports.writer(orgId, projectId, imp.id, T0);
+    await w.write([1, 2, 3, 4].map((n) => {
+      const phone = `+861380000000${n}`;
+      return { rowNumber: n + 1, outcome: 'accepted', code: null, message: null, phone, phones: [phone], name: `c${n}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: {}, raw: null };
+    }));
+    await w.finish(T0);
+    contacts = (await repos.contacts.list(orgId, { projectId, limit: 10, offset: 0 })).items.map((c) => ({ id: c.id, phone: c.phone }));
+  });
+  afterAll(async () => cleanup?.());
+
+  const end = (outcome: AttemptEnd['outcome'], at: Date, extra: Partial<AttemptEnd> = {}): AttemptEnd => ({
+    outcome, endedAt: at, answeredAt: null, connectedAt: null, agentUserId: null, hangupSide: 'system', sipCause: 486, amdResult: null, abandoned: false, ...extra,
+  });
+  const place = (rec: AttemptRecorder, c: { id: string; phone: string }, at: Date) =>
+    rec.placed({ orgId, projectId, campaignId: null, contactId: c.id, phone: c.phone, callerId: '+861012345678', dialMode: 'predictive', placedAt: at });
+  const contact = async (id: string) => (await db.query<{ status: string; attempts: number; next: Date | null; reason: string | null }>(
+    'SELECT status, attempts, next_attempt_at AS next, close_reason AS reason FROM contacts WHERE id = $1', [id]))[0]!;
+
+  it('records each end exactly once and schedules the retry from the project\'s delays', async () => {
+    const rec = new AttemptRecorder(repos, clock);
+    const c = contacts[0]!;
+    const id = await place(rec, c, T0);
+    expect(await contact(c.id)).toMatchObject({ status: 'in_progress', attempts: 0 });
+    const first = await rec.ended(id, end('busy', new Date(T0.getTime() + 20_000)));
+    expect(first).toEqual({ recorded: true, next: { kind: 'retry', at: T0.getTime() + 30 * MIN } });
+    // The same end event delivered twice changes nothing.
+    expect(await rec.ended(id, end('no_answer', new Date(T0.getTime() + 40_000)))).toEqual({ recorded: false, next: null });
+    expect(await contact(c.id)).toMatchObject({ status: 'in_progress', attempts: 1, next: new Date(T0.getTime() + 30 * MIN) });
+    expect(await repos.attempts.get(id)).toMatchObject({ outcome: 'busy', sipCause: 486 });
+  });
+
+  it('closes the contact on the third attempt in ten days, and on a closing disposition', async () => {
+    const rec = new AttemptRecorder(repos, clock);
+    const c = contacts[1]!;
+    for (let d = 0; d < 3; d++) {
+      const at = new Date(T0.getTime() + d * 86_400_000);
+      const r = await rec.ended(await place(rec, c, at), end('no_answer', new Date(at.getTime() + 25_000)));
+      expect(r.next?.kind).toBe(d < 2 ? 'retry' : 'closed');
+    }
+    expect(await contact(c.id)).toMatchObject({ status: 'closed', attempts: 3, reason: 'max_attempts' });
+
+    const d = contacts[2]!;
+    const id = await place(rec, d, T0);
+    await rec.ended(id, end('person', new Date(T0.getTime() + 200_000), { connectedAt: new Date(T0.getTime() + 10_000), hangupSide: 'customer', sipCause: 200 }),
+      { code: 'WRONG_NUMBER', success: false, closes: true, callbackAt: null });
+    expect(await contact(d.id)).toMatchObject({ status: 'closed', reason: 'disposition' });
+  });
+
+  it('after a crash, closes attempts left open by how far they got: answered-unconnected is an abandon', async () => {
+    const rec = new AttemptRecorder(repos, clock);
+    const c = contacts[3]!;
+    now = T0;
+    const id = await place(rec, c, T0);
+    await repos.attempts.progress(id, { answeredAt: new Date(T0.getTime() + 15_000) });
+    now = new Date(T0.getTime() + 30_000);
+    expect(await rec.recover(60_000)).toBe(0); // not stale yet: its process may still be alive
+    now = new Date(T0.getTime() + 5 * MIN);
+    expect(await rec.recover(60_000)).toBe(1);
+    expect(await repos.attempts.get(id)).toMatchObject({ outcome: 'abandoned', abandoned: true, hangupSide: 'system' });
+    // Ofcom: no redial within 72 h of an abandoned call.
+    expect((await contact(c.id)).next).toEqual(new Date(T0.getTime() + 72 * 60 * MIN));
+    expect(await repos.attempts.openBefore(now)).toEqual([]);
+    expect(await rec.recover(60_000)).toBe(0);
+  });
+});
