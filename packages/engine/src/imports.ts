@@ -1,13 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import type { ImportRow, Repositories, RowOutcome, StagedRow } from '@outdial/db';
-import { ImportFileError, parseContactFile, type RowOutcome as ParsedOutcome } from '@outdial/importer';
+import { ImportFileError, parseContactFile, parseContactFileInWorker, type RowOutcome as ParsedOutcome } from '@outdial/importer';
 import { AppError, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports.ts';
 
 /** Rows per staging write: large enough for COPY to pay off, small enough for steady progress. */
 const BATCH = 10_000;
+/** From this size on a file is parsed on a worker thread (starting one costs ~0.2 s). */
+const WORKER_MIN_BYTES = 4 * 1024 * 1024;
 
 export interface ImportRequest {
   projectCode: string;
@@ -107,37 +109,48 @@ export class ImportService {
     onProgress?: (p: ImportProgress) => void): Promise<ImportRow> {
     let bytesRead = 0;
     let rowsRead = 0;
-    const parsed = parseContactFile(createReadStream(req.path), {
+    const spec = {
       filename: req.filename,
       defaultRegion: project.defaultRegion,
       fields: project.fields,
       ...(req.mapping ? { mapping: req.mapping } : {}),
       encoding: req.encoding ?? 'auto',
-      onProgress: (p) => {
+      onProgress: (p: { bytesRead: number; rowsRead: number }) => {
         bytesRead = p.bytesRead;
         rowsRead = p.rowsRead;
       },
-    });
+    } as const;
+    // Large files are parsed on a worker thread, beside this thread's database work.
+    const parsed = totalBytes >= WORKER_MIN_BYTES ? parseContactFileInWorker(req.path, spec) : parseContactFile(createReadStream(req.path), spec);
     const header = await parsed.header;
     await this.repos.imports.setHeader(imp.id, { format: header.format, encoding: header.encoding, mapping: header.mapping, columns: header.columns });
 
     const counts = { accepted: 0, duplicateInFile: 0, invalid: 0 };
     const writer = this.repos.imports.writer(actor.orgId, projectId, imp.id, this.clock.now());
     let batch: StagedRow[] = [];
-    // One write in flight while the next batch is parsed: CPU and database overlap.
-    let inFlight: Promise<void> = Promise.resolve();
+    // Up to two writes in flight while the next batch is parsed: the parser, this thread and
+    // the database work side by side (on PostgreSQL one batch is screened while the previous
+    // one is copied). Progress is reported in order.
+    const pending: Promise<void>[] = [];
+    let reported: Promise<void> = Promise.resolve();
     const flush = async () => {
       const rows = batch;
       batch = [];
-      await inFlight;
-      inFlight = (async () => {
-        await writer.write(rows);
-        await this.repos.imports.progress(imp.id, { bytesRead, rowsRead, ...counts });
-        onProgress?.({ bytesRead, totalBytes, rowsRead });
+      if (pending.length >= 2) await pending.shift();
+      const snapshot = { bytesRead, rowsRead, ...counts };
+      const written = writer.write(rows);
+      const prev = reported;
+      const step = (async () => {
+        await written;
+        await prev;
+        await this.repos.imports.progress(imp.id, snapshot);
+        onProgress?.({ bytesRead: snapshot.bytesRead, totalBytes, rowsRead: snapshot.rowsRead });
       })();
+      reported = step.catch(() => undefined);
       // Observed here so a failure while the next batch is parsed is not an unhandled
-      // rejection; it is rethrown by the next `await inFlight`.
-      inFlight.catch(() => undefined);
+      // rejection; it is rethrown when this write is awaited.
+      step.catch(() => undefined);
+      pending.push(step);
     };
     let result: ImportRow;
     try {
@@ -154,11 +167,11 @@ export class ImportService {
         if (batch.length >= BATCH) await flush();
       }
       await flush();
-      await inFlight;
+      for (const p of pending.splice(0)) await p;
       onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead });
       result = await writer.finish(this.clock.now());
     } catch (err) {
-      await inFlight.catch(() => undefined);
+      await Promise.allSettled(pending);
       await writer.abort(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }

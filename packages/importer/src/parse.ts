@@ -340,18 +340,17 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
   const process = (rec: RawRecord): RowOutcome | null => {
     const { rowNumber, cells } = rec;
     if (isBlank(cells)) return null;
-    const invalid = (code: string, message: string): RowOutcome => refuse(rowNumber, cells, code, message);
     if (cells.length > columns.length) {
       for (let i = columns.length; i < cells.length; i++) {
-        if (cells[i]!.trim() !== '') return invalid('too_many_columns', `row has ${cells.length} columns but the header has ${columns.length} (an unquoted comma or delimiter in a value?)`);
+        if (cells[i]!.trim() !== '') return refuse(rowNumber, cells, 'too_many_columns', `row has ${cells.length} columns but the header has ${columns.length} (an unquoted comma or delimiter in a value?)`);
       }
     } else if (format === 'csv' && cells.length < width) {
-      return invalid('too_few_columns', `row has ${cells.length} columns but the header has ${width} (a line broken in two, or values missing?)`);
+      return refuse(rowNumber, cells, 'too_few_columns', `row has ${cells.length} columns but the header has ${width} (a line broken in two, or values missing?)`);
     }
     for (let i = 0; i < cells.length; i++) {
       const c = cells[i]!;
-      if (c.length > MAX_FIELD_CHARS) return invalid('field_too_long', `column "${columns[i] ?? i + 1}" holds ${c.length} characters (max ${MAX_FIELD_CHARS})`);
-      if (c.includes('\ufffd')) return invalid('text_undecodable', `column "${columns[i] ?? i + 1}" has bytes that are not valid text in this file's encoding (${encoding}); save the file as UTF-8 or choose the encoding`);
+      if (c.length > MAX_FIELD_CHARS) return refuse(rowNumber, cells, 'field_too_long', `column "${columns[i] ?? i + 1}" holds ${c.length} characters (max ${MAX_FIELD_CHARS})`);
+      if (c.includes('\ufffd')) return refuse(rowNumber, cells, 'text_undecodable', `column "${columns[i] ?? i + 1}" has bytes that are not valid text in this file's encoding (${encoding}); save the file as UTF-8 or choose the encoding`);
     }
 
     // Phones: the phone column first (several numbers in one cell are split), then extra columns.
@@ -365,7 +364,7 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     const primary: NormalizedPhone = primaryRaw ? normalizePhone(primaryRaw.raw, region) : normalizePhone(phoneCell, region);
     if (!primary.ok) {
       const where = primaryRaw ? columns[primaryRaw.col] : columns[phoneCol];
-      return invalid(primary.code, `${where}: ${primary.message}${primaryRaw && fromPhoneColumn === 0 ? ` (the ${columns[phoneCol]} cell is empty; this is the first backup number)` : ''}`);
+      return refuse(rowNumber, cells, primary.code, `${where}: ${primary.message}${primaryRaw && fromPhoneColumn === 0 ? ` (the ${columns[phoneCol]} cell is empty; this is the first backup number)` : ''}`);
     }
     const phones = [primary.e164];
     for (let k = 1; k < candidates.length; k++) {
@@ -373,7 +372,7 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
       const n = normalizePhone(x.raw, region);
       if (!n.ok) {
         if (n.code === 'phone_empty') continue;
-        return invalid(`secondary_${n.code}`, `${columns[x.col]}: ${n.message}`);
+        return refuse(rowNumber, cells, `secondary_${n.code}`, `${columns[x.col]}: ${n.message}`);
       }
       if (!phones.includes(n.e164)) phones.push(n.e164);
     }
@@ -382,7 +381,7 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     const tzText = cellAt(cells, tzCol);
     if (tzText) {
       timezone = canonicalTimeZone(tzText);
-      if (timezone === null) return invalid('timezone_invalid', `${columns[tzCol]}: "${tzText}" is not a time zone (use an IANA name such as Asia/Shanghai)`);
+      if (timezone === null) return refuse(rowNumber, cells, 'timezone_invalid', `${columns[tzCol]}: "${tzText}" is not a time zone (use an IANA name such as Asia/Shanghai)`);
     } else timezone = defaultTimeZoneForRegion(primary.region);
 
     const custom: Record<string, FieldValue> = {};
@@ -392,19 +391,24 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
       if (v.ok) custom[f.key] = v.value;
       else (problems ??= []).push(v);
     }
-    if (problems) return invalid(problems[0]!.code, problems.map((p) => p.message).join('; '));
+    if (problems) return refuse(rowNumber, cells, problems[0]!.code, problems.map((p) => p.message).join('; '));
 
     const name = cellAt(cells, nameCol);
-    if (name.length > MAX_NAME) return invalid('value_too_long', `${columns[nameCol]}: a name of ${name.length} characters (max ${MAX_NAME})`);
+    if (name.length > MAX_NAME) return refuse(rowNumber, cells, 'value_too_long', `${columns[nameCol]}: a name of ${name.length} characters (max ${MAX_NAME})`);
     const externalId = cellAt(cells, extCol);
-    if (externalId.length > MAX_EXTERNAL_ID) return invalid('value_too_long', `${columns[extCol]}: an id of ${externalId.length} characters (max ${MAX_EXTERNAL_ID})`);
+    if (externalId.length > MAX_EXTERNAL_ID) return refuse(rowNumber, cells, 'value_too_long', `${columns[extCol]}: an id of ${externalId.length} characters (max ${MAX_EXTERNAL_ID})`);
     const tagText = cellAt(cells, tagsCol);
     let tags: string[] = [];
     if (tagText) {
-      tags = [...new Set(tagText.split(SPLIT_TAGS).map((t) => t.trim()).filter(Boolean))];
-      const long = tags.find((t) => t.length > MAX_TAG);
-      if (long !== undefined) return invalid('value_too_long', `${columns[tagsCol]}: tag "${long.slice(0, 20)}…" is longer than ${MAX_TAG} characters`);
-      if (tags.length > MAX_TAGS) return invalid('value_too_long', `${columns[tagsCol]}: ${tags.length} tags (max ${MAX_TAGS})`);
+      // Plain loops: no closure is created per row.
+      for (const part of tagText.split(SPLIT_TAGS)) {
+        const t = part.trim();
+        if (!t || tags.includes(t)) continue;
+        if (t.length > MAX_TAG) return refuse(rowNumber, cells, 'value_too_long', `${columns[tagsCol]}: tag "${t.slice(0, 20)}…" is longer than ${MAX_TAG} characters`);
+        tags.push(t);
+        if (tags.length > MAX_TAGS) break; // refused just below; stop before the loop turns quadratic
+      }
+      if (tags.length > MAX_TAGS) return refuse(rowNumber, cells, 'value_too_long', `${columns[tagsCol]}: more than ${MAX_TAGS} tags`);
     }
 
     const key = Number(primary.e164.slice(1));

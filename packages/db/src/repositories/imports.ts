@@ -75,14 +75,24 @@ const SEP = '\u001f';
 const STAGE_COLUMNS = ['import_id', 'row_number', 'outcome', 'code', 'message', 'phone', 'phones', 'name', 'timezone', 'region', 'tags', 'external_id', 'custom', 'raw', 'contact_id'] as const;
 
 /** Escapes a value for COPY's text format (backslash, tab, newline, carriage return). */
+const COPY_SPECIAL = /[\\\t\n\r]/;
 function copyText(v: string | null): string {
   if (v === null) return '\\N';
+  // Most values need no escaping; testing first avoids building a new string for them.
+  if (!COPY_SPECIAL.test(v)) return v;
   return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 /** A text[] literal for COPY: every element double-quoted, quotes and backslashes escaped. */
+const ARRAY_SPECIAL = /["\\]/;
 function copyArray(v: readonly string[] | null): string {
   if (v === null) return '\\N';
-  return copyText(`{${v.map((x) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`);
+  if (v.length === 0) return '{}';
+  let out = '{';
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    out += (i ? ',"' : '"') + (ARRAY_SPECIAL.test(x) ? x.replace(/["\\]/g, (c) => `\\${c}`) : x) + '"';
+  }
+  return copyText(out + '}');
 }
 
 /**
@@ -99,7 +109,8 @@ export interface ImportWriter {
 }
 
 type Deferred = { resolve: () => void; reject: (e: Error) => void };
-type Work = { rows: readonly StagedRow[] } & Deferred | { end: Date } & Deferred | { abort: Error } & Deferred;
+type Screened = { contacts: StagedRow[]; rejects: StagedRow[] };
+type Work = { screened: Screened } & Deferred | { end: Date } & Deferred | { abort: Error } & Deferred;
 
 /** A one-slot hand-off between the parser (producer) and the open transaction (consumer). */
 class Handoff {
@@ -146,13 +157,11 @@ async function* once(text: string): AsyncGenerator<string> {
 
 /** COPY text lines for new contacts. */
 function contactLines(orgId: string, projectId: string, importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): string {
-  const head = `${orgId}\t${projectId}\t${importId}\t`;
+  const head = `\t${orgId}\t${projectId}\t${importId}\t`;
   let out = '';
   for (const r of rows) {
-    out += ids(r.rowNumber) + '\t' + head + [
-      copyText(r.externalId), copyText(r.name), copyText(r.phone), copyArray(r.phones), copyText(r.timezone), copyText(r.region),
-      copyArray(r.tags ?? []), copyText(JSON.stringify(r.custom ?? {})),
-    ].join('\t') + '\n';
+    out += ids(r.rowNumber) + head + copyText(r.externalId) + '\t' + copyText(r.name) + '\t' + copyText(r.phone) + '\t' + copyArray(r.phones)
+      + '\t' + copyText(r.timezone) + '\t' + copyText(r.region) + '\t' + copyArray(r.tags ?? []) + '\t' + copyText(JSON.stringify(r.custom ?? {})) + '\n';
   }
   return out;
 }
@@ -237,11 +246,16 @@ export class ImportsRepo {
       for (const p of r.phones ?? [r.phone]) numbers.add(p);
     }
     const hits = primaries.length === 0 ? [] : await tx.query<{ kind: 'dup' | 'dnc'; phone: string; list: string | null; reason: string | null }>(
-      `SELECT 'dup' AS kind, phone, NULL AS list, NULL AS reason FROM contacts WHERE project_id = $1 AND phone = ANY($2::text[])
+      // Per number, an equality probe on the (project_id, phone) unique index: the planner knows
+      // it yields at most one row whatever its statistics say, so the plan cannot degrade into a
+      // scan of the project as the import grows it inside this transaction.
+      `SELECT 'dup' AS kind, c.phone, NULL AS list, NULL AS reason
+         FROM unnest(string_to_array($2, E'\\x1f')) AS n(phone), LATERAL (SELECT phone FROM contacts WHERE project_id = $1 AND phone = n.phone LIMIT 1) c
        UNION ALL
        SELECT 'dnc', e.phone, l.name, e.reason FROM dnc_entries e JOIN dnc_lists l ON l.id = e.list_id
-        WHERE e.phone = ANY($3::text[]) AND l.org_id = $4 AND (l.project_id IS NULL OR l.project_id = $1) AND (e.expires_at IS NULL OR e.expires_at > $5)`,
-      [projectId, primaries, [...numbers], orgId, now],
+        WHERE e.phone = ANY(string_to_array($3, E'\\x1f')) AND l.org_id = $4 AND (l.project_id IS NULL OR l.project_id = $1) AND (e.expires_at IS NULL OR e.expires_at > $5)`,
+      // Numbers travel as one separated string: cheaper to send than a text[] parameter.
+      [projectId, primaries.join(SEP), [...numbers].join(SEP), orgId, now],
     );
     const existing = new Set<string>();
     const blocked = new Map<string, string>();
@@ -281,12 +295,13 @@ export class ImportsRepo {
     const counts: Record<RowOutcome, number> = { accepted: 0, duplicate_in_file: 0, duplicate_existing: 0, dnc: 0, invalid: 0 };
     let completed: ImportRow | undefined;
     let ending: Deferred | undefined;
-    let created = 0;
-    let analyzeAt = 10_000;
+    let onLocked!: () => void;
+    const locked = new Promise<void>((resolve) => (onLocked = resolve));
     const txn = this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`import:${projectId}`]);
       // Fresh statistics so each batch probes the do-not-call index instead of scanning it.
       await tx.exec('ANALYZE dnc_entries');
+      onLocked();
       for (;;) {
         const w = await handoff.take();
         if ('abort' in w) {
@@ -299,17 +314,10 @@ export class ImportsRepo {
           return;
         }
         try {
-          const { contacts, rejects } = await this.screen(tx, orgId, projectId, w.rows, startedAt);
+          const { contacts, rejects } = w.screened;
           for (const r of rejects) counts[r.outcome]++;
           counts.accepted += contacts.length;
           if (contacts.length) await copy(tx, 'contacts', CONTACT_COLUMNS, once(contactLines(orgId, projectId, importId, contacts, ids)));
-          // The planner's picture of the project must grow with it, or the next batch's lookup
-          // takes the project's rows for a handful and scans them all (quadratic). ANALYZE in
-          // this transaction counts its own new rows; doubling steps keep it to a few runs.
-          if ((created += contacts.length) >= analyzeAt) {
-            await tx.exec('ANALYZE contacts');
-            analyzeAt = created * 2;
-          }
           if (rejects.length) await copy(tx, 'import_rows', STAGE_COLUMNS, once(copyLines(importId, rejects, ids)));
           w.resolve();
         } catch (err) {
@@ -330,8 +338,17 @@ export class ImportsRepo {
       handoff.put(make(d));
       return d.promise;
     };
+    // Screening only reads (committed contacts of the project, do-not-call lists), so it runs on
+    // another pooled connection while the transaction's connection is still copying the previous
+    // batch. It waits for the project's lock: from then on no other import can add contacts to
+    // this project, and the parser has already set aside numbers repeated within this file.
+    const ready = Promise.race([locked, txn.then(() => undefined)]);
     return {
-      write: (rows) => send((d) => ({ rows, ...d })),
+      write: async (rows) => {
+        await ready;
+        const screened = await this.screen(this.db, orgId, projectId, rows, startedAt);
+        return send((d) => ({ screened, ...d }));
+      },
       finish: async (now) => {
         // Outside the transaction, which must not touch this row before its last statement:
         // progress updates from other connections would wait on its lock.

@@ -1,5 +1,6 @@
 import type { FieldDef } from '../projects/types.ts';
 import type { Issue } from '../projects/validate.ts';
+import { halfWidth } from '../text/index.ts';
 
 /**
  * Per-project custom fields (seed 002: keep common fields fixed, let each line of business
@@ -38,10 +39,6 @@ export function validateFieldTemplate(fields: readonly FieldDef[], maxFields: nu
     if (f.maxLength !== undefined && (f.type !== 'text' || !(f.maxLength >= 1))) out.push({ path: `${i}.maxLength`, message: 'maxLength ≥ 1, for text fields only' });
   });
   return out;
-}
-
-function halfWidth(s: string): string {
-  return s.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
 }
 
 const label = (f: FieldDef) => `${f.labelZh} (${f.key})`;

@@ -1,4 +1,5 @@
 import { isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode } from 'libphonenumber-js/max';
+import { halfWidth } from '../text/index.ts';
 
 /**
  * Phone numbers to E.164 with libphonenumber's full ("max") metadata: the default "min"
@@ -33,11 +34,6 @@ export type NormalizedPhone =
 
 /** What people type into a phone cell to mean "none". */
 const PLACEHOLDERS = new Set(['', '-', '--', '---', '—', '——', '无', '空', '暂无', '没有', 'n/a', 'na', 'null', 'none', 'nil', '/', '0', '#n/a']);
-
-/** Full-width digits and punctuation (common in Chinese input methods) to ASCII. */
-function halfWidth(s: string): string {
-  return s.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
-}
 
 function classify(type: string | undefined): PhoneType {
   switch (type) {
