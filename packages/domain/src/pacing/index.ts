@@ -1,4 +1,6 @@
 export * from './types.ts';
 export * from './baselines.ts';
 export * from './predictive.ts';
+export * from './governor.ts';
+export * from './limits.ts';
 export { SortedWindow, EwmaRate, normalCdf, normalInv } from './stats.ts';

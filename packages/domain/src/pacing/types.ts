@@ -59,7 +59,7 @@ export interface PacingDecision {
 
 /** Why the dialer is doing what it does, for the supervisor's screen. */
 export interface PacingStatus {
-  mode: 'preview' | 'progressive' | 'power' | 'predictive' | 'adaptive' | 'open_loop';
+  mode: 'preview' | 'progressive' | 'power' | 'predictive' | 'adaptive' | 'open_loop' | 'ivr';
   /** Lines per active agent the policy is aiming at, where that applies. */
   level: number;
   reason: string;
