@@ -12,3 +12,8 @@ export * from './services.ts';
 export * from './telephony.ts';
 export * from './campaigns.ts';
 export * from './attempts.ts';
+export * from './dialer/events.ts';
+export * from './dialer/desk.ts';
+export * from './dialer/runner.ts';
+export * from './dialer/dialer.ts';
+export * from './dialer/virtual-scheduler.ts';

@@ -133,6 +133,23 @@ export class CampaignsRepo {
     await this.sql.query('UPDATE contacts SET leased_until = NULL, lease_owner = NULL WHERE lease_owner = $1 AND id = ANY($2::uuid[])', [campaignId, contactIds]);
   }
 
+  /**
+   * The compliance gate refused a leased contact: give it back and keep it out of the next
+   * leases until `until` (the gate's retry time), or close it (closing rule reached).
+   */
+  async defer(campaignId: string, contactId: string, until: Date | null, close: { reason: string } | null): Promise<void> {
+    if (close) {
+      await this.sql.query(`UPDATE contacts SET status = 'closed', close_reason = $3, leased_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, [contactId, campaignId, close.reason]);
+      return;
+    }
+    await this.sql.query(
+      `UPDATE contacts SET next_attempt_at = CASE WHEN $3::timestamptz IS NULL THEN next_attempt_at ELSE greatest(coalesce(next_attempt_at, $3), $3) END,
+              leased_until = NULL, lease_owner = NULL
+        WHERE id = $1 AND lease_owner = $2`,
+      [contactId, campaignId, until],
+    );
+  }
+
   /** Open contacts of the project not yet closed: 0 means the list is exhausted. */
   async remaining(orgId: string, projectId: string): Promise<number> {
     const [r] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE org_id = $1 AND project_id = $2 AND status <> 'closed'`, [orgId, projectId]);

@@ -48,6 +48,17 @@ export class DncRepo {
     return rows.length;
   }
 
+  /** Which of `phones` an active list covering the project (or the whole organisation) blocks at `now`. */
+  async blocked(orgId: string, projectId: string, phones: readonly string[], now: Date): Promise<Set<string>> {
+    if (phones.length === 0) return new Set();
+    const rows = await this.sql.query<{ phone: string }>(
+      `SELECT DISTINCT e.phone FROM dnc_entries e JOIN dnc_lists l ON l.id = e.list_id
+        WHERE e.phone = ANY($3::text[]) AND l.org_id = $1 AND (l.project_id IS NULL OR l.project_id = $2) AND (e.expires_at IS NULL OR e.expires_at > $4)`,
+      [orgId, projectId, phones, now],
+    );
+    return new Set(rows.map((r) => r.phone));
+  }
+
   async removeEntry(listId: string, phone: string): Promise<boolean> {
     return (await this.sql.query('DELETE FROM dnc_entries WHERE list_id = $1 AND phone = $2 RETURNING phone', [listId, phone])).length > 0;
   }

@@ -1,0 +1,68 @@
+import { applyAgentEvent, LOGGED_OUT, type AgentEvent, type AgentState } from '@outdial/domain/agents';
+import { RoutingPool, type AgentSkills, type CallNeeds, type RoutingStrategy } from '@outdial/domain/routing';
+import type { EventBus } from './events.ts';
+
+export interface DeskAgent {
+  id: string;
+  skills: AgentSkills;
+  state: AgentState;
+}
+
+export class AgentEventRefused extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The agents logged in to this dialer: their states (domain/agents) and the routing index of
+ * the ready ones (domain/routing), kept in step. Every change is published as AgentStateChanged.
+ */
+export class AgentDesk {
+  private readonly agents = new Map<string, DeskAgent>();
+  readonly pool: RoutingPool;
+
+  constructor(private readonly bus: EventBus, strategy: RoutingStrategy = { kind: 'longest_idle' }) {
+    this.pool = new RoutingPool(strategy);
+  }
+
+  get(id: string): DeskAgent | undefined {
+    return this.agents.get(id);
+  }
+
+  all(): DeskAgent[] {
+    return [...this.agents.values()];
+  }
+
+  /** Applies an agent event; throws AgentEventRefused with the domain's reason when not allowed. */
+  apply(id: string, e: AgentEvent, skills?: AgentSkills): DeskAgent {
+    let a = this.agents.get(id);
+    if (!a) {
+      if (e.type !== 'login') throw new AgentEventRefused('not_logged_in', 'the agent is not logged in');
+      a = { id, skills: skills ?? {}, state: LOGGED_OUT };
+      this.agents.set(id, a);
+    }
+    if (skills) a.skills = skills;
+    const t = applyAgentEvent(a.state, e);
+    if (!t.ok) throw new AgentEventRefused(t.error, `${e.type} refused: ${t.error}`);
+    a.state = t.state;
+    if (t.state.status === 'ready') this.pool.setReady({ id, skills: a.skills }, e.at);
+    else this.pool.setBusy(id);
+    if (t.state.status === 'logged_out') this.agents.delete(id);
+    if (t.changed) this.bus.publish({ type: 'AgentStateChanged', at: e.at, agentId: id, status: t.state.status, pauseReason: t.state.pauseReason });
+    return a;
+  }
+
+  /** Picks and reserves the best ready agent for a call, or null. */
+  reserve(callId: string, needs: CallNeeds, at: number): DeskAgent | null {
+    const d = this.pool.pick(needs, at);
+    if (!d) return null;
+    return this.apply(d.agentId, { type: 'reserve', at, callId });
+  }
+
+  counts(): Record<AgentState['status'], number> {
+    const c: Record<AgentState['status'], number> = { logged_out: 0, ready: 0, reserved: 0, talking: 0, wrap_up: 0, paused: 0 };
+    for (const a of this.agents.values()) c[a.state.status]++;
+    return c;
+  }
+}
