@@ -20,6 +20,8 @@ export interface Config {
   loginRateLimitPerMinute: number;
   maxUploadMb: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Demo mode: how many of the demo agents (from agent20 down) the simulator plays. */
+  simulatedAgents: number;
 }
 
 export class ConfigError extends Error {
@@ -43,6 +45,7 @@ const KEYS: Record<keyof Config, string> = {
   loginRateLimitPerMinute: 'OUTDIAL_LOGIN_RATE_LIMIT',
   maxUploadMb: 'OUTDIAL_MAX_UPLOAD_MB',
   logLevel: 'OUTDIAL_LOG_LEVEL',
+  simulatedAgents: 'OUTDIAL_SIMULATED_AGENTS',
 };
 
 function fileSource(env: Source, cwd: string): { source: Source; problems: string[] } {
@@ -104,6 +107,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     loginRateLimitPerMinute: int('OUTDIAL_LOGIN_RATE_LIMIT', 10, 1, 10_000),
     maxUploadMb: int('OUTDIAL_MAX_UPLOAD_MB', 1024, 1, 100_000),
     logLevel,
+    simulatedAgents: int('OUTDIAL_SIMULATED_AGENTS', 10, 0, 20),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);

@@ -7,6 +7,7 @@ import type { Platform } from './platform.ts';
 import { consolePrincipal } from './console-principal.ts';
 
 export const DEMO_PROJECT = 'DEMO-RENEW';
+export const DEMO_CAMPAIGN = '续保外呼 Renewal calls';
 
 /** A small deterministic generator (mulberry32): the demo list is the same on every machine. */
 function rng(seed: number): () => number {
@@ -104,5 +105,10 @@ export async function seedDemo(platform: Platform, log: (msg: string) => void): 
   }
   const assigned = await services.tasks.assign(admin, { projectCode: DEMO_PROJECT, channel: 'agent_call', strategy: 'even', skill: 'insurance', limit: 1000 });
   log(`demo tasks assigned: ${assigned.created} across ${Object.keys(assigned.perAgent).length} agents`);
+  const campaign = await services.campaigns.create(admin, {
+    projectCode: DEMO_PROJECT, name: DEMO_CAMPAIGN,
+    settings: { dialMode: 'predictive', requiredSkills: { insurance: 1 }, callerIds: ['+861088880000', '+861088880001'] },
+  });
+  log(`demo campaign "${campaign.name}" (draft): POST /api/v1/campaigns/${campaign.id}/start to run it`);
   return { seeded: true, password };
 }

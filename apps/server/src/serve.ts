@@ -4,6 +4,7 @@ import type { HttpContext } from './http/context.ts';
 import type { Config } from './config.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedDemo } from './demo.ts';
+import { startDialer, type RunningDialer } from './dialer.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -23,7 +24,8 @@ export async function serve(config: Readonly<Config>, opts: { demo: boolean; log
     }
   }
   const background = new Set<Promise<unknown>>();
-  const ctx: HttpContext = { config, services: platform.services, repos: platform.repos, background };
+  const dialer: RunningDialer = await startDialer(platform, { simulatedAgents: opts.demo ? config.simulatedAgents : 0, log: opts.log });
+  const ctx: HttpContext = { config, services: platform.services, repos: platform.repos, background, dialer: dialer.dialer };
   const app = await buildApp(ctx, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const url = await app.listen({ host: config.host, port: config.port });
   opts.log(`Outdial is listening on ${url} — API docs at ${url}/api/docs, database: ${platform.db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'PostgreSQL'}`);
@@ -31,6 +33,7 @@ export async function serve(config: Readonly<Config>, opts: { demo: boolean; log
   const stop = () => {
     stopping ??= (async () => {
       await app.close();
+      await dialer.stop();
       // Let running imports finish their current step; unfinished ones are failed at next start.
       await Promise.race([Promise.allSettled([...background]), new Promise((r) => setTimeout(r, 5000))]);
       await platform.close();

@@ -1,8 +1,9 @@
-import type { CampaignRow, Repositories } from '@outdial/db';
+import type { CampaignFigures, CampaignRow, Repositories } from '@outdial/db';
 import {
   allowedActions, defaultCampaignSettings, transition, validateCampaignSettings,
   type CampaignAction, type CampaignSettings, type CampaignStatus, type FinishReason,
 } from '@outdial/domain/campaigns';
+import { DateTime } from 'luxon';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports.ts';
@@ -17,6 +18,24 @@ export interface Campaign extends CampaignRow {
   projectCode: string;
   /** What a user may do next (buttons, and the API's hint on a refused action). */
   actions: CampaignAction[];
+}
+
+export interface LiveCampaignFigures {
+  mode: string;
+  modeReason: string;
+  refusals: Record<string, number>;
+  agents: Record<string, number>;
+  liveCalls: number;
+}
+
+export interface CampaignStats {
+  campaignId: string;
+  status: CampaignStatus;
+  abandonLimit: number;
+  today: CampaignFigures & { abandonRate: number };
+  period30d: CampaignFigures & { abandonRate: number };
+  /** Null when no dialer on this node runs the campaign (not running, or another node runs it). */
+  dialer: LiveCampaignFigures | null;
 }
 
 /** Campaign lifecycle (issue 4): create and configure, then schedule / start / pause / resume / stop. */
@@ -72,6 +91,32 @@ export class CampaignService {
     if (!row) throw new AppError('invalid_state', 'the campaign finished meanwhile');
     await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'campaign.configured', subjectType: 'campaign', subjectId: id, details: { changed: Object.keys(patch) } });
     return this.view(row);
+  }
+
+  /**
+   * Live figures (issue 4): dials, answers, connects and abandons today and over the 30-day
+   * period, the abandon rate against the limit, and — from the dialer running it, when this
+   * node runs it — the current mode and why, agents by state and compliance refusals by reason.
+   */
+  async stats(actor: Principal, id: string, live: LiveCampaignFigures | null): Promise<CampaignStats> {
+    assertCan(actor, 'campaigns:read');
+    const c = await this.repos.campaigns.get(actor.orgId, id);
+    if (!c) throw notFound('campaign');
+    const now = this.clock.now();
+    // "Today" is the project's calendar day, in its default time zone.
+    const zone = (await this.repos.projects.getById(c.orgId, c.projectId))?.defaultTimezone ?? 'UTC';
+    const dayStart = DateTime.fromJSDate(now, { zone }).startOf('day').toJSDate();
+    const [today, period] = await Promise.all([
+      this.repos.attempts.campaignFigures(id, dayStart),
+      this.repos.attempts.campaignFigures(id, new Date(now.getTime() - 30 * 86_400_000)),
+    ]);
+    const rate = (f: { abandons: number; answeredPerson: number }) => (f.answeredPerson ? f.abandons / f.answeredPerson : 0);
+    return {
+      campaignId: id, status: c.status, abandonLimit: c.settings.abandonTarget,
+      today: { ...today, abandonRate: rate(today) },
+      period30d: { ...period, abandonRate: rate(period) },
+      dialer: live,
+    };
   }
 
   /** A user's lifecycle command. */

@@ -72,6 +72,25 @@ describe.each(testDatabases())('campaign lifecycle over the API on $name', (engi
     expect(missing.statusCode).toBe(404);
   });
 
+  it('reports live figures from the recorded attempts, with the abandon rate against the limit', async () => {
+    const created = (await h.app.inject({ method: 'POST', url: '/api/v1/campaigns', headers: auth(admin), payload: { project: DEMO_PROJECT, name: 'figures' } })).json() as { id: string; projectId: string };
+    const org = (await h.platform.repos.users.firstOrganisation())!;
+    const [a, b] = (await h.platform.repos.contacts.list(org.id, { projectId: created.projectId, limit: 2, offset: 0 })).items;
+    const now = new Date();
+    const place = (c: { id: string; phone: string }) => h.platform.services.attempts.placed({ orgId: org.id, projectId: created.projectId, campaignId: created.id, contactId: c.id, phone: c.phone, callerId: null, dialMode: 'predictive', placedAt: now });
+    const end = { endedAt: new Date(now.getTime() + 30_000), agentUserId: null, sipCause: 200, amdResult: 'human' as const };
+    await h.platform.services.attempts.ended(await place(a!), { ...end, outcome: 'abandoned', answeredAt: now, connectedAt: null, hangupSide: 'system', abandoned: true });
+    await h.platform.services.attempts.ended(await place(b!), { ...end, outcome: 'person', answeredAt: now, connectedAt: now, hangupSide: 'customer', abandoned: false });
+    const res = await h.app.inject({ method: 'GET', url: `/api/v1/campaigns/${created.id}/stats`, headers: auth(qa) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      campaignId: created.id, status: 'draft', abandonLimit: 0.03, dialer: null,
+      today: { dials: 2, answeredPerson: 2, connects: 1, abandons: 1, abandonRate: 0.5, live: 0 },
+      period30d: { dials: 2, abandons: 1 },
+    });
+    expect((await h.app.inject({ method: 'GET', url: `/api/v1/campaigns/${created.id}/stats`, headers: auth(agent) })).statusCode).toBe(403);
+  });
+
   it('agents cannot see or run campaigns; QA may read but not act', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/campaigns', headers: auth(agent) })).statusCode).toBe(403);
     const create = await h.app.inject({ method: 'POST', url: '/api/v1/campaigns', headers: auth(qa), payload: { project: DEMO_PROJECT, name: 'qa try' } });

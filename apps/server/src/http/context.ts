@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Principal, Services } from '@outdial/engine';
+import type { Dialer, Principal, Services } from '@outdial/engine';
 import { AppError } from '@outdial/engine';
 import type { Config } from '../config.ts';
 import type { Repositories } from '@outdial/db';
@@ -21,6 +21,8 @@ export interface HttpContext {
   repos: Repositories;
   /** Imports running in the background, awaited on shutdown. */
   background: Set<Promise<unknown>>;
+  /** The dialer running on this node, when there is one (serve); absent in CLI-only contexts. */
+  dialer?: Dialer | undefined;
 }
 
 export function principalOf(req: FastifyRequest): Principal {

@@ -32,6 +32,16 @@ export type ContactNext =
   | { kind: 'callback'; at: Date }
   | { kind: 'retry'; at: Date };
 
+export interface CampaignFigures {
+  dials: number;
+  answeredPerson: number;
+  answeredMachine: number;
+  connects: number;
+  abandons: number;
+  /** Attempts not yet ended. */
+  live: number;
+}
+
 export interface AttemptRow {
   id: string;
   orgId: string;
@@ -121,6 +131,21 @@ export class AttemptsRepo {
       `SELECT id, contact_id AS "contactId", phone, placed_at AS "placedAt", outcome FROM call_attempts WHERE contact_id = ANY($1::uuid[]) ORDER BY placed_at`,
       [contactIds],
     );
+  }
+
+  /** A campaign's figures since `since`: dials, answers by kind, connects, abandons. */
+  async campaignFigures(campaignId: string, since: Date): Promise<CampaignFigures> {
+    const [r] = await this.db.query<CampaignFigures>(
+      `SELECT count(*)::int AS dials,
+              count(*) FILTER (WHERE answered_at IS NOT NULL AND coalesce(amd_result, 'unknown') <> 'machine' AND outcome IS DISTINCT FROM 'machine')::int AS "answeredPerson",
+              count(*) FILTER (WHERE outcome = 'machine')::int AS "answeredMachine",
+              count(*) FILTER (WHERE connected_at IS NOT NULL)::int AS connects,
+              count(*) FILTER (WHERE abandoned)::int AS abandons,
+              count(*) FILTER (WHERE ended_at IS NULL)::int AS live
+         FROM call_attempts WHERE campaign_id = $1 AND placed_at >= $2`,
+      [campaignId, since],
+    );
+    return r!;
   }
 
   get(id: string): Promise<AttemptRow | undefined> {

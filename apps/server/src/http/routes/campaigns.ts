@@ -23,6 +23,8 @@ const CampaignSchema = Type.Object({
   createdAt: DateTime, updatedAt: DateTime, startedAt: NullableDateTime, finishedAt: NullableDateTime,
 });
 
+const pick = (s: { mode: string; modeReason: string; refusals: Record<string, number> }) => ({ mode: s.mode, modeReason: s.modeReason, refusals: s.refusals });
+
 export const campaignRoutes = (ctx: HttpContext): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/campaigns', {
     schema: {
@@ -49,6 +51,31 @@ export const campaignRoutes = (ctx: HttpContext): FastifyPluginAsyncTypebox => a
   app.get('/campaigns/:id', {
     schema: { tags: ['campaigns'], summary: 'One campaign, with the actions allowed now', params: Type.Object({ id: Uuid }), response: { 200: CampaignSchema } },
   }, async (req) => ctx.services.campaigns.get(principalOf(req), req.params.id));
+
+  const Figures = Type.Object({
+    dials: Type.Integer(), answeredPerson: Type.Integer(), answeredMachine: Type.Integer(), connects: Type.Integer(),
+    abandons: Type.Integer(), live: Type.Integer(), abandonRate: Type.Number({ description: 'abandons / person-answered calls' }),
+  });
+  app.get('/campaigns/:id/stats', {
+    schema: {
+      tags: ['campaigns'],
+      summary: 'Live figures: dials, answers (person/machine), connects, abandons and the abandon rate against its limit, today and over 30 days; the dial mode now and why, agents by state, compliance refusals by reason (when this node runs the campaign)',
+      params: Type.Object({ id: Uuid }),
+      response: {
+        200: Type.Object({
+          campaignId: Uuid, status: Status, abandonLimit: Type.Number(), today: Figures, period30d: Figures,
+          dialer: Type.Union([Type.Object({
+            mode: Type.String(), modeReason: Type.String(), refusals: Type.Record(Type.String(), Type.Integer()),
+            agents: Type.Record(Type.String(), Type.Integer()), liveCalls: Type.Integer(),
+          }), Type.Null()]),
+        }),
+      },
+    },
+  }, async (req) => {
+    const runner = ctx.dialer?.runner(req.params.id);
+    const live = runner && ctx.dialer ? { ...pick(runner.snapshotStats()), agents: ctx.dialer.desk.counts(), liveCalls: runner.liveCalls } : null;
+    return ctx.services.campaigns.stats(principalOf(req), req.params.id, live);
+  });
 
   app.patch('/campaigns/:id', {
     schema: {
