@@ -1,9 +1,10 @@
-import { Dialer, SimulatedAgents, realScheduler } from '@outdial/engine';
+import { AgentGateway, Dialer, SimulatedAgents, realScheduler } from '@outdial/engine';
 import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
 import type { Platform } from './platform.ts';
 
 export interface RunningDialer {
   dialer: Dialer;
+  gateway: AgentGateway;
   stop(): Promise<void>;
 }
 
@@ -17,7 +18,13 @@ const SYNC_MS = 2000;
  */
 export async function startDialer(platform: Platform, opts: { simulatedAgents: number; log: (m: string) => void }): Promise<RunningDialer> {
   const carrier = new SimulatedCarrier(defaultSimulatedCarrier, realScheduler, Math.random);
-  const dialer = new Dialer({ repos: platform.repos, telephony: carrier, scheduler: realScheduler, attempts: platform.services.attempts, campaigns: platform.services.campaigns });
+  const dialer = new Dialer({ repos: platform.repos, telephony: carrier, scheduler: realScheduler, attempts: platform.services.attempts, campaigns: platform.services.campaigns, bus: platform.services.events,
+    log: (err) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`) });
+  const gateway = new AgentGateway(
+    { dialer, repos: platform.repos, dispositions: platform.services.dispositions, scheduler: realScheduler, log: (err) => opts.log(`agent gateway: ${err instanceof Error ? err.stack ?? err.message : String(err)}`) },
+    { unmaskRoles: platform.config.unmaskRoles },
+  );
+  gateway.start();
   let agents: SimulatedAgents | undefined;
   if (opts.simulatedAgents > 0) {
     const org = await platform.repos.users.firstOrganisation();
@@ -25,7 +32,7 @@ export async function startDialer(platform: Platform, opts: { simulatedAgents: n
     const picked = demo.filter((a) => /^agent\d+$/.test(a.username)).sort((a, b) => b.username.localeCompare(a.username)).slice(0, opts.simulatedAgents);
     if (picked.length) {
       agents = new SimulatedAgents(dialer, realScheduler, () => 5000 + Math.random() * 10_000);
-      agents.login(picked.map((a) => ({ id: a.userId, skills: Object.fromEntries(a.skills.map((s) => [s.code, s.level])) })));
+      agents.login(picked.map((a) => ({ id: a.userId, orgId: org!.id, skills: Object.fromEntries(a.skills.map((s) => [s.code, s.level])) })));
       opts.log(`simulated agents ready: ${picked.map((a) => a.username).join(', ')}`);
     }
   }
@@ -38,8 +45,10 @@ export async function startDialer(platform: Platform, opts: { simulatedAgents: n
   timer.unref();
   return {
     dialer,
+    gateway,
     async stop() {
       clearInterval(timer);
+      gateway.stop();
       agents?.dispose();
       // Calls in progress are cut by the shutdown; their attempts are closed at the next start.
       await dialer.stop();

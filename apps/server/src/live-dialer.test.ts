@@ -4,18 +4,9 @@ import { defaultCampaignSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import { defaultProjectRules } from '@outdial/domain/projects';
 import { AttemptRecorder, CampaignService, Dialer, SimulatedAgents, VirtualScheduler, type DialerEvent } from '@outdial/engine';
-import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
+import { sfc32 as seeded } from '@outdial/simulator';
+import { SimulatedCarrier, defaultSimulatedCarrier, type SimulatedCarrierConfig } from '@outdial/telephony/simulated';
 
-/** mulberry32: the run is the same every time. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.parse('2026-03-02T02:00:00Z'); // Monday 10:00 in Shanghai, inside the default windows
 
@@ -50,34 +41,57 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
   });
   afterAll(async () => cleanup?.());
 
-  it('runs a predictive campaign: every attempt recorded once, routed or abandoned, next steps set, no rule broken', async () => {
-    const scheduler = new VirtualScheduler(T0);
+  /**
+   * One dialer on virtual time over this test's database: the carrier, simulated agents (all of
+   * `agentIds` unless told otherwise), the event log; `run` advances time, `drain` lets the calls
+   * in flight end, `close` stops it all.
+   */
+  const rig = (at: number, carrierCfg: Partial<SimulatedCarrierConfig>, seeds: [number, number], crew: {
+    wrapMs?: number; preview?: ConstructorParameters<typeof SimulatedAgents>[3]; agents?: { id: string; skills: Record<string, number> }[];
+  } = {}) => {
+    const scheduler = new VirtualScheduler(at);
     const clock = { now: () => new Date(scheduler.now()) };
-    const carrier = new SimulatedCarrier({ ...defaultSimulatedCarrier, meanTalkMs: 60_000 }, scheduler, seeded(7));
+    const carrier = new SimulatedCarrier({ ...defaultSimulatedCarrier, ...carrierCfg }, scheduler, seeded(seeds[0]));
     const campaigns = new CampaignService(repos, clock);
-    const dialer = new Dialer({ repos, telephony: carrier, scheduler, attempts: new AttemptRecorder(repos, clock), campaigns, runner: { random: seeded(11) } });
+    const dialer = new Dialer({ repos, telephony: carrier, scheduler, attempts: new AttemptRecorder(repos, clock), campaigns, runner: { random: seeded(seeds[1]) } });
     const events: DialerEvent[] = [];
     dialer.bus.subscribe((e) => events.push(e));
-    const agents = new SimulatedAgents(dialer, scheduler, () => 10_000);
-    agents.login(agentIds.map((id) => ({ id, skills: { insurance: 5 } })));
+    const agents = new SimulatedAgents(dialer, scheduler, () => crew.wrapMs ?? 5000, crew.preview);
+    agents.login(crew.agents ?? agentIds.map((id) => ({ id, skills: { insurance: 5 } })));
+    const run = async (ms: number, opts: { sync?: boolean; until?: () => boolean } = {}) => {
+      for (let t = 0; t < ms; t += 250) {
+        scheduler.advance(250);
+        if (opts.sync && t % 2000 === 0) await dialer.sync();
+        await dialer.idle();
+        if (opts.until?.()) break;
+      }
+    };
+    const drain = async () => {
+      for (let t = 0; t < 10 * 60_000 && carrier.activeCalls > 0; t += 250) {
+        scheduler.advance(250);
+        await dialer.idle();
+      }
+    };
+    const close = async () => {
+      await dialer.stop();
+      agents.dispose();
+    };
+    return { scheduler, clock, carrier, campaigns, dialer, events, agents, run, drain, close };
+  };
+
+  it('runs a predictive campaign: every attempt recorded once, routed or abandoned, next steps set, no rule broken', async () => {
+    const { scheduler, dialer, events, run: step, close } = rig(T0, { meanTalkMs: 60_000 }, [7, 11], { wrapMs: 10_000 });
 
     const c = await repos.campaigns.create({ orgId, projectId, name: 'live', settings: { ...defaultCampaignSettings(), dialMode: 'predictive', requiredSkills: { insurance: 1 } }, createdBy: null });
     await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(T0));
     await dialer.sync();
 
-    const step = async (ms: number) => {
-      for (let t = 0; t < ms; t += 250) {
-        scheduler.advance(250);
-        await dialer.idle();
-      }
-    };
     await step(20 * 60_000); // twenty minutes of calling
     await repos.campaigns.setStatus(orgId, c.id, 'running', 'paused', new Date(scheduler.now()));
     await dialer.sync(); // the runner stops dialing; calls in progress finish
     await step(10 * 60_000);
     if (process.env['OUTDIAL_TEST_VERBOSE']) console.log(JSON.stringify(dialer.stats(c.id)));
-    await dialer.stop();
-    agents.dispose();
+    await close();
 
     const attempts = await db.query<{ id: string; contactId: string; phone: string; placedAt: Date; endedAt: Date | null; outcome: string | null; agent: string | null; connectedAt: Date | null; abandoned: boolean }>(
       `SELECT id, contact_id AS "contactId", phone, placed_at AS "placedAt", ended_at AS "endedAt", outcome, agent_user_id AS agent, connected_at AS "connectedAt", abandoned
@@ -115,5 +129,147 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     expect(contacts.every((k) => k.attempts >= 1 && k.lease === null && (k.status === 'closed' || k.next !== null))).toBe(true);
     // Agents are all back (ready, or still wrapping the last call).
     expect(dialer.desk.all().filter((a) => a.state.status !== 'ready' && a.state.status !== 'wrap_up').map((a) => a.state)).toEqual([]);
+  });
+
+  it('the circuit breaker pauses a campaign whose calls fail at the network, saying why; a resume starts afresh', async () => {
+    // A broken trunk: nine calls in ten fail.
+    const { scheduler, campaigns, dialer, events, run, drain, close } = rig(T0 + 86_400_000, { personRate: 0.05, machineRate: 0, busyRate: 0, failedRate: 0.9 }, [3, 5], { wrapMs: 10_000 });
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'broken trunk', settings: { ...defaultCampaignSettings(), dialMode: 'progressive' }, createdBy: null });
+    await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(scheduler.now()));
+    await dialer.sync();
+    await run(10 * 60_000, { until: () => events.some((e) => e.type === 'CircuitBreakerTripped') });
+    const trip = events.find((e) => e.type === 'CircuitBreakerTripped');
+    expect(trip).toMatchObject({ reason: 'carrier_failures' });
+    const row = await repos.campaigns.get(orgId, c.id);
+    expect(row).toMatchObject({ status: 'paused' });
+    expect(row?.statusReason).toMatch(/^carrier_failures: \d+ of the last \d+ calls failed/);
+    // No new dial after the trip.
+    const placedAt = events.filter((e) => e.type === 'CallPlaced').length;
+    await run(60_000);
+    expect(events.filter((e) => e.type === 'CallPlaced').length).toBe(placedAt);
+    // A person resumes it (the trunk was fixed): the breaker judges only what happens from then on.
+    await campaigns.act({ orgId, userId: agentIds[0]!, role: 'admin' } as Parameters<CampaignService['act']>[0], c.id, 'resume');
+    expect((await repos.campaigns.get(orgId, c.id))?.statusReason).toBeNull();
+    await dialer.sync();
+    scheduler.advance(2000);
+    await dialer.idle();
+    expect(events.filter((e) => e.type === 'CallPlaced').length).toBeGreaterThan(placedAt);
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', new Date(scheduler.now()), 'stopped');
+    await dialer.sync();
+    await drain();
+    await close();
+  });
+
+  it('preview mode: agents see each contact first, dial or skip it (counted by reason), and get the calls they dialed', async () => {
+    const skip = seeded(23);
+    const { scheduler, dialer, events, run, close } = rig(T0 + 2 * 86_400_000, { meanTalkMs: 30_000 }, [17, 19], {
+      preview: { thinkMs: () => 4000, skip: () => skip() < 0.25 }, agents: agentIds.slice(0, 4).map((id) => ({ id, skills: { insurance: 5 } })),
+    });
+    // One agent logs in but never acts on what they are shown: their offers time out.
+    const idle = agentIds[7]!;
+    dialer.agent(idle, { type: 'login', at: scheduler.now() }, { insurance: 5 });
+    dialer.agent(idle, { type: 'ready', at: scheduler.now() });
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'preview', settings: { ...defaultCampaignSettings(), dialMode: 'preview', previewTimeoutSeconds: 30 }, createdBy: null });
+    await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(scheduler.now()));
+    await dialer.sync();
+    await run(10 * 60_000);
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'paused', new Date(scheduler.now()));
+    await dialer.sync();
+    await run(5 * 60_000);
+    const stats = dialer.stats(c.id) ?? null;
+    await close();
+
+    const offered = events.filter((e) => e.type === 'PreviewOffered');
+    const decided = events.filter((e) => e.type === 'PreviewDecided');
+    expect(offered.length).toBeGreaterThan(20);
+    // Every offer was decided exactly once.
+    expect(new Set(decided.map((e) => e.type === 'PreviewDecided' && e.previewId)).size).toBe(offered.length);
+    expect(decided).toHaveLength(offered.length);
+    const reasons = decided.filter((e) => e.type === 'PreviewDecided' && e.decision === 'skip').map((e) => e.type === 'PreviewDecided' && e.reason);
+    expect(reasons).toContain('not_suitable');
+    expect(reasons).toContain('timeout');
+    // The idle agent never dialed; each of their offers timed out.
+    expect(decided.filter((e) => e.type === 'PreviewDecided' && e.agentId === idle).every((e) => e.type === 'PreviewDecided' && e.decision === 'skip' && (e.reason === 'timeout' || e.reason === 'campaign_stopped'))).toBe(true);
+    // Each call went to the agent who chose to dial that contact; preview never abandons.
+    const dialedBy = new Map(decided.filter((e) => e.type === 'PreviewDecided' && e.decision === 'dial').map((e) => [e.type === 'PreviewDecided' ? e.contactId : '', e.type === 'PreviewDecided' ? e.agentId : '']));
+    const placedContact = new Map(events.filter((e) => e.type === 'CallPlaced').map((e) => [e.type === 'CallPlaced' ? e.attemptId : '', e.type === 'CallPlaced' ? e.contactId : '']));
+    const connected = events.filter((e) => e.type === 'CallConnected');
+    expect(connected.length).toBeGreaterThan(3);
+    for (const e of connected) if (e.type === 'CallConnected') expect(e.agentId).toBe(dialedBy.get(placedContact.get(e.attemptId)!));
+    const attempts = await db.query<{ dialMode: string; abandoned: boolean; endedAt: Date | null }>(`SELECT dial_mode AS "dialMode", abandoned, ended_at AS "endedAt" FROM call_attempts WHERE campaign_id = $1`, [c.id]);
+    expect(attempts.length).toBe(dialedBy.size);
+    expect(attempts.every((a) => a.dialMode === 'preview' && !a.abandoned && a.endedAt !== null)).toBe(true);
+    // The decisions are persisted, and the live figures agree with them.
+    const figures = await repos.campaigns.previewFigures(c.id, new Date(0));
+    expect(figures.decided).toBe(decided.length);
+    expect(figures.dialed).toBe(dialedBy.size);
+    expect(stats?.previews.offered).toBe(offered.length);
+    expect(stats?.previews.dialed).toBe(figures.dialed);
+  });
+
+  it('a large team starting a campaign is not mistaken for a low answer rate while its first calls still ring', async () => {
+    const team: string[] = [];
+    for (let i = 0; i < 60; i++) team.push((await repos.users.create({ orgId, username: `big-team-${i}`, role: 'agent', passwordHash: 'x', displayName: `B${i}` })).id);
+    const { scheduler, dialer, events, run, drain, close } = rig(T0 + 3 * 86_400_000, { meanRingMs: 12_000 }, [29, 31], { agents: team.map((id) => ({ id, skills: {} })) });
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'big team', settings: { ...defaultCampaignSettings(), dialMode: 'predictive', maxCallsPerSecond: 100 }, createdBy: null });
+    await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(scheduler.now()));
+    await dialer.sync();
+    await run(60_000);
+    expect(events.filter((e) => e.type === 'CallPlaced').length).toBeGreaterThan(60);
+    expect(events.filter((e) => e.type === 'ModeChanged')).toEqual([]);
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', new Date(scheduler.now()), 'stopped');
+    await dialer.sync();
+    await drain();
+    await close();
+  });
+
+  it('dials only the lists asked for, and no more of a list per day than its cap', async () => {
+    const { scheduler, dialer, run, drain, close } = rig(T0 + 4 * 86_400_000, {}, [37, 41], { agents: agentIds.map((id, i) => ({ id, skills: { insurance: 1 + i } })) });
+    const imp = await repos.imports.create({ orgId, projectId, filename: 'vip.csv', totalBytes: null, createdBy: null });
+    const w = repos.imports.writer(orgId, projectId, imp.id, new Date(scheduler.now()));
+    await w.write(Array.from({ length: 30 }, (_, i) => {
+      const phone = `+86136${String(i).padStart(8, '0')}`;
+      return { rowNumber: i + 2, outcome: 'accepted' as const, code: null, message: null, phone, phones: [phone], name: `贵宾${i}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: { tier: 3 }, raw: null };
+    }));
+    await w.finish(new Date(scheduler.now()));
+    const c = await repos.campaigns.create({
+      orgId, projectId, name: 'vip list', createdBy: null,
+      settings: {
+        ...defaultCampaignSettings(), dialMode: 'predictive', lists: [imp.id], listDailyCaps: { [imp.id]: 7 },
+        routing: { kind: 'score', levelWeight: 1, idleWeight: 0.01, tierWeight: 10 }, valueTierField: 'tier', requiredSkills: { insurance: 1 },
+      },
+    });
+    await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(scheduler.now()));
+    await dialer.sync();
+    await run(20 * 60_000);
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', new Date(scheduler.now()), 'stopped');
+    await dialer.sync();
+    await drain();
+    await close();
+    const rows = await db.query<{ list: string | null; agent: string | null }>(
+      `SELECT k.import_id AS list, a.agent_user_id AS agent FROM call_attempts a JOIN contacts k ON k.id = a.contact_id WHERE a.campaign_id = $1`, [c.id]);
+    expect(rows).toHaveLength(7);
+    expect(rows.every((r) => r.list === imp.id)).toBe(true);
+    // Every connected top-tier call went to one of the two most skilled agents (levels 8 and 7 of 1–8) when they were free.
+    const connected = rows.filter((r) => r.agent !== null);
+    expect(connected.length).toBeGreaterThan(0);
+    expect(connected.filter((r) => r.agent === agentIds[7] || r.agent === agentIds[6]).length).toBeGreaterThan(connected.length / 2);
+    // No lease left behind by the cap.
+    expect((await db.query(`SELECT 1 FROM contacts WHERE lease_owner = $1`, [c.id])).length).toBe(0);
+  });
+
+  it('a campaign finishes by itself at its end time', async () => {
+    const { scheduler, events, run, drain, close } = rig(T0 + 5 * 86_400_000, {}, [43, 47]);
+    const endAt = scheduler.now() + 2 * 60_000;
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'ends', createdBy: null, settings: { ...defaultCampaignSettings(), dialMode: 'progressive', endAt: new Date(endAt).toISOString() } });
+    await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(scheduler.now()));
+    await run(5 * 60_000, { sync: true });
+    expect(await repos.campaigns.get(orgId, c.id)).toMatchObject({ status: 'finished', finishReason: 'end_time' });
+    const placed = events.filter((e) => e.type === 'CallPlaced');
+    expect(placed.length).toBeGreaterThan(0);
+    expect(placed.every((e) => e.at <= endAt + 2000)).toBe(true);
+    expect(events.some((e) => e.type === 'CampaignFinished' && e.reason === 'end_time')).toBe(true);
+    await drain();
+    await close();
   });
 });

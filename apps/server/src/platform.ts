@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate, openDatabase, Repositories, type Database } from '@outdial/db';
@@ -24,6 +25,8 @@ const STALE_IMPORT_MS = 5 * 60_000;
  * lasts four hours). Embedded, this process is the only dialer, so anything open at start is.
  */
 const STALE_ATTEMPT_MS = 4 * 3_600_000;
+/** How often a node on PostgreSQL looks for imports and calls that a dead node left behind. */
+const SWEEP_MS = 10_000;
 
 function pidAlive(pid: number): boolean {
   try {
@@ -79,10 +82,15 @@ export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clo
   const now = clock.now();
   const failed = await repos.imports.failStale(embedded ? new Date(now.getTime() + 1) : new Date(now.getTime() - STALE_IMPORT_MS), now);
   if (failed.length) opts.log?.(`marked ${failed.length} interrupted import(s) as failed; nothing of them was imported`);
+  // This process's identity as a dialer node. On PostgreSQL it holds a lock for as long as it
+  // lives, so other nodes can tell at once that it died and close the calls it left open.
+  const nodeId = randomUUID();
+  const releaseNode = db.holdAdvisoryLock ? await db.holdAdvisoryLock(`outdial-node:${nodeId}`) : undefined;
   const services = createServices(repos, clock, argon2Hasher, {
     sessionTtlMs: config.sessionTtlHours * 3_600_000,
     maxCustomFields: config.maxCustomFields,
     unmaskRoles: config.unmaskRoles,
+    nodeId,
   });
   const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);
   if (closedAttempts) opts.log?.(`closed ${closedAttempts} call attempt(s) a previous run left open; their contacts were rescheduled`);
@@ -91,12 +99,13 @@ export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clo
     const t = clock.now();
     void repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t).catch(() => undefined);
     void services.attempts.recover(STALE_ATTEMPT_MS).catch(() => undefined);
-  }, 60_000);
+  }, SWEEP_MS);
   sweeper?.unref();
   return {
     config, db, repos, services, clock,
     async close() {
       if (sweeper) clearInterval(sweeper);
+      await releaseNode?.();
       // A database handed in (tests) belongs to the caller, who closes it.
       if (!opts.db) await db.close();
       unlock();

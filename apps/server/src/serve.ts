@@ -25,7 +25,7 @@ export async function serve(config: Readonly<Config>, opts: { demo: boolean; log
   }
   const background = new Set<Promise<unknown>>();
   const dialer: RunningDialer = await startDialer(platform, { simulatedAgents: opts.demo ? config.simulatedAgents : 0, log: opts.log });
-  const ctx: HttpContext = { config, services: platform.services, repos: platform.repos, background, dialer: dialer.dialer };
+  const ctx: HttpContext = { config, services: platform.services, repos: platform.repos, background, dialer: dialer.dialer, gateway: dialer.gateway };
   const app = await buildApp(ctx, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const url = await app.listen({ host: config.host, port: config.port });
   opts.log(`Outdial is listening on ${url} — API docs at ${url}/api/docs, database: ${platform.db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'PostgreSQL'}`);
@@ -41,6 +41,9 @@ export async function serve(config: Readonly<Config>, opts: { demo: boolean; log
     return stopping;
   };
   if (opts.handleSignals) {
+    // A stray rejection (a lost database connection in some corner) is logged, not fatal: the
+    // dialer's calls in flight and the agents' sessions matter more than a clean stack.
+    process.on('unhandledRejection', (err) => opts.log(`unhandled rejection: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
         opts.log(`${sig}: stopping`);

@@ -21,5 +21,12 @@ export interface Database extends Sql {
    * `undefined` on PGlite, whose callers fall back to batched INSERTs.
    */
   readonly copyFrom?: (tx: Sql, table: string, columns: readonly string[], lines: AsyncIterable<string>) => Promise<number>;
+  /**
+   * Holds a session-level advisory lock on its own connection until the returned function is
+   * called — or the process dies, when the server releases it at once. Other sessions can test
+   * it (`pg_try_advisory_xact_lock`) to tell whether the holder is alive. `undefined` on PGlite,
+   * where only one process can use the database anyway.
+   */
+  readonly holdAdvisoryLock?: (key: string) => Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

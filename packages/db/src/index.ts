@@ -14,6 +14,7 @@ export * from './repositories/tasks.ts';
 export * from './repositories/imports.ts';
 export * from './repositories/campaigns.ts';
 export * from './repositories/attempts.ts';
+export * from './repositories/dispositions.ts';
 export { timeOrderedIds } from './ids.ts';
 export { Repositories } from './repositories.ts';
 export { testDatabases, type TestDatabase } from './testing.ts';

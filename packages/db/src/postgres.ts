@@ -68,6 +68,17 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
       await pipeline(Readable.from(lines), stream);
       return Number(stream.rowCount ?? 0);
     },
+    async holdAdvisoryLock(key) {
+      const client = await pool.connect();
+      // If this connection alone breaks, the lock is gone (other nodes will close this node's
+      // calls, and its own ends then find them closed): say so, never crash the process.
+      client.on('error', (err) => console.error(`outdial: the node-lock connection failed: ${err.message}`));
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+      return async () => {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+        client.release();
+      };
+    },
     close: () => pool.end(),
   };
 }

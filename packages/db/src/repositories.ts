@@ -1,5 +1,6 @@
 import type { Database } from './database.ts';
 import { AttemptsRepo } from './repositories/attempts.ts';
+import { DispositionsRepo } from './repositories/dispositions.ts';
 import { AuditRepo } from './repositories/audit.ts';
 import { CampaignsRepo } from './repositories/campaigns.ts';
 import { ContactsRepo } from './repositories/contacts.ts';
@@ -24,6 +25,7 @@ export class Repositories {
   readonly imports: ImportsRepo;
   readonly campaigns: CampaignsRepo;
   readonly attempts: AttemptsRepo;
+  readonly dispositions: DispositionsRepo;
 
   constructor(readonly db: Database) {
     this.users = new UsersRepo(db);
@@ -37,5 +39,6 @@ export class Repositories {
     this.imports = new ImportsRepo(db);
     this.campaigns = new CampaignsRepo(db);
     this.attempts = new AttemptsRepo(db);
+    this.dispositions = new DispositionsRepo(db);
   }
 }

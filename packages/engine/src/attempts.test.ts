@@ -77,7 +77,7 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
     const c = contacts[3]!;
     now = T0;
     const id = await place(rec, c, T0);
-    await repos.attempts.progress(id, { answeredAt: new Date(T0.getTime() + 15_000) });
+    await repos.attempts.progressMany([{ id, answeredAt: new Date(T0.getTime() + 15_000) }]);
     now = new Date(T0.getTime() + 30_000);
     expect(await rec.recover(60_000)).toBe(0); // not stale yet: its process may still be alive
     now = new Date(T0.getTime() + 5 * MIN);
@@ -87,5 +87,31 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
     expect((await contact(c.id)).next).toEqual(new Date(T0.getTime() + 72 * 60 * MIN));
     expect(await repos.attempts.openBefore(now)).toEqual([]);
     expect(await rec.recover(60_000)).toBe(0);
+  });
+
+  it.runIf(engine.name === 'postgres')('closes a dead node\'s attempts at once, never a live node\'s', async () => {
+    const c = contacts[0]!;
+    now = new Date(T0.getTime() + 10 * 86_400_000);
+    const placedAt = new Date(now.getTime() - 1000);
+    // Two other "nodes": one alive (holds its lock), one dead (holds none).
+    const release = await db.holdAdvisoryLock!('outdial-node:11111111-1111-4111-8111-111111111111');
+    const alive = new AttemptRecorder(repos, clock, '11111111-1111-4111-8111-111111111111');
+    const dead = new AttemptRecorder(repos, clock, '22222222-2222-4222-8222-222222222222');
+    const me = new AttemptRecorder(repos, clock, '33333333-3333-4333-8333-333333333333');
+    const a = await place(alive, c, placedAt);
+    const d = await place(dead, contacts[1]!, placedAt);
+    const m = await place(me, contacts[2]!, placedAt);
+    try {
+      // Four hours of staleness would spare all three; the dead node's call is closed anyway.
+      expect(await me.recover(4 * 3_600_000)).toBe(1);
+      expect(await repos.attempts.get(d)).toMatchObject({ outcome: 'failed' });
+      expect(await repos.attempts.get(a)).toMatchObject({ endedAt: null, nodeId: '11111111-1111-4111-8111-111111111111' });
+      expect(await repos.attempts.get(m)).toMatchObject({ endedAt: null });
+    } finally {
+      await release();
+    }
+    // The live node stops: its call is closed by the next sweep of another node.
+    expect(await dead.recover(4 * 3_600_000)).toBe(2);
+    expect(await repos.attempts.openBefore(new Date(now.getTime() + 1))).toEqual([]);
   });
 });

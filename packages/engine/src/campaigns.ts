@@ -35,6 +35,8 @@ export interface CampaignStats {
   today: CampaignFigures & { abandonRate: number };
   period30d: CampaignFigures & { abandonRate: number };
   /** Null when no dialer on this node runs the campaign (not running, or another node runs it). */
+  /** Preview mode, today: contacts decided by agents, dialed, skipped by reason; utilisation = dialed / decided. */
+  previewsToday: { decided: number; dialed: number; skipped: Record<string, number>; meanPreviewSeconds: number | null; utilisation: number | null };
   dialer: LiveCampaignFigures | null;
 }
 
@@ -106,15 +108,17 @@ export class CampaignService {
     // "Today" is the project's calendar day, in its default time zone.
     const zone = (await this.repos.projects.getById(c.orgId, c.projectId))?.defaultTimezone ?? 'UTC';
     const dayStart = DateTime.fromJSDate(now, { zone }).startOf('day').toJSDate();
-    const [today, period] = await Promise.all([
+    const [today, period, previews] = await Promise.all([
       this.repos.attempts.campaignFigures(id, dayStart),
       this.repos.attempts.campaignFigures(id, new Date(now.getTime() - 30 * 86_400_000)),
+      this.repos.campaigns.previewFigures(id, dayStart),
     ]);
     const rate = (f: { abandons: number; answeredPerson: number }) => (f.answeredPerson ? f.abandons / f.answeredPerson : 0);
     return {
       campaignId: id, status: c.status, abandonLimit: c.settings.abandonTarget,
       today: { ...today, abandonRate: rate(today) },
       period30d: { ...period, abandonRate: rate(period) },
+      previewsToday: { ...previews, utilisation: previews.decided ? previews.dialed / previews.decided : null },
       dialer: live,
     };
   }
@@ -133,18 +137,22 @@ export class CampaignService {
   }
 
   /** The dialer's own decisions: start a scheduled campaign whose time came, finish one (with why). */
-  async system(orgId: string, id: string, action: 'start' | 'finish', reason: FinishReason | null = null): Promise<CampaignRow> {
+  /**
+   * The system's own moves: start a scheduled campaign, finish one whose list ran out, pause one
+   * whose circuit breaker tripped (`detail` says what it found; a person resumes it).
+   */
+  async system(orgId: string, id: string, action: 'start' | 'finish' | 'pause', reason: FinishReason | null = null, detail: string | null = null): Promise<CampaignRow> {
     const current = await this.repos.campaigns.get(orgId, id);
     if (!current) throw notFound('campaign');
-    const row = await this.move(current, action, reason);
-    await this.repos.audit.append({ orgId, actorUserId: null, action: `campaign.${action}`, subjectType: 'campaign', subjectId: id, details: { from: current.status, to: row.status, reason } });
+    const row = await this.move(current, action, reason, detail);
+    await this.repos.audit.append({ orgId, actorUserId: null, action: `campaign.${action}`, subjectType: 'campaign', subjectId: id, details: { from: current.status, to: row.status, reason, detail } });
     return row;
   }
 
-  private async move(current: CampaignRow, action: CampaignAction, reason: FinishReason | null): Promise<CampaignRow> {
+  private async move(current: CampaignRow, action: CampaignAction, reason: FinishReason | null, detail: string | null = null): Promise<CampaignRow> {
     const t = transition(current.status, action);
     if (!t.ok) throw new AppError('invalid_state', t.message, { status: current.status, allowed: allowedActions(current.status) });
-    const row = await this.repos.campaigns.setStatus(current.orgId, current.id, current.status, t.to, this.clock.now(), t.to === 'finished' ? reason : null);
+    const row = await this.repos.campaigns.setStatus(current.orgId, current.id, current.status, t.to, this.clock.now(), t.to === 'finished' ? reason : null, detail);
     if (!row) {
       // Someone else moved it first: report the state it is in now.
       const now = await this.repos.campaigns.get(current.orgId, current.id);

@@ -38,7 +38,10 @@ export class ContactsService {
   }
 
   async get(p: Principal, id: string, meta: { ip?: string | undefined } = {}): Promise<ContactView> {
-    const c = await this.repos.contacts.get(p.orgId, id, this.scope(p));
+    const scope = this.scope(p);
+    let c = await this.repos.contacts.get(p.orgId, id, scope);
+    // An agent also sees the contacts whose calls were routed to them (the screen pop, the next step).
+    if (!c && scope && can(p.role, 'calls:handle') && (await this.repos.attempts.handledBy(id, p.userId))) c = await this.repos.contacts.get(p.orgId, id);
     if (!c) throw notFound('contact');
     const unmasked = mayUnmask(p.role, this.unmaskRoles);
     if (unmasked) await this.repos.audit.append({ orgId: p.orgId, actorUserId: p.userId, action: 'contacts.unmasked_view', subjectType: 'contact', subjectId: id, details: { count: 1 }, ip: meta.ip });

@@ -17,3 +17,5 @@ export * from './dialer/desk.ts';
 export * from './dialer/runner.ts';
 export * from './dialer/dialer.ts';
 export * from './dialer/virtual-scheduler.ts';
+export * from './dispositions.ts';
+export * from './dialer/gateway.ts';

@@ -3,6 +3,8 @@ import { AttemptRecorder } from './attempts.ts';
 import { AuthService } from './auth.ts';
 import { CampaignService } from './campaigns.ts';
 import { ContactsService } from './contacts.ts';
+import { EventBus } from './dialer/events.ts';
+import { DispositionService } from './dispositions.ts';
 import { DncService } from './dnc.ts';
 import { ImportService } from './imports.ts';
 import { OrgService } from './org.ts';
@@ -15,11 +17,16 @@ export interface ServicesConfig {
   sessionTtlMs: number;
   maxCustomFields: number;
   unmaskRoles: readonly Role[];
+  /** This process, as stamped on the call attempts it places (crash recovery). */
+  nodeId?: string | null;
 }
 
 /** Every use case, wired over one set of repositories. */
 export function createServices(repos: Repositories, clock: Clock, hasher: PasswordHasher, cfg: ServicesConfig) {
+  /** Domain events of this process (the dialer publishes on it too); WebSocket subscribers read it. */
+  const events = new EventBus();
   return {
+    events,
     auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs),
     users: new UsersService(repos, hasher, clock),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
@@ -29,7 +36,8 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
     tasks: new TasksService(repos),
     org: new OrgService(repos),
     campaigns: new CampaignService(repos, clock),
-    attempts: new AttemptRecorder(repos, clock),
+    attempts: new AttemptRecorder(repos, clock, cfg.nodeId ?? null),
+    dispositions: new DispositionService(repos, clock, events),
   };
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { makePolicy, isPolicyName, POLICY_NAMES, type PolicyName } from './policies.ts';
+import { isPolicyName, POLICY_NAMES, type PolicyName } from './policies.ts';
 import { distMean, parseScenario, ScenarioError, type Scenario } from './scenario.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';

@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { bearerToken, type HttpContext } from './context.ts';
 import { registerErrorHandler } from './errors.ts';
@@ -17,6 +18,8 @@ import { orgRoutes } from './routes/org.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { callRoutes } from './routes/calls.ts';
+import { wsRoutes } from './routes/ws.ts';
 
 /**
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
@@ -44,6 +47,7 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | obje
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(rateLimit, { global: false });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadMb * 1024 * 1024, files: 1, fields: 10 } });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     try {
@@ -71,6 +75,8 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | obje
     await v1.register(taskRoutes(ctx));
     await v1.register(campaignRoutes(ctx));
     await v1.register(auditRoutes(ctx));
+    await v1.register(callRoutes(ctx));
+    await v1.register(wsRoutes(ctx));
   }, { prefix: '/api/v1' });
 
   return app;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Dialer, Principal, Services } from '@outdial/engine';
+import type { AgentGateway, Dialer, Principal, Services } from '@outdial/engine';
 import { AppError } from '@outdial/engine';
 import type { Config } from '../config.ts';
 import type { Repositories } from '@outdial/db';
@@ -23,6 +23,8 @@ export interface HttpContext {
   background: Set<Promise<unknown>>;
   /** The dialer running on this node, when there is one (serve); absent in CLI-only contexts. */
   dialer?: Dialer | undefined;
+  /** Agents' and supervisors' live connections (WebSocket), when the dialer runs here. */
+  gateway?: AgentGateway | undefined;
 }
 
 export function principalOf(req: FastifyRequest): Principal {

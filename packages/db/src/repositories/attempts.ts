@@ -1,9 +1,14 @@
 import type { Database } from '../database.ts';
+import { timeOrderedIds } from '../ids.ts';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export type AttemptOutcomeDb = 'person' | 'machine' | 'no_answer' | 'busy' | 'failed' | 'abandoned' | 'cancelled';
 export type DialModeDb = 'preview' | 'progressive' | 'power' | 'predictive' | 'manual' | 'ivr';
 
 export interface OpenAttempt {
+  /** The dialer process placing it (see nodeAlive). */
+  nodeId?: string | null;
   orgId: string;
   projectId: string;
   campaignId: string | null;
@@ -51,6 +56,7 @@ export interface AttemptRow {
   phone: string;
   dialMode: DialModeDb;
   agentUserId: string | null;
+  nodeId: string | null;
   placedAt: Date;
   answeredAt: Date | null;
   connectedAt: Date | null;
@@ -63,7 +69,7 @@ export interface AttemptRow {
 }
 
 const COLS = `id, org_id AS "orgId", project_id AS "projectId", campaign_id AS "campaignId", contact_id AS "contactId", phone,
-  dial_mode AS "dialMode", agent_user_id AS "agentUserId", placed_at AS "placedAt", answered_at AS "answeredAt",
+  dial_mode AS "dialMode", agent_user_id AS "agentUserId", node_id AS "nodeId", placed_at AS "placedAt", answered_at AS "answeredAt",
   connected_at AS "connectedAt", ended_at AS "endedAt", outcome, hangup_side AS "hangupSide", sip_cause AS "sipCause",
   amd_result AS "amdResult", abandoned`;
 
@@ -75,53 +81,87 @@ const COLS = `id, org_id AS "orgId", project_id AS "projectId", campaign_id AS "
 export class AttemptsRepo {
   constructor(private readonly db: Database) {}
 
-  /** Records the attempt as placed and marks a new contact in progress. */
-  async open(a: OpenAttempt): Promise<string> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ id: string }>(
-        `INSERT INTO call_attempts (org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [a.orgId, a.projectId, a.campaignId, a.contactId, a.phone, a.callerId, a.dialMode, a.placedAt],
+  /**
+   * Records many placed attempts in one transaction (the dialer's group commit): one INSERT from
+   * arrays, one UPDATE of the contacts. Ids are made here, time-ordered, so they come back in order.
+   */
+  async openMany(rows: readonly OpenAttempt[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const next = timeOrderedIds(Date.now());
+    const ids = rows.map((_, i) => next(i));
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO call_attempts (id, org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at, node_id)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::uuid[])`,
+        [ids, rows.map((a) => a.orgId), rows.map((a) => a.projectId), rows.map((a) => a.campaignId), rows.map((a) => a.contactId),
+          rows.map((a) => a.phone), rows.map((a) => a.callerId), rows.map((a) => a.dialMode), rows.map((a) => iso(a.placedAt)), rows.map((a) => a.nodeId ?? null)],
       );
-      await tx.query(`UPDATE contacts SET status = 'in_progress', updated_at = $2 WHERE id = $1 AND status = 'new'`, [a.contactId, a.placedAt]);
-      return row!.id;
+      await tx.query(
+        `UPDATE contacts c SET status = 'in_progress', updated_at = u.at
+           FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at) WHERE c.id = u.id AND c.status = 'new'`,
+        [rows.map((a) => a.contactId), rows.map((a) => iso(a.placedAt))],
+      );
     });
+    return ids;
   }
 
-  /** Marks the answer / the connection to an agent on a live attempt. */
-  async progress(id: string, p: { answeredAt?: Date; connectedAt?: Date; agentUserId?: string; amdResult?: 'human' | 'machine' | 'unknown' }): Promise<void> {
+  /** Marks answers and connections on many live attempts at once (one id at most once per call). */
+  async progressMany(items: readonly { id: string; answeredAt?: Date | undefined; connectedAt?: Date | undefined; agentUserId?: string | undefined; amdResult?: 'human' | 'machine' | 'unknown' | undefined }[]): Promise<void> {
+    if (items.length === 0) return;
     await this.db.query(
-      `UPDATE call_attempts SET answered_at = coalesce($2, answered_at), connected_at = coalesce($3, connected_at),
-              agent_user_id = coalesce($4, agent_user_id), amd_result = coalesce($5, amd_result)
-        WHERE id = $1 AND ended_at IS NULL`,
-      [id, p.answeredAt ?? null, p.connectedAt ?? null, p.agentUserId ?? null, p.amdResult ?? null],
+      `UPDATE call_attempts a SET answered_at = coalesce(u.answered_at, a.answered_at), connected_at = coalesce(u.connected_at, a.connected_at),
+              agent_user_id = coalesce(u.agent, a.agent_user_id), amd_result = coalesce(u.amd, a.amd_result)
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::text[]) AS u(id, answered_at, connected_at, agent, amd)
+        WHERE a.id = u.id AND a.ended_at IS NULL`,
+      [items.map((i) => i.id), items.map((i) => iso(i.answeredAt)), items.map((i) => iso(i.connectedAt)), items.map((i) => i.agentUserId ?? null), items.map((i) => i.amdResult ?? null)],
     );
   }
 
   /**
-   * Closes the attempt with its outcome and applies the contact's next step, in one
-   * transaction. Returns false if the attempt was already closed (a duplicate end event, or
-   * the recovery got there first): then nothing is changed, so each attempt counts once.
+   * Closes many attempts with their outcomes and applies each contact's next step, in one
+   * transaction: the batch form of `finish`, with the same exactly-once rule (an attempt already
+   * closed is left alone and reported false). A contact must appear at most once per batch.
    */
-  async finish(id: string, end: AttemptEnd, next: ContactNext): Promise<boolean> {
+  async finishMany(items: readonly { id: string; end: AttemptEnd; next: ContactNext }[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ contactId: string; placedAt: Date }>(
-        `UPDATE call_attempts SET outcome = $2, ended_at = $3, answered_at = coalesce($4, answered_at), connected_at = coalesce($5, connected_at),
-                agent_user_id = coalesce($6, agent_user_id), hangup_side = $7, sip_cause = $8, amd_result = coalesce($9, amd_result), abandoned = $10
-          WHERE id = $1 AND ended_at IS NULL RETURNING contact_id AS "contactId", placed_at AS "placedAt"`,
-        [id, end.outcome, end.endedAt, end.answeredAt, end.connectedAt, end.agentUserId, end.hangupSide, end.sipCause, end.amdResult, end.abandoned],
+      const closed = await tx.query<{ id: string; contactId: string; placedAt: Date }>(
+        `UPDATE call_attempts a SET outcome = u.outcome, ended_at = u.ended_at, answered_at = coalesce(u.answered_at, a.answered_at),
+                connected_at = coalesce(u.connected_at, a.connected_at), agent_user_id = coalesce(u.agent, a.agent_user_id),
+                hangup_side = u.side, sip_cause = u.sip, amd_result = coalesce(u.amd, a.amd_result), abandoned = u.abandoned
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::uuid[], $7::text[], $8::int[], $9::text[], $10::bool[])
+                AS u(id, outcome, ended_at, answered_at, connected_at, agent, side, sip, amd, abandoned)
+          WHERE a.id = u.id AND a.ended_at IS NULL
+          RETURNING a.id, a.contact_id AS "contactId", a.placed_at AS "placedAt"`,
+        [items.map((i) => i.id), items.map((i) => i.end.outcome), items.map((i) => iso(i.end.endedAt)), items.map((i) => iso(i.end.answeredAt)),
+          items.map((i) => iso(i.end.connectedAt)), items.map((i) => i.end.agentUserId), items.map((i) => i.end.hangupSide), items.map((i) => i.end.sipCause),
+          items.map((i) => i.end.amdResult), items.map((i) => i.end.abandoned)],
       );
-      if (!row) return false;
-      const status = next.kind === 'closed' ? 'closed' : next.kind === 'callback' ? 'callback' : 'in_progress';
+      if (closed.length === 0) return items.map(() => false);
+      const byId = new Map(items.map((i) => [i.id, i]));
+      const done = closed.map((c) => ({ ...c, item: byId.get(c.id)! }));
+      const status = (n: ContactNext) => (n.kind === 'closed' ? 'closed' : n.kind === 'callback' ? 'callback' : 'in_progress');
       await tx.query(
-        `UPDATE contacts SET attempts = attempts + 1, last_attempt_at = greatest(last_attempt_at, $2), status = $3,
-                close_reason = $4, next_attempt_at = $5, callback_at = $6, leased_until = NULL, lease_owner = NULL, updated_at = $7
-          WHERE id = $1`,
-        [row.contactId, row.placedAt, status, next.kind === 'closed' ? next.reason : null,
-          next.kind === 'retry' ? next.at : null, next.kind === 'callback' ? next.at : null, end.endedAt],
+        `UPDATE contacts c SET attempts = c.attempts + 1, last_attempt_at = greatest(c.last_attempt_at, u.placed_at), status = u.status,
+                close_reason = u.reason, next_attempt_at = u.next_at, callback_at = u.callback_at, leased_until = NULL, lease_owner = NULL, updated_at = u.ended_at
+           FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
+                AS u(id, placed_at, status, reason, next_at, callback_at, ended_at)
+          WHERE c.id = u.id`,
+        [done.map((d) => d.contactId), done.map((d) => iso(d.placedAt)), done.map((d) => status(d.item.next)),
+          done.map((d) => (d.item.next.kind === 'closed' ? d.item.next.reason : null)),
+          done.map((d) => (d.item.next.kind === 'retry' ? iso(d.item.next.at) : null)),
+          done.map((d) => (d.item.next.kind === 'callback' ? iso(d.item.next.at) : null)),
+          done.map((d) => iso(d.item.end.endedAt))],
       );
-      return true;
+      const ok = new Set(closed.map((c) => c.id));
+      return items.map((i) => ok.has(i.id));
     });
+  }
+
+  /** Many attempts by id (missing ones are simply absent). */
+  getMany(ids: readonly string[]): Promise<AttemptRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.query<AttemptRow>(`SELECT ${COLS} FROM call_attempts WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
   /** Every attempt of these contacts (for the compliance gate and the next-step rule). */
@@ -148,12 +188,50 @@ export class AttemptsRepo {
     return r!;
   }
 
+  /**
+   * A campaign's person answers and abandons since `since`, in buckets of a minute or an hour
+   * (by placing time): the dialer seeds its abandon-rate windows with them at start.
+   */
+  campaignBuckets(campaignId: string, since: Date, unit: 'minute' | 'hour'): Promise<{ start: Date; dials: number; resolved: number; person: number; abandons: number }[]> {
+    return this.db.query(
+      `SELECT date_trunc('${unit === 'hour' ? 'hour' : 'minute'}', placed_at) AS start, count(*)::int AS dials,
+              count(*) FILTER (WHERE answered_at IS NOT NULL OR ended_at IS NOT NULL)::int AS resolved,
+              count(*) FILTER (WHERE answered_at IS NOT NULL AND coalesce(amd_result, 'unknown') <> 'machine' AND outcome IS DISTINCT FROM 'machine')::int AS person,
+              count(*) FILTER (WHERE abandoned)::int AS abandons
+         FROM call_attempts WHERE campaign_id = $1 AND placed_at >= $2 GROUP BY 1 ORDER BY 1`,
+      [campaignId, since],
+    );
+  }
+
+  /** Whether this agent was connected to a call with this contact (an agent may then read it). */
+  async handledBy(contactId: string, agentUserId: string): Promise<boolean> {
+    const r = await this.db.query('SELECT 1 FROM call_attempts WHERE contact_id = $1 AND agent_user_id = $2 LIMIT 1', [contactId, agentUserId]);
+    return r.length > 0;
+  }
+
   get(id: string): Promise<AttemptRow | undefined> {
     return this.db.query<AttemptRow>(`SELECT ${COLS} FROM call_attempts WHERE id = $1`, [id]).then((r) => r[0]);
   }
 
-  /** Attempts still open that were placed before `before` (left behind by a crash). */
-  openBefore(before: Date): Promise<AttemptRow[]> {
-    return this.db.query<AttemptRow>(`SELECT ${COLS} FROM call_attempts WHERE ended_at IS NULL AND placed_at < $1 ORDER BY placed_at`, [before]);
+  /**
+   * Whether the dialer process `nodeId` is alive: it holds its advisory lock for as long as it
+   * runs (PostgreSQL), so if this session can take the lock, the process is gone.
+   */
+  async nodeAlive(nodeId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [r] = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got', [`outdial-node:${nodeId}`]);
+      return !r!.got;
+    });
+  }
+
+  /**
+   * Attempts still open that were placed before `before` (left behind by a crash), except those
+   * of `exceptNode` — a live node's own calls, thousands of them under load, are not read every sweep.
+   */
+  openBefore(before: Date, exceptNode: string | null = null): Promise<AttemptRow[]> {
+    return this.db.query<AttemptRow>(
+      `SELECT ${COLS} FROM call_attempts WHERE ended_at IS NULL AND placed_at < $1 AND ($2::uuid IS NULL OR node_id IS DISTINCT FROM $2::uuid) ORDER BY placed_at`,
+      [before, exceptNode],
+    );
   }
 }

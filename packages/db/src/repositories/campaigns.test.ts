@@ -92,4 +92,21 @@ describe.each(testDatabases())('campaigns and contact leases on $name', (engine)
     expect(ids.length).toBe(199); // 200 contacts, one not due until later
     expect(runs.some((r) => r.length === 30)).toBe(true);
   });
+
+  it('leases only from the lists asked for, never from excluded ones, and says which list each contact is from', async () => {
+    const imp2 = await repos.imports.create({ orgId, projectId, filename: 'second.csv', totalBytes: null, createdBy: null });
+    const w = repos.imports.writer(orgId, projectId, imp2.id, T0);
+    await w.write(Array.from({ length: 20 }, (_, i) => row(5000 + i, { custom: { tier: 3 } })));
+    await w.finish(T0);
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'lists', settings: defaultCampaignSettings(), createdBy: null });
+    const base = { orgId, projectId, campaignId: c.id, tags: [], now: new Date(T0.getTime() + 86_400_000), ttlMs: 1000 };
+    const only = await repos.campaigns.lease({ ...base, limit: 50, lists: [imp2.id] });
+    expect(only).toHaveLength(20);
+    expect(only.every((k) => k.importId === imp2.id && k.custom['tier'] === 3)).toBe(true);
+    await repos.campaigns.release(c.id, only.map((k) => k.id));
+    const without = await repos.campaigns.lease({ ...base, limit: 500, excludeLists: [imp2.id] });
+    expect(without.length).toBeGreaterThan(0);
+    expect(without.some((k) => k.importId === imp2.id)).toBe(false);
+    await repos.campaigns.release(c.id, without.map((k) => k.id));
+  });
 });

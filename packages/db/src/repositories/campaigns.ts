@@ -9,6 +9,8 @@ export interface CampaignRow {
   status: CampaignStatus;
   settings: CampaignSettings;
   finishReason: FinishReason | null;
+  /** Why the system put the campaign in this state (e.g. the circuit breaker's finding); null after a person's action. */
+  statusReason: string | null;
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -29,9 +31,12 @@ export interface LeasedContact {
   callbackAt: Date | null;
   nextAttemptAt: Date | null;
   priority: number;
+  /** The list (import) it came from; null for contacts added by API. */
+  importId: string | null;
+  custom: Record<string, unknown>;
 }
 
-const COLS = `id, org_id AS "orgId", project_id AS "projectId", name, status, settings, finish_reason AS "finishReason",
+const COLS = `id, org_id AS "orgId", project_id AS "projectId", name, status, settings, finish_reason AS "finishReason", status_reason AS "statusReason",
   created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 export class CampaignsRepo {
@@ -70,14 +75,15 @@ export class CampaignsRepo {
    * Moves a campaign from `from` to `to` only if it is still in `from` (compare-and-set), so
    * two people pressing buttons, or a person and the dialer, cannot both win.
    */
-  async setStatus(orgId: string, id: string, from: CampaignStatus, to: CampaignStatus, at: Date, reason: FinishReason | null = null): Promise<CampaignRow | undefined> {
+  async setStatus(orgId: string, id: string, from: CampaignStatus, to: CampaignStatus, at: Date, reason: FinishReason | null = null, statusReason: string | null = null): Promise<CampaignRow | undefined> {
     const [row] = await this.sql.query<CampaignRow>(
       `UPDATE campaigns SET status = $4, updated_at = $5,
               started_at = CASE WHEN $4 = 'running' AND started_at IS NULL THEN $5 ELSE started_at END,
               finished_at = CASE WHEN $4 = 'finished' THEN $5 ELSE finished_at END,
-              finish_reason = CASE WHEN $4 = 'finished' THEN $6 ELSE finish_reason END
+              finish_reason = CASE WHEN $4 = 'finished' THEN $6 ELSE finish_reason END,
+              status_reason = $7
         WHERE org_id = $1 AND id = $2 AND status = $3 RETURNING ${COLS}`,
-      [orgId, id, from, to, at, reason],
+      [orgId, id, from, to, at, reason, statusReason],
     );
     return row;
   }
@@ -107,24 +113,83 @@ export class CampaignsRepo {
    * loops (or two nodes) racing for the same rows take disjoint sets on PostgreSQL; PGlite has
    * one connection, so there the statement is simply serialised.
    */
-  async lease(c: { orgId: string; projectId: string; campaignId: string; tags: readonly string[]; limit: number; now: Date; ttlMs: number }): Promise<LeasedContact[]> {
+  async lease(c: {
+    orgId: string; projectId: string; campaignId: string; tags: readonly string[]; limit: number; now: Date; ttlMs: number;
+    /** Only these lists (imports); empty or absent: all. */
+    lists?: readonly string[]; /** Never these lists (their daily cap is reached). */ excludeLists?: readonly string[];
+  }): Promise<LeasedContact[]> {
     if (c.limit <= 0) return [];
+    const n = Math.floor(c.limit);
+    // Candidates from three queues, each read in its own index order and limited; then the best
+    // n of them are locked (SKIP LOCKED: another loop's picks are passed over) and leased. The
+    // lock re-checks the lease, so two loops never hold the same contact.
+    const free = `org_id = $1 AND project_id = $2 AND (leased_until IS NULL OR leased_until <= $4) AND tags @> $6::text[]
+      AND (cardinality($7::uuid[]) = 0 OR import_id = ANY($7::uuid[])) AND (import_id IS NULL OR NOT import_id = ANY($8::uuid[]))`;
     return this.sql.query<LeasedContact>(
-      `UPDATE contacts k SET leased_until = $5, lease_owner = $3
-         FROM (SELECT id FROM contacts
-                WHERE org_id = $1 AND project_id = $2 AND status <> 'closed'
-                  AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-                  AND (status <> 'callback' OR callback_at IS NULL OR callback_at <= $4)
-                  AND (leased_until IS NULL OR leased_until <= $4)
-                  AND tags @> $6::text[]
-                ORDER BY (status = 'callback') DESC, priority DESC, id
-                LIMIT ${Math.floor(c.limit)}
-                FOR UPDATE SKIP LOCKED) pick
-        WHERE k.id = pick.id
-        RETURNING k.id, k.phone, k.phones, k.name, k.timezone, k.region, k.status, k.attempts,
-                  k.callback_at AS "callbackAt", k.next_attempt_at AS "nextAttemptAt", k.priority`,
-      [c.orgId, c.projectId, c.campaignId, c.now, new Date(c.now.getTime() + c.ttlMs), c.tags],
+      `WITH cand AS (
+         (SELECT id, 0 AS queue, priority FROM contacts
+           WHERE ${free} AND status = 'callback' AND (callback_at IS NULL OR callback_at <= $4)
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+           ORDER BY callback_at NULLS FIRST LIMIT ${n})
+         UNION ALL
+         (SELECT id, 1 AS queue, priority FROM contacts
+           WHERE ${free} AND status = 'new' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+           ORDER BY priority DESC, id LIMIT ${n})
+         UNION ALL
+         (SELECT id, 1 AS queue, priority FROM contacts
+           WHERE ${free} AND status = 'in_progress' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+           ORDER BY next_attempt_at NULLS FIRST LIMIT ${n})
+       ), pick AS (
+         SELECT k.id FROM contacts k JOIN cand ON cand.id = k.id
+          WHERE k.status <> 'closed' AND (k.leased_until IS NULL OR k.leased_until <= $4)
+          ORDER BY cand.queue, cand.priority DESC, k.id
+          LIMIT ${n}
+          FOR UPDATE OF k SKIP LOCKED
+       )
+       UPDATE contacts k SET leased_until = $5, lease_owner = $3
+         FROM pick WHERE k.id = pick.id
+       RETURNING k.id, k.phone, k.phones, k.name, k.timezone, k.region, k.status, k.attempts,
+                 k.callback_at AS "callbackAt", k.next_attempt_at AS "nextAttemptAt", k.priority, k.import_id AS "importId", k.custom`,
+      [c.orgId, c.projectId, c.campaignId, c.now, new Date(c.now.getTime() + c.ttlMs), c.tags, c.lists ?? [], c.excludeLists ?? []],
     );
+  }
+
+  /** Attempts the campaign placed since `since`, per list (import) of their contacts: the lists' daily caps. */
+  async listCounts(campaignId: string, since: Date): Promise<Map<string, number>> {
+    const rows = await this.sql.query<{ list: string | null; n: number }>(
+      `SELECT k.import_id AS list, count(*)::int AS n FROM call_attempts a JOIN contacts k ON k.id = a.contact_id
+        WHERE a.campaign_id = $1 AND a.placed_at >= $2 GROUP BY k.import_id`,
+      [campaignId, since],
+    );
+    return new Map(rows.filter((r) => r.list !== null).map((r) => [r.list!, r.n]));
+  }
+
+  /** Records what an agent did with a previewed contact (dialed, or skipped with a reason). */
+  async recordPreview(p: { orgId: string; campaignId: string; contactId: string; agentUserId: string; decision: 'dial' | 'skip'; reason: string | null; offeredAt: Date; decidedAt: Date }): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO preview_decisions (org_id, campaign_id, contact_id, agent_user_id, decision, reason, offered_at, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [p.orgId, p.campaignId, p.contactId, p.agentUserId, p.decision, p.reason, p.offeredAt, p.decidedAt],
+    );
+  }
+
+  /** Preview figures since `since`: offers decided, dialed, skipped by reason, mean seconds looked at. */
+  async previewFigures(campaignId: string, since: Date): Promise<{ decided: number; dialed: number; skipped: Record<string, number>; meanPreviewSeconds: number | null }> {
+    const rows = await this.sql.query<{ decision: string; reason: string | null; n: number; secs: number | null }>(
+      `SELECT decision, reason, count(*)::int AS n, sum(extract(epoch FROM decided_at - offered_at))::float8 AS secs
+         FROM preview_decisions WHERE campaign_id = $1 AND decided_at >= $2 GROUP BY decision, reason`,
+      [campaignId, since],
+    );
+    let decided = 0;
+    let dialed = 0;
+    let secs = 0;
+    const skipped: Record<string, number> = {};
+    for (const r of rows) {
+      decided += r.n;
+      secs += r.secs ?? 0;
+      if (r.decision === 'dial') dialed += r.n;
+      else skipped[r.reason ?? 'unspecified'] = (skipped[r.reason ?? 'unspecified'] ?? 0) + r.n;
+    }
+    return { decided, dialed, skipped, meanPreviewSeconds: decided ? secs / decided : null };
   }
 
   /** Gives leased contacts back untouched (campaign paused, gate refused them for now). */

@@ -37,13 +37,17 @@ export class OrgRepo {
     return this.sql.query<TeamRow>('SELECT id, name FROM teams WHERE org_id = $1 ORDER BY name', [orgId]);
   }
 
-  async listAgents(orgId: string, opts: { skill?: string | undefined } = {}): Promise<AgentRow[]> {
+  async listAgents(orgId: string, opts: { skill?: string | undefined; userId?: string | undefined } = {}): Promise<AgentRow[]> {
     const params: unknown[] = [orgId];
     let filter = '';
     if (opts.skill) {
       params.push(opts.skill);
       filter = `AND EXISTS (SELECT 1 FROM agent_skills s2 JOIN skill_groups g2 ON g2.id = s2.skill_group_id
-                             WHERE s2.user_id = a.user_id AND g2.code = $2)`;
+                             WHERE s2.user_id = a.user_id AND g2.code = $${params.length})`;
+    }
+    if (opts.userId) {
+      params.push(opts.userId);
+      filter += ` AND a.user_id = $${params.length}`;
     }
     return this.sql.query<AgentRow>(
       `SELECT a.user_id AS "userId", u.username, u.display_name AS "displayName", a.team_id AS "teamId", t.name AS "teamName",
@@ -55,6 +59,11 @@ export class OrgRepo {
         ORDER BY u.username`,
       params,
     );
+  }
+
+  /** One agent's profile and skills, or undefined if the user is no (enabled) agent. */
+  async getAgent(orgId: string, userId: string): Promise<AgentRow | undefined> {
+    return (await this.listAgents(orgId, { userId }))[0];
   }
 
   async setAgent(orgId: string, userId: string, p: { teamId?: string | null | undefined; extension?: string | null | undefined }): Promise<boolean> {

@@ -18,13 +18,14 @@ export type Permission =
   | 'tasks:read_own'
   | 'campaigns:read'
   | 'campaigns:manage' // create, configure, start, pause, stop
+  | 'calls:handle' // log in to the dialer, take calls, record dispositions (落单)
   | 'audit:read';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['users:manage', 'org:manage', 'projects:read', 'projects:manage', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'campaigns:read', 'campaigns:manage', 'audit:read'],
-  supervisor: ['org:manage', 'projects:read', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'campaigns:read', 'campaigns:manage'],
+  admin: ['users:manage', 'org:manage', 'projects:read', 'projects:manage', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'campaigns:read', 'campaigns:manage', 'calls:handle', 'audit:read'],
+  supervisor: ['org:manage', 'projects:read', 'contacts:read_all', 'contacts:import', 'contacts:export', 'dnc:read', 'dnc:manage', 'tasks:assign', 'tasks:read_own', 'campaigns:read', 'campaigns:manage', 'calls:handle'],
   qa: ['projects:read', 'contacts:read_all', 'dnc:read', 'tasks:read_own', 'campaigns:read'],
-  agent: ['projects:read', 'tasks:read_own'],
+  agent: ['projects:read', 'tasks:read_own', 'calls:handle'],
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -10,6 +10,7 @@
  * A running campaign also finishes by itself (list exhausted, circuit breaker, end time):
  * the dialer loop applies `finish` with the reason.
  */
+import type { RoutingStrategy } from '../routing/index.ts';
 import type { Issue } from '../projects/validate.ts';
 
 export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'finished';
@@ -42,6 +43,19 @@ export interface CampaignSettings {
   tags: string[];
   /** Caller IDs presented, rotated; empty: the project's pool. */
   callerIds: string[];
+  /**
+   * How an answered call picks among the ready agents: the one idle longest (fairest), or a
+   * score of skill level, idle time and the customer's value tier (domain/routing).
+   */
+  routing: RoutingStrategy;
+  /** The contact's custom field holding its value tier (0 unknown … 3 top), for score routing. */
+  valueTierField: string | null;
+  /** Only contacts of these lists (imports); empty: every list of the project. */
+  lists: string[];
+  /** Most attempts per list per day (project's calendar day): list id → cap. Lists not named have none. */
+  listDailyCaps: Record<string, number>;
+  /** Preview mode: how long an agent may look at an offered contact before it is skipped ('timeout'). */
+  previewTimeoutSeconds: number;
   /** ISO times; the dialer starts/stops the campaign by itself at these instants. */
   startAt: string | null;
   endAt: string | null;
@@ -57,6 +71,11 @@ export const defaultCampaignSettings = (): CampaignSettings => ({
   requiredSkills: {},
   tags: [],
   callerIds: [],
+  previewTimeoutSeconds: 120,
+  routing: { kind: 'longest_idle' },
+  valueTierField: null,
+  lists: [],
+  listDailyCaps: {},
   startAt: null,
   endAt: null,
 });
@@ -96,6 +115,28 @@ export function validateCampaignSettings(s: CampaignSettings): Issue[] {
   if (!(s.maxCallsPerSecond > 0 && s.maxCallsPerSecond <= 1000)) out.push({ path: 'maxCallsPerSecond', message: 'must be > 0 and ≤ 1000' });
   if (!(Number.isInteger(s.ringTimeoutSeconds) && s.ringTimeoutSeconds >= 15 && s.ringTimeoutSeconds <= 120)) {
     out.push({ path: 'ringTimeoutSeconds', message: 'must be a whole number of seconds from 15 (FTC minimum) to 120' });
+  }
+  if (s.previewTimeoutSeconds !== undefined && !(Number.isInteger(s.previewTimeoutSeconds) && s.previewTimeoutSeconds >= 10 && s.previewTimeoutSeconds <= 900)) {
+    out.push({ path: 'previewTimeoutSeconds', message: 'must be a whole number of seconds from 10 to 900' });
+  }
+  const r = s.routing;
+  if (r !== undefined) {
+    if (r.kind === 'score') {
+      for (const k of ['levelWeight', 'idleWeight', 'tierWeight'] as const) {
+        if (!(Number.isFinite(r[k]) && r[k] >= 0)) out.push({ path: `routing.${k}`, message: 'must be a number ≥ 0' });
+      }
+    } else if (r.kind !== 'longest_idle') out.push({ path: 'routing.kind', message: 'must be longest_idle or score' });
+  }
+  if (s.valueTierField !== undefined && s.valueTierField !== null && !/^[a-z][a-z0-9_]{0,39}$/.test(s.valueTierField)) {
+    out.push({ path: 'valueTierField', message: 'must be a custom field key (lower-case letters, digits, _)' });
+  }
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  (s.lists ?? []).forEach((l, i) => {
+    if (!UUID.test(l)) out.push({ path: `lists.${i}`, message: 'must be an import (list) id' });
+  });
+  for (const [list, cap] of Object.entries(s.listDailyCaps ?? {})) {
+    if (!UUID.test(list)) out.push({ path: `listDailyCaps.${list}`, message: 'keys must be import (list) ids' });
+    if (!(Number.isInteger(cap) && cap >= 0)) out.push({ path: `listDailyCaps.${list}`, message: 'must be a whole number ≥ 0' });
   }
   for (const [skill, level] of Object.entries(s.requiredSkills)) {
     if (!(Number.isInteger(level) && level >= 1 && level <= 10)) out.push({ path: `requiredSkills.${skill}`, message: 'level must be a whole number 1–10' });

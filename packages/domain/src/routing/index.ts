@@ -15,6 +15,8 @@ export interface AgentSkills {
 export interface RoutingAgent {
   id: string;
   skills: AgentSkills;
+  /** The agent's organisation: a call only goes to an agent of its own (null: any, as in the simulator). */
+  orgId?: string | null;
 }
 
 export interface CallNeeds {
@@ -24,6 +26,8 @@ export interface CallNeeds {
   minLevel?: number;
   /** Customer value tier 0 (unknown) … 3 (top): weighs skill level against idle time. */
   valueTier?: number;
+  /** The call's organisation: agents of another one are never considered. */
+  orgId?: string | null;
 }
 
 export type RoutingStrategy =
@@ -86,7 +90,8 @@ export class RoutingPool {
    * The best ready agent for a call, or null when none qualifies. Does not reserve: call
    * `setBusy` with the result (the dialer does both in one tick).
    */
-  pick(needs: CallNeeds, now: number): RoutingDecision | null {
+  /** The best ready agent for `needs` by the pool's strategy, or `strategy` when given (per campaign). */
+  pick(needs: CallNeeds, now: number, strategy: RoutingStrategy = this.strategy): RoutingDecision | null {
     let candidates: Iterable<string>;
     if (needs.skills.length === 0) {
       candidates = this.ready.keys();
@@ -106,6 +111,7 @@ export class RoutingPool {
     let considered = 0;
     for (const id of candidates) {
       const r = this.ready.get(id)!;
+      if (needs.orgId && r.agent.orgId && r.agent.orgId !== needs.orgId) continue;
       let levels = 0;
       let ok = true;
       for (const s of needs.skills) {
@@ -120,11 +126,11 @@ export class RoutingPool {
       considered++;
       const idleMs = now - r.since;
       let score: number;
-      if (this.strategy.kind === 'longest_idle') {
+      if (strategy.kind === 'longest_idle') {
         score = idleMs;
       } else {
         const mean = needs.skills.length ? levels / needs.skills.length : 0;
-        score = this.strategy.levelWeight * mean + this.strategy.idleWeight * (idleMs / 1000) + this.strategy.tierWeight * tier * mean;
+        score = strategy.levelWeight * mean + strategy.idleWeight * (idleMs / 1000) + strategy.tierWeight * tier * mean;
       }
       // Ties go to the agent ready first, then by id, so decisions are reproducible.
       if (!best || score > best.score || (score === best.score && (r.since < bestSince || (r.since === bestSince && id < best.agentId)))) {

@@ -38,6 +38,26 @@ describe('RoutingPool', () => {
     expect(slow.pick({ skills: ['s'] }, 60_000)!.agentId).toBe('novice');
   });
 
+  it('a campaign\'s own strategy overrides the pool\'s, and a top-tier customer goes to the expert', () => {
+    const pool = new RoutingPool(); // longest idle for everyone else
+    pool.setReady(a('novice', { s: 2 }), 0); // idle 60 s
+    pool.setReady(a('expert', { s: 9 }), 50_000); // idle 10 s
+    const byValue = { kind: 'score' as const, levelWeight: 1, idleWeight: 1, tierWeight: 20 };
+    expect(pool.pick({ skills: ['s'] }, 60_000)!.agentId).toBe('novice');
+    // tier 0: novice 2 + 60 = 62, expert 9 + 10 = 19 → novice; tier 3: novice 62 + 120, expert 19 + 540 → expert
+    expect(pool.pick({ skills: ['s'], valueTier: 0 }, 60_000, byValue)!.agentId).toBe('novice');
+    expect(pool.pick({ skills: ['s'], valueTier: 3 }, 60_000, byValue)!.agentId).toBe('expert');
+  });
+
+  it('never gives a call to an agent of another organisation', () => {
+    const pool = new RoutingPool();
+    pool.setReady({ id: 'b1', skills: {}, orgId: 'org-b' }, 0); // idle longest, but not ours
+    pool.setReady({ id: 'a1', skills: {}, orgId: 'org-a' }, 1000);
+    expect(pool.pick({ skills: [], orgId: 'org-a' }, 5000)!.agentId).toBe('a1');
+    pool.setBusy('a1');
+    expect(pool.pick({ skills: [], orgId: 'org-a' }, 5000)).toBeNull();
+  });
+
   it('never picks an agent who lacks a skill, is below the level, or is not ready (property)', () => {
     const skills = ['a', 'b', 'c', 'd'];
     fc.assert(fc.property(

@@ -4,6 +4,8 @@ import type { EventBus } from './events.ts';
 
 export interface DeskAgent {
   id: string;
+  /** The agent's organisation (null for agents the simulator plays without one). */
+  orgId: string | null;
   skills: AgentSkills;
   state: AgentState;
 }
@@ -35,18 +37,18 @@ export class AgentDesk {
   }
 
   /** Applies an agent event; throws AgentEventRefused with the domain's reason when not allowed. */
-  apply(id: string, e: AgentEvent, skills?: AgentSkills): DeskAgent {
+  apply(id: string, e: AgentEvent, skills?: AgentSkills, orgId: string | null = null): DeskAgent {
     let a = this.agents.get(id);
     if (!a) {
       if (e.type !== 'login') throw new AgentEventRefused('not_logged_in', 'the agent is not logged in');
-      a = { id, skills: skills ?? {}, state: LOGGED_OUT };
+      a = { id, orgId, skills: skills ?? {}, state: LOGGED_OUT };
       this.agents.set(id, a);
     }
     if (skills) a.skills = skills;
     const t = applyAgentEvent(a.state, e);
     if (!t.ok) throw new AgentEventRefused(t.error, `${e.type} refused: ${t.error}`);
     a.state = t.state;
-    if (t.state.status === 'ready') this.pool.setReady({ id, skills: a.skills }, e.at);
+    if (t.state.status === 'ready') this.pool.setReady({ id, skills: a.skills, orgId: a.orgId }, e.at);
     else this.pool.setBusy(id);
     if (t.state.status === 'logged_out') this.agents.delete(id);
     if (t.changed) this.bus.publish({ type: 'AgentStateChanged', at: e.at, agentId: id, status: t.state.status, pauseReason: t.state.pauseReason });
@@ -54,8 +56,8 @@ export class AgentDesk {
   }
 
   /** Picks and reserves the best ready agent for a call, or null. */
-  reserve(callId: string, needs: CallNeeds, at: number): DeskAgent | null {
-    const d = this.pool.pick(needs, at);
+  reserve(callId: string, needs: CallNeeds, at: number, strategy?: RoutingStrategy): DeskAgent | null {
+    const d = this.pool.pick(needs, at, strategy);
     if (!d) return null;
     return this.apply(d.agentId, { type: 'reserve', at, callId });
   }

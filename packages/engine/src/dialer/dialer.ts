@@ -4,7 +4,7 @@ import type { AgentSkills } from '@outdial/domain/routing';
 import type { AttemptRecorder } from '../attempts.ts';
 import type { CampaignService } from '../campaigns.ts';
 import type { Scheduler, Telephony } from '../telephony.ts';
-import { AgentDesk } from './desk.ts';
+import { AgentDesk, AgentEventRefused } from './desk.ts';
 import { EventBus } from './events.ts';
 import { CampaignRunner, type RunnerOptions, type RunnerStats } from './runner.ts';
 
@@ -14,7 +14,11 @@ export interface DialerDeps {
   scheduler: Scheduler;
   attempts: AttemptRecorder;
   campaigns: CampaignService;
+  /** The process's event bus (services publish DispositionRecorded on it); a new one if absent. */
+  bus?: EventBus;
   runner?: RunnerOptions;
+  /** Where the dialer reports errors it survives (a failed tick, a retried write). */
+  log?: (err: unknown) => void;
 }
 
 /**
@@ -23,11 +27,12 @@ export interface DialerDeps {
  * (`sync`), so start/pause/stop from the API — or another node — take effect at the next sync.
  */
 export class Dialer {
-  readonly bus = new EventBus();
+  readonly bus: EventBus;
   readonly desk: AgentDesk;
   private readonly runners = new Map<string, CampaignRunner>();
 
   constructor(private readonly deps: DialerDeps) {
+    this.bus = deps.bus ?? new EventBus();
     this.desk = new AgentDesk(this.bus);
   }
 
@@ -37,12 +42,18 @@ export class Dialer {
     const active = await this.deps.repos.campaigns.active(now);
     const ids = new Set<string>();
     for (const c of active) {
+      // Past its end time: the campaign finishes by itself (calls in progress still end and are recorded).
+      if (c.settings.endAt && Date.parse(c.settings.endAt) <= now.getTime()) {
+        await this.deps.campaigns.system(c.orgId, c.id, 'finish', 'end_time').catch(() => undefined);
+        this.bus.publish({ type: 'CampaignFinished', at: now.getTime(), campaignId: c.id, reason: 'end_time' });
+        continue;
+      }
       let row: CampaignRow = c;
       if (c.status === 'scheduled') row = await this.deps.campaigns.system(c.orgId, c.id, 'start');
       ids.add(row.id);
       const existing = this.runners.get(row.id);
       if (!existing) await this.launch(row);
-      else existing.resume();
+      else existing.resume(row.updatedAt);
     }
     for (const [id, r] of this.runners) {
       if (ids.has(id)) continue;
@@ -62,8 +73,13 @@ export class Dialer {
     if (!project) return;
     const runner = new CampaignRunner(c, project.rules, project.callerIds, {
       repos: this.deps.repos, telephony: this.deps.telephony, scheduler: this.deps.scheduler, desk: this.desk, bus: this.bus, attempts: this.deps.attempts,
+      projectZone: project.defaultTimezone,
+      ...(this.deps.log ? { onError: this.deps.log } : {}),
       onFinished: (reason) => {
-        void this.deps.campaigns.system(c.orgId, c.id, 'finish', reason).catch(() => undefined);
+        this.track(this.deps.campaigns.system(c.orgId, c.id, 'finish', reason));
+      },
+      onBreaker: (reason, detail) => {
+        this.track(this.deps.campaigns.system(c.orgId, c.id, 'pause', 'circuit_breaker', `${reason}: ${detail}`));
       },
     }, this.deps.runner);
     this.runners.set(c.id, runner);
@@ -71,13 +87,50 @@ export class Dialer {
   }
 
   /** An agent's event (from the WebSocket layer or the simulated agents). */
-  agent(agentId: string, e: AgentEvent, skills?: AgentSkills): void {
+  agent(agentId: string, e: AgentEvent, skills?: AgentSkills, orgId?: string | null): void {
     const before = this.desk.get(agentId)?.state;
-    const a = this.desk.apply(agentId, e, skills);
+    const a = this.desk.apply(agentId, e, skills, orgId ?? null);
     if (e.type === 'wrap_done' && before?.status === 'wrap_up') {
       for (const r of this.runners.values()) r.agentWrapped((e.at - before.since) / 1000, e.at);
     }
     if (a.state.status === 'ready') this.offerWaiting();
+  }
+
+  /** The agent hangs up the call they are talking on (from the workstation). */
+  agentHangup(agentId: string): string {
+    const a = this.desk.get(agentId);
+    if (!a) throw new AgentEventRefused('not_logged_in', 'the agent is not logged in');
+    if (a.state.status !== 'talking' || !a.state.callId) throw new AgentEventRefused('not_talking', 'the agent is not on a call');
+    this.deps.telephony.hangup(a.state.callId, 'agent_hangup');
+    return a.state.callId;
+  }
+
+  /**
+   * A disposition was recorded for `attemptId`: if the agent is still wrapping that call up,
+   * the wrap-up ends (back to ready, or to the pause they asked for).
+   */
+  dispositionRecorded(agentId: string, attemptId: string, at: number, thenPause?: string): void {
+    const a = this.desk.get(agentId);
+    if (a?.state.status !== 'wrap_up' || a.state.callId !== attemptId) return;
+    this.agent(agentId, thenPause ? { type: 'wrap_done', at, callId: attemptId, thenPause } : { type: 'wrap_done', at, callId: attemptId });
+  }
+
+  /** The contact offered to this agent in preview mode, if any. */
+  previewOf(agentId: string): { campaignId: string; id: string; contactId: string; offeredAt: number } | undefined {
+    for (const r of this.runners.values()) {
+      const p = r.previewOf(agentId);
+      if (p) return { campaignId: r.campaign.id, ...p };
+    }
+    return undefined;
+  }
+
+  /** The agent dials, or skips (with a reason), the contact offered to them in preview mode. */
+  async previewDecision(agentId: string, decision: 'dial' | 'skip', reason: string | null = null): Promise<{ attemptId: string | null; refused: string | null }> {
+    for (const r of this.runners.values()) {
+      const p = r.previewOf(agentId);
+      if (p) return r.decidePreview(p.id, decision, reason);
+    }
+    throw new AgentEventRefused('no_preview', 'no contact is being previewed by this agent');
   }
 
   /** An agent became ready: the oldest answered call still waiting (any campaign) gets them. */
@@ -98,9 +151,18 @@ export class Dialer {
     return this.runners.get(campaignId);
   }
 
+  /** The dialer's own writes (a campaign it finishes or pauses), awaited by `idle`. */
+  private readonly pending = new Set<Promise<unknown>>();
+
+  private track(p: Promise<unknown>): void {
+    const q = p.catch(() => undefined).finally(() => this.pending.delete(q));
+    this.pending.add(q);
+  }
+
   /** Resolves when no runner has database work outstanding. */
   async idle(): Promise<void> {
     for (const r of this.runners.values()) await r.idle();
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
   /** Stops every runner; their listeners go too, so call it once no calls are in progress (shutdown). */
@@ -119,8 +181,21 @@ export class Dialer {
 export class SimulatedAgents {
   private readonly stopBus: () => void;
 
-  constructor(private readonly dialer: Dialer, private readonly scheduler: Scheduler, private readonly wrapMs: () => number) {
+  constructor(
+    private readonly dialer: Dialer,
+    private readonly scheduler: Scheduler,
+    private readonly wrapMs: () => number,
+    /** Preview mode: how long a simulated agent looks at a contact, and whether they skip it. */
+    private readonly preview: { thinkMs: () => number; skip: () => boolean } = { thinkMs: () => 3000, skip: () => false },
+  ) {
     this.stopBus = dialer.bus.subscribe((e) => {
+      if (e.type === 'PreviewOffered' && this.ids.has(e.agentId)) {
+        this.scheduler.setTimeout(() => {
+          if (this.dialer.previewOf(e.agentId)?.id !== e.previewId) return;
+          void this.dialer.previewDecision(e.agentId, this.preview.skip() ? 'skip' : 'dial', 'not_suitable').catch(() => undefined);
+        }, this.preview.thinkMs());
+        return;
+      }
       if (e.type !== 'AgentStateChanged' || e.status !== 'wrap_up' || !this.ids.has(e.agentId)) return;
       const callId = this.dialer.desk.get(e.agentId)?.state.callId;
       if (!callId) return;
@@ -133,11 +208,11 @@ export class SimulatedAgents {
 
   private readonly ids = new Set<string>();
 
-  login(agents: readonly { id: string; skills: AgentSkills }[]): void {
+  login(agents: readonly { id: string; skills: AgentSkills; orgId?: string | null }[]): void {
     for (const a of agents) {
       this.ids.add(a.id);
       const at = this.scheduler.now();
-      this.dialer.agent(a.id, { type: 'login', at }, a.skills);
+      this.dialer.agent(a.id, { type: 'login', at }, a.skills, a.orgId ?? null);
       this.dialer.agent(a.id, { type: 'ready', at });
     }
   }

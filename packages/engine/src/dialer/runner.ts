@@ -2,10 +2,12 @@ import type { CampaignRow, LeasedContact, Repositories } from '@outdial/db';
 import type { CampaignSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import {
-  CallRateLimiter, PowerPolicy, PredictivePolicy, ProgressivePolicy, SafetyGovernor, defaultGovernorLimits,
+  CallRateLimiter, PowerPolicy, PredictivePolicy, ProgressivePolicy, RollingCounts, SafetyGovernor, checkBreaker, defaultBreakerLimits, defaultGovernorLimits,
+  type BreakerLimits,
   type GovernedMode, type PacingEvent, type PacingPolicy, type PacingSnapshot,
 } from '@outdial/domain/pacing';
 import { defaultTimeZoneForRegion } from '@outdial/domain/phone';
+import { DateTime } from 'luxon';
 import type { ProjectRules } from '@outdial/domain/projects';
 import type { AttemptRecorder } from '../attempts.ts';
 import type { EndCause, Scheduler, Telephony, TelephonyEvent } from '../telephony.ts';
@@ -25,6 +27,25 @@ interface LiveCall {
   /** Timer of the 2-second rule while an answered call waits for an agent. */
   waitTimer: unknown;
   abandoned: boolean;
+  /** Preview mode: the agent who chose to dial this call; it goes to them, not through routing. */
+  previewAgent: string | null;
+  /** The customer's value tier 0–3 (score routing), from the campaign's value-tier field. */
+  valueTier: number;
+}
+
+/** A contact offered to an agent in preview mode, waiting for them to dial or skip it. */
+interface Preview {
+  id: string;
+  agentId: string;
+  contact: LeasedContact;
+  offeredAt: number;
+  timer: unknown;
+}
+
+export interface PreviewStats {
+  offered: number;
+  dialed: number;
+  skipped: Record<string, number>;
 }
 
 export interface RunnerStats {
@@ -35,6 +56,10 @@ export interface RunnerStats {
   refusals: Record<string, number>;
   mode: GovernedMode;
   modeReason: string;
+  /** What tripped the circuit breaker, if it did. */
+  breaker?: string;
+  /** Preview mode: contacts offered, dialed, skipped by reason (utilisation = dialed / offered). */
+  previews: PreviewStats;
 }
 
 export interface RunnerOptions {
@@ -47,6 +72,15 @@ export interface RunnerOptions {
   /** Uniform [0, 1): injected for reproducible runs. */
   random?: () => number;
 }
+
+/** The preview was decided already (or timed out) — the agent acted on a stale offer. */
+export class PreviewGone extends Error {
+  constructor() {
+    super('this preview is no longer open');
+  }
+}
+
+const RunnerBreakerCounts = () => new RollingCounts(['ended', 'failed', 'person', 'abandon'] as const, 10_000, 3_600_000);
 
 const OUTCOME: Record<EndCause, 'person' | 'machine' | 'no_answer' | 'busy' | 'failed' | 'abandoned' | 'cancelled'> = {
   no_answer: 'no_answer', busy: 'busy', failed: 'failed', customer_hangup: 'person', agent_hangup: 'person',
@@ -67,20 +101,47 @@ export class CampaignRunner {
   private readonly governor: SafetyGovernor;
   private readonly limiter: CallRateLimiter;
   private readonly stats: RunnerStats;
-  private readonly recent: { t: number; kind: 'dial' | 'person' | 'abandon' | 'latency'; value: number }[] = [];
+  /** Dials, person answers and abandons: by minute for the last hour, by hour for 30 days. */
+  /** `resolved`: dials whose fate is known (answered, or ended unanswered) — the answer rate's denominator. */
+  private readonly byMinute = new RollingCounts(['dial', 'resolved', 'person', 'abandon'] as const, 60_000, 3_600_000);
+  /** What the circuit breaker judges, since the campaign was (re)started: a person's resume starts afresh. */
+  private breakerCounts = RunnerBreakerCounts();
+  private readonly breakerLimits: BreakerLimits;
+  private readonly byHour = new RollingCounts(['person', 'abandon'] as const, 3_600_000, 30 * 86_400_000);
+  /** The last connect waits (ms), a ring: the governor's latency p90 comes from them. */
+  private readonly latencies: number[] = [];
+  private latencyTurn = 0;
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly previews = new Map<string, Preview>();
+  private previewTurn = 0;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeBus: () => void;
   private timer: unknown;
   private ticking = false;
   private stopped = false;
   private callerIdTurn = 0;
   private exhaustedChecks = 0;
+  private lastRefusal: string | null = null;
+  /** When the circuit breaker stopped the runner (null: it did not). */
+  private haltedAt: number | null = null;
+  /** Attempts per list (import) on `listDay`, for the lists' daily caps. */
+  private listCounts = new Map<string, number>();
+  private listDay = '';
 
   constructor(
     readonly campaign: CampaignRow,
     private readonly rules: ProjectRules,
     private readonly projectCallerIds: readonly string[],
-    private readonly deps: { repos: Repositories; telephony: Telephony; scheduler: Scheduler; desk: AgentDesk; bus: EventBus; attempts: AttemptRecorder; onFinished?: (reason: 'list_exhausted') => void },
+    private readonly deps: {
+      repos: Repositories; telephony: Telephony; scheduler: Scheduler; desk: AgentDesk; bus: EventBus; attempts: AttemptRecorder;
+      onFinished?: (reason: 'list_exhausted') => void;
+      /** The circuit breaker tripped: the runner has stopped dialing; the campaign should be paused. */
+      onBreaker?: (reason: string, detail: string) => void;
+      /** The project's time zone: the lists' daily caps count by its calendar day. */
+      projectZone?: string;
+      /** A tick or a write failed (the database went away…): logged; the runner carries on. */
+      onError?: (err: unknown) => void;
+    },
     private readonly opts: RunnerOptions = {},
   ) {
     const s = campaign.settings;
@@ -95,8 +156,14 @@ export class CampaignRunner {
     const configured: GovernedMode = s.dialMode === 'preview' ? 'preview' : s.dialMode === 'progressive' ? 'progressive' : 'predictive';
     this.governor = new SafetyGovernor(configured, defaultGovernorLimits(s.abandonTarget));
     this.limiter = new CallRateLimiter(s.maxCallsPerSecond);
-    this.stats = { dials: 0, answered: { person: 0, machine: 0 }, connects: 0, abandons: 0, refusals: {}, mode: configured, modeReason: this.governor.explain() };
+    this.breakerLimits = defaultBreakerLimits(s.abandonTarget);
+    this.stats = { dials: 0, answered: { person: 0, machine: 0 }, connects: 0, abandons: 0, refusals: {}, mode: configured, modeReason: this.governor.explain(), previews: { offered: 0, dialed: 0, skipped: {} } };
     this.unsubscribe = deps.telephony.subscribe((e) => this.track(this.onTelephony(e)));
+    // An agent who leaves a preview (connection lost, logged out) gives the contact back at once.
+    this.unsubscribeBus = deps.bus.subscribe((e) => {
+      if (e.type !== 'AgentStateChanged' || e.status === 'reserved') return;
+      for (const p of this.previews.values()) if (p.agentId === e.agentId) void this.track(this.decidePreview(p.id, 'skip', 'agent_left').catch(() => undefined));
+    });
   }
 
   get settings(): CampaignSettings {
@@ -108,23 +175,132 @@ export class CampaignRunner {
   }
 
   snapshotStats(): RunnerStats {
-    return { ...this.stats, answered: { ...this.stats.answered }, refusals: { ...this.stats.refusals } };
+    return { ...this.stats, answered: { ...this.stats.answered }, refusals: { ...this.stats.refusals }, previews: { ...this.stats.previews, skipped: { ...this.stats.previews.skipped } } };
   }
 
+  /** Loads the campaign's 30-day answer/abandon history (so a restart keeps its rates), then dials. */
   start(): void {
-    this.schedule(0);
+    void this.track(this.loadHistory()).catch(() => undefined).finally(() => this.schedule(0));
+  }
+
+  private async loadHistory(): Promise<void> {
+    const t = this.now();
+    const { attempts } = this.deps.repos;
+    const [hours, minutes] = await Promise.all([
+      attempts.campaignBuckets(this.campaign.id, new Date(t - 30 * 86_400_000), 'hour'),
+      attempts.campaignBuckets(this.campaign.id, new Date(t - 3_600_000), 'minute'),
+    ]);
+    for (const b of hours) this.byHour.seed(b.start.getTime(), { person: b.person, abandon: b.abandons });
+    if (Object.keys(this.campaign.settings.listDailyCaps ?? {}).length) {
+      const { day, start } = this.today(t);
+      this.listDay = day;
+      this.listCounts = await this.deps.repos.campaigns.listCounts(this.campaign.id, start);
+    }
+    for (const b of minutes) this.byMinute.seed(b.start.getTime(), { dial: b.dials, resolved: b.resolved, person: b.person, abandon: b.abandons });
+  }
+
+  private today(t: number): { day: string; start: Date } {
+    const d = DateTime.fromMillis(t, { zone: this.deps.projectZone ?? 'UTC' }).startOf('day');
+    return { day: d.toISODate() ?? '', start: d.toJSDate() };
+  }
+
+  /** Lists whose daily cap is reached (counts start afresh each project day). */
+  private cappedLists(t: number): string[] {
+    const caps = this.campaign.settings.listDailyCaps ?? {};
+    if (Object.keys(caps).length === 0) return [];
+    const { day } = this.today(t);
+    if (day !== this.listDay) {
+      this.listDay = day;
+      this.listCounts = new Map();
+    }
+    return Object.entries(caps).filter(([list, cap]) => (this.listCounts.get(list) ?? 0) >= cap).map(([list]) => list);
+  }
+
+  /** Keeps the leased contacts the lists' caps still allow (counting them), gives the rest back. */
+  private async withinCaps(leased: LeasedContact[]): Promise<LeasedContact[]> {
+    const caps = this.campaign.settings.listDailyCaps ?? {};
+    if (Object.keys(caps).length === 0) return leased;
+    const kept: LeasedContact[] = [];
+    const back: string[] = [];
+    const planned = new Map<string, number>();
+    for (const k of leased) {
+      const cap = k.importId ? caps[k.importId] : undefined;
+      if (cap === undefined) {
+        kept.push(k);
+        continue;
+      }
+      const n = (this.listCounts.get(k.importId!) ?? 0) + (planned.get(k.importId!) ?? 0);
+      if (n >= cap) back.push(k.id);
+      else {
+        planned.set(k.importId!, (planned.get(k.importId!) ?? 0) + 1);
+        kept.push(k);
+      }
+    }
+    await this.deps.repos.campaigns.release(this.campaign.id, back);
+    return kept;
+  }
+
+  /** A contact dialed (or offered, in preview) counts against its list's daily cap. */
+  private countList(k: LeasedContact): void {
+    if (k.importId && this.campaign.settings.listDailyCaps?.[k.importId] !== undefined) this.listCounts.set(k.importId, (this.listCounts.get(k.importId) ?? 0) + 1);
+  }
+
+  private uncount(k: LeasedContact): void {
+    if (k.importId && this.listCounts.has(k.importId)) this.listCounts.set(k.importId, Math.max(0, this.listCounts.get(k.importId)! - 1));
+  }
+
+  /** A lease outlives what may happen to the contact under it: a preview left open to its timeout, a long ring. */
+  private leaseMs(): number {
+    const s = this.campaign.settings;
+    return Math.max(this.opts.leaseMs ?? 10 * 60_000, ((s.previewTimeoutSeconds ?? 120) + s.ringTimeoutSeconds + 120) * 1000);
+  }
+
+  private leaseArgs(limit: number) {
+    const c = this.campaign;
+    const t = this.now();
+    return {
+      orgId: c.orgId, projectId: c.projectId, campaignId: c.id, tags: c.settings.tags, limit, now: new Date(t), ttlMs: this.leaseMs(),
+      lists: c.settings.lists ?? [], excludeLists: this.cappedLists(t),
+    };
+  }
+
+  private valueTier(k: LeasedContact): number {
+    const field = this.campaign.settings.valueTierField;
+    const v = field ? Number(k.custom?.[field]) : 0;
+    return Number.isFinite(v) ? Math.max(0, Math.min(3, Math.round(v))) : 0;
+  }
+
+  private count(t: number, kind: 'dial' | 'resolved' | 'person' | 'abandon' | 'ended' | 'failed'): void {
+    if (kind !== 'ended' && kind !== 'failed') this.byMinute.add(t, kind);
+    if (kind === 'person' || kind === 'abandon') this.byHour.add(t, kind);
+    if (kind !== 'dial' && kind !== 'resolved') this.breakerCounts.add(t, kind);
+  }
+
+  private latency(ms: number): void {
+    if (this.latencies.length < 500) this.latencies.push(ms);
+    else this.latencies[this.latencyTurn++ % 500] = ms;
   }
 
   /** Stops dialing; calls in progress finish and are recorded. */
   stop(): void {
     this.stopped = true;
     this.deps.scheduler.clearTimeout(this.timer);
+    // Offers nobody has acted on go back to the list.
+    for (const p of [...this.previews.values()]) void this.track(this.decidePreview(p.id, 'skip', 'campaign_stopped').catch(() => undefined));
   }
 
-  /** Dials again after `stop` (the campaign was resumed). */
-  resume(): void {
+  /**
+   * Dials again after `stop` (the campaign was resumed). After the breaker stopped it, only a
+   * campaign row changed since then (a person's resume) counts — not a sync that read the row
+   * before the pause was written.
+   */
+  resume(rowUpdatedAt?: Date): void {
     if (!this.stopped) return;
+    if (this.haltedAt !== null && (rowUpdatedAt === undefined || rowUpdatedAt.getTime() <= this.haltedAt)) return;
+    this.haltedAt = null;
     this.stopped = false;
+    this.breakerCounts = RunnerBreakerCounts();
+    delete this.stats.breaker;
     this.schedule(0);
   }
 
@@ -136,6 +312,19 @@ export class CampaignRunner {
   dispose(): void {
     this.stop();
     this.unsubscribe();
+    this.unsubscribeBus();
+    for (const p of this.previews.values()) this.deps.scheduler.clearTimeout(p.timer);
+  }
+
+  /** Preview mode: the campaign's contacts are offered to agents, who dial or skip each one. */
+  get previewMode(): boolean {
+    return this.campaign.settings.dialMode === 'preview';
+  }
+
+  /** The preview offered to this agent, if any. */
+  previewOf(agentId: string): { id: string; contactId: string; offeredAt: number } | undefined {
+    for (const p of this.previews.values()) if (p.agentId === agentId) return { id: p.id, contactId: p.contact.id, offeredAt: p.offeredAt };
+    return undefined;
   }
 
   private now(): number {
@@ -152,7 +341,13 @@ export class CampaignRunner {
     if (this.stopped) return;
     this.deps.scheduler.clearTimeout(this.timer);
     this.timer = this.deps.scheduler.setTimeout(() => {
-      void this.track(this.tick()).finally(() => this.schedule(this.policy().tickS * 1000));
+      // A steady cadence from each tick's start (at most a second apart), so a slow tick does
+      // not stretch the interval and the calls-per-second cap, not the tick, sets the rate.
+      const started = this.now();
+      void this.track(this.tick()).catch((err: unknown) => this.deps.onError?.(err)).finally(() => {
+        const every = Math.min(this.policy().tickS, 1) * 1000;
+        this.schedule(Math.max(0, every - (this.now() - started)));
+      });
     }, ms);
   }
 
@@ -167,7 +362,9 @@ export class CampaignRunner {
 
   private snapshot(): PacingSnapshot {
     const t = this.now();
-    const agents = this.deps.desk.all();
+    // Only this campaign's organisation's agents can take its calls, so only they pace it.
+    const org = this.campaign.orgId;
+    const agents = this.deps.desk.all().filter((a) => a.orgId === null || a.orgId === org);
     const by = (st: string) => agents.filter((a) => a.state.status === st);
     const calls = [...this.calls.values()];
     const ringing = calls.filter((c) => c.answeredAt === null);
@@ -192,17 +389,16 @@ export class CampaignRunner {
 
   private governorUpdate(): void {
     const t = this.now();
-    const hourAgo = t - 3_600_000;
-    while (this.recent.length && this.recent[0]!.t < t - 86_400_000) this.recent.shift();
-    const inHour = this.recent.filter((r) => r.t >= hourAgo);
-    const count = (xs: typeof this.recent, k: string) => xs.filter((r) => r.kind === k).length;
-    const latencies = inHour.filter((r) => r.kind === 'latency').map((r) => r.value).sort((a, b) => a - b);
-    const hour = { abandoned: count(inHour, 'abandon'), answered: count(inHour, 'person') };
-    const today = { abandoned: count(this.recent, 'abandon'), answered: count(this.recent, 'person') };
+    const inHour = this.byMinute.sum(t, 3_600_000);
+    const day = this.byHour.sum(t, 86_400_000);
+    const month = this.byHour.sum(t, 30 * 86_400_000);
+    const latencies = [...this.latencies].sort((a, b) => a - b);
+    const hour = { abandoned: inHour.abandon, answered: inHour.person };
     const step = this.governor.update({
       t: t / 1000,
-      abandon: { hour, today, days30: today },
-      answer: { dialed: count(inHour, 'dial'), answered: hour.answered },
+      abandon: { hour, today: { abandoned: day.abandon, answered: day.person }, days30: { abandoned: month.abandon, answered: month.person } },
+      // Calls still ringing are not failures to answer: only dials whose fate is known count.
+      answer: { dialed: inHour.resolved, answered: hour.answered },
       connectLatencyP90S: latencies.length >= 10 ? latencies[Math.floor(latencies.length * 0.9)]! / 1000 : null,
     });
     if (step) {
@@ -217,18 +413,38 @@ export class CampaignRunner {
     this.ticking = true;
     try {
       this.governorUpdate();
+      if (this.breakerTripped()) return;
+      if (this.previewMode) return await this.offerPreviews();
       const wanted = this.policy().decide(this.snapshot(), this.opts.random ?? (() => 0.5)).dials;
       const n = this.limiter.take(this.now() / 1000, wanted);
       if (n <= 0) return;
       const { repos } = this.deps;
-      const c = this.campaign;
-      const leased = await repos.campaigns.lease({ orgId: c.orgId, projectId: c.projectId, campaignId: c.id, tags: c.settings.tags, limit: n, now: new Date(this.now()), ttlMs: this.opts.leaseMs ?? 10 * 60_000 });
+      const leased = await this.withinCaps(await repos.campaigns.lease(this.leaseArgs(n)));
       if (leased.length === 0) return this.checkExhausted();
       this.exhaustedChecks = 0;
       await this.dialAll(leased);
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Checks the circuit breaker; when it trips, dialing stops here and the dialer pauses the campaign. */
+  private breakerTripped(): boolean {
+    const t = this.now();
+    const recent = this.breakerCounts.sum(t, 5 * 60_000);
+    const hour = this.breakerCounts.sum(t, 3_600_000);
+    const trip = checkBreaker({
+      recent: { ended: recent.ended, failed: recent.failed },
+      hour: { answered: hour.person, abandoned: hour.abandon },
+      mode: this.governor.mode,
+    }, this.breakerLimits);
+    if (!trip) return false;
+    this.stop();
+    this.haltedAt = t;
+    this.stats.breaker = `${trip.reason}: ${trip.detail}`;
+    this.deps.bus.publish({ type: 'CircuitBreakerTripped', at: t, campaignId: this.campaign.id, reason: trip.reason, detail: trip.detail });
+    this.deps.onBreaker?.(trip.reason, trip.detail);
+    return true;
   }
 
   private async checkExhausted(): Promise<void> {
@@ -244,9 +460,19 @@ export class CampaignRunner {
   }
 
   private async dialAll(leased: LeasedContact[]): Promise<void> {
+    const t = this.now();
+    // All at once: the attempts are written in one group commit, then the calls placed.
+    await Promise.all((await this.screen(leased, t, this.governor.mode !== 'predictive')).map((contact) => this.dial(contact, t)));
+  }
+
+  /**
+   * The compliance gate over leased contacts, with their history and the do-not-call lists as
+   * they are now: refused ones are deferred (or closed) and counted; the allowed ones returned.
+   */
+  private async screen(leased: LeasedContact[], t: number, agentGuaranteed: boolean): Promise<LeasedContact[]> {
     const { repos } = this.deps;
     const c = this.campaign;
-    const t = this.now();
+    const allowed: LeasedContact[] = [];
     const [history, blocked] = await Promise.all([
       repos.attempts.history(leased.map((l) => l.id)),
       repos.dnc.blocked(c.orgId, c.projectId, leased.map((l) => l.phone), new Date(t)),
@@ -256,21 +482,122 @@ export class CampaignRunner {
       const gate = checkDial({
         contactStatus: contact.status, callbackAt: contact.callbackAt?.getTime() ?? null, contactTimeZone: contact.timezone,
         numberTimeZone: defaultTimeZoneForRegion(contact.region ?? ''), phone: contact.phone, attempts,
-        onDncList: blocked.has(contact.phone), agentGuaranteed: this.governor.mode !== 'predictive',
+        onDncList: blocked.has(contact.phone), agentGuaranteed,
       }, this.rules, t);
       if (!gate.allowed) {
         this.stats.refusals[gate.code] = (this.stats.refusals[gate.code] ?? 0) + 1;
+        this.lastRefusal = gate.code;
         this.deps.bus.publish({ type: 'DialRefused', at: t, campaignId: c.id, contactId: contact.id, code: gate.code });
         // Without a known retry time: a day for a blocked number (lists change rarely), else 15 min.
         const until = gate.retryAt ?? t + (gate.code === 'dnc' ? 86_400_000 : 15 * 60_000);
         await repos.campaigns.defer(c.id, contact.id, new Date(until), gate.closeContact ? { reason: 'max_attempts' } : null);
         continue;
       }
-      await this.dial(contact, t);
+      allowed.push(contact);
     }
+    return allowed;
   }
 
-  private async dial(contact: LeasedContact, t: number): Promise<void> {
+  /** Preview mode: one contact for each ready agent who can take this campaign, shown before any dial. */
+  private async offerPreviews(): Promise<void> {
+    const required = this.campaign.settings.requiredSkills;
+    const skills = Object.keys(required);
+    const orgId = this.campaign.orgId;
+    const needs = skills.length ? { skills, minLevel: Math.min(...Object.values(required)), orgId } : { skills: [], orgId };
+    const want = Math.min(this.deps.desk.all().filter((a) => a.state.status === 'ready' && (a.orgId === null || a.orgId === this.campaign.orgId)).length, 50);
+    if (want <= 0) return;
+    const c = this.campaign;
+    const leased = await this.withinCaps(await this.deps.repos.campaigns.lease(this.leaseArgs(want)));
+    if (leased.length === 0) return this.checkExhausted();
+    this.exhaustedChecks = 0;
+    const t = this.now();
+    const allowed = await this.screen(leased, t, true);
+    const unused: string[] = [];
+    for (const contact of allowed) {
+      if (this.stopped) {
+        unused.push(contact.id);
+        continue;
+      }
+      const id = `preview:${c.id}:${++this.previewTurn}`;
+      const agent = this.deps.desk.reserve(id, needs, this.now());
+      if (!agent) {
+        unused.push(contact.id);
+        continue;
+      }
+      const timeoutS = this.campaign.settings.previewTimeoutSeconds ?? 120;
+      const p: Preview = { id, agentId: agent.id, contact, offeredAt: this.now(), timer: undefined };
+      p.timer = this.deps.scheduler.setTimeout(() => void this.track(this.decidePreview(id, 'skip', 'timeout').catch(() => undefined)), timeoutS * 1000);
+      this.previews.set(id, p);
+      this.countList(contact);
+      this.stats.previews.offered++;
+      this.deps.bus.publish({ type: 'PreviewOffered', at: p.offeredAt, campaignId: c.id, previewId: id, agentId: agent.id, contactId: contact.id, timeoutS });
+    }
+    // Agents were taken meanwhile (or the campaign stopped): the rest go back to the list now.
+    await this.deps.repos.campaigns.release(c.id, unused);
+  }
+
+  /**
+   * The agent dialed or skipped the contact offered to them. Dial: the compliance gate looks
+   * again (time has passed), the attempt is recorded and the call placed, and it goes to this
+   * agent when answered. Skip: the contact goes back to the list for 15 minutes.
+   */
+  async decidePreview(previewId: string, decision: 'dial' | 'skip', reason: string | null = null): Promise<{ attemptId: string | null; refused: string | null }> {
+    const p = this.previews.get(previewId);
+    if (!p) throw new PreviewGone();
+    this.previews.delete(previewId);
+    this.deps.scheduler.clearTimeout(p.timer);
+    const { desk, repos, bus } = this.deps;
+    const c = this.campaign;
+    const t = this.now();
+    const stillReserved = () => {
+      const a = desk.get(p.agentId);
+      return a?.state.status === 'reserved' && a.state.callId === previewId;
+    };
+    let refused: string | null = null;
+    let dialed = false;
+    try {
+      // The agent may have gone (connection lost) while the gate looked: then nobody would take the call.
+      if (decision === 'dial' && !stillReserved()) {
+        reason = 'agent_left';
+        await repos.campaigns.release(c.id, [p.contact.id]);
+      } else if (decision === 'dial') {
+        const [contact] = await this.screen([p.contact], t, true);
+        if (contact && stillReserved()) {
+          const attemptId = await this.dial(contact, t, { agentId: p.agentId, previewId });
+          dialed = true;
+          this.stats.previews.dialed++;
+          void this.track(repos.campaigns.recordPreview({ orgId: c.orgId, campaignId: c.id, contactId: p.contact.id, agentUserId: p.agentId, decision: 'dial', reason: null, offeredAt: new Date(p.offeredAt), decidedAt: new Date(t) }));
+          bus.publish({ type: 'PreviewDecided', at: t, campaignId: c.id, previewId, agentId: p.agentId, contactId: p.contact.id, decision: 'dial', reason: null });
+          return { attemptId, refused: null };
+        }
+        if (contact) {
+          reason = 'agent_left';
+          await repos.campaigns.release(c.id, [contact.id]);
+        } else {
+          // The gate refused it now (the window closed, the number was blocked meanwhile): a skip by the system.
+          refused = this.lastRefusal ?? 'refused';
+          reason = `refused_${refused}`;
+        }
+      } else {
+        await repos.campaigns.defer(c.id, p.contact.id, new Date(t + 15 * 60_000), null);
+      }
+    } finally {
+      // Whatever failed on the way, an agent is never left reserved for an offer that is gone,
+      // and an undialed contact no longer counts against its list's cap.
+      if (!dialed) {
+        if (stillReserved()) desk.apply(p.agentId, { type: 'release', at: this.now(), callId: previewId });
+        this.uncount(p.contact);
+      }
+    }
+    const why = reason ?? 'unspecified';
+    this.stats.previews.skipped[why] = (this.stats.previews.skipped[why] ?? 0) + 1;
+    void this.track(repos.campaigns.recordPreview({ orgId: c.orgId, campaignId: c.id, contactId: p.contact.id, agentUserId: p.agentId, decision: 'skip', reason: why, offeredAt: new Date(p.offeredAt), decidedAt: new Date(t) }));
+    bus.publish({ type: 'PreviewDecided', at: t, campaignId: c.id, previewId, agentId: p.agentId, contactId: p.contact.id, decision: 'skip', reason: why });
+    if (!this.stopped) this.schedule(0); // offer the agent the next one
+    return { attemptId: null, refused };
+  }
+
+  private async dial(contact: LeasedContact, t: number, preview?: { agentId: string; previewId: string }): Promise<string> {
     const s = this.campaign.settings;
     const pool = s.callerIds.length ? s.callerIds : this.projectCallerIds;
     const callerId = pool.length ? pool[this.callerIdTurn++ % pool.length]! : null;
@@ -281,24 +608,36 @@ export class CampaignRunner {
       orgId: this.campaign.orgId, projectId: this.campaign.projectId, campaignId: this.campaign.id, contactId: contact.id,
       phone: contact.phone, callerId, dialMode, placedAt: new Date(t),
     });
-    this.calls.set(attemptId, { attemptId, contactId: contact.id, phone: contact.phone, placedAt: t, answeredAt: null, connectedAt: null, agentId: null, amd: null, waitTimer: undefined, abandoned: false });
+    this.calls.set(attemptId, { attemptId, contactId: contact.id, phone: contact.phone, placedAt: t, answeredAt: null, connectedAt: null, agentId: null, amd: null, waitTimer: undefined, abandoned: false, previewAgent: preview?.agentId ?? null, valueTier: this.valueTier(contact) });
+    if (!preview) this.countList(contact); // a previewed contact was counted when offered
+    if (preview) {
+      // The agent's reservation moves from the offer to the call, with no gap another call could use.
+      const a = this.deps.desk.get(preview.agentId);
+      if (a?.state.status === 'reserved' && a.state.callId === preview.previewId) {
+        this.deps.desk.apply(preview.agentId, { type: 'release', at: this.now(), callId: preview.previewId });
+        this.deps.desk.apply(preview.agentId, { type: 'reserve', at: this.now(), callId: attemptId });
+      }
+    }
     this.stats.dials++;
-    this.recent.push({ t, kind: 'dial', value: 1 });
+    this.count(t, 'dial');
     this.observe({ type: 'dial', t: t / 1000 });
     this.deps.bus.publish({ type: 'CallPlaced', at: t, campaignId: this.campaign.id, attemptId, contactId: contact.id });
-    this.deps.telephony.originate({ callId: attemptId, to: contact.phone, callerId: callerId ?? '', ringTimeoutMs: s.ringTimeoutSeconds * 1000, amd: s.amd });
+    this.deps.telephony.originate({ callId: attemptId, to: contact.phone, callerId: callerId ?? '', ringTimeoutMs: s.ringTimeoutSeconds * 1000, amd: s.amd && !preview });
+    return attemptId;
   }
 
   private async onTelephony(e: TelephonyEvent): Promise<void> {
     const call = this.calls.get(e.callId);
     if (!call) return; // another campaign's call
-    const { desk, telephony, bus, scheduler } = this.deps;
+    const { telephony, bus, scheduler } = this.deps;
     switch (e.type) {
       case 'ringing':
         return;
       case 'answered': {
         call.answeredAt = e.at;
         call.amd = e.amd;
+        this.count(e.at, 'resolved');
+        if (call.previewAgent) return this.connectPreview(call, e.at);
         const human = e.amd !== 'machine';
         this.observe({ type: 'answer', t: e.at / 1000, human, ringS: (e.at - call.placedAt) / 1000 });
         bus.publish({ type: 'CallAnswered', at: e.at, campaignId: this.campaign.id, attemptId: call.attemptId, amd: e.amd });
@@ -308,10 +647,10 @@ export class CampaignRunner {
           return;
         }
         this.stats.answered.person++;
-        this.recent.push({ t: e.at, kind: 'person', value: 1 });
-        // The call waits from here (an agent becoming ready may take it during the write below).
-        await this.deps.repos.attempts.progress(call.attemptId, { answeredAt: new Date(e.at), amdResult: e.amd });
-        if (call.connectedAt !== null || call.abandoned || !this.calls.has(call.attemptId)) return;
+        this.count(e.at, 'person');
+        // Route first, write after: the customer is on the line now; the answer is recorded in
+        // the next group commit (and again, in any case, with the call's end).
+        void this.track(this.deps.attempts.progress(call.attemptId, { answeredAt: new Date(e.at), amdResult: e.amd }));
         if (this.route(call)) return;
         // No agent now: wait up to the 2-second rule (after the greeting) for one to free up.
         const limitMs = ((this.opts.greetingS ?? 0) + (this.opts.connectWithinS ?? 2)) * 1000;
@@ -325,13 +664,41 @@ export class CampaignRunner {
     }
   }
 
+  /** A previewed call answered: it is the agent's who dialed it (they hear whoever answered). */
+  private async connectPreview(call: LiveCall, at: number): Promise<void> {
+    const agentId = call.previewAgent!;
+    const a = this.deps.desk.get(agentId);
+    this.stats.answered.person++;
+    this.count(at, 'person');
+    if (a?.state.status !== 'reserved' || a.state.callId !== call.attemptId) {
+      // The agent is gone (connection lost): a person answered and nobody is there — an
+      // abandoned call, with its message, counted against the limit and the 72-hour rule.
+      call.abandoned = true;
+      this.stats.abandons++;
+      this.count(at, 'abandon');
+      this.observe({ type: 'abandon', t: at / 1000 });
+      this.deps.telephony.abandon(call.attemptId);
+      return;
+    }
+    this.deps.telephony.connect(call.attemptId, agentId);
+    call.agentId = agentId;
+    call.connectedAt = at;
+    this.deps.desk.apply(agentId, { type: 'connect', at, callId: call.attemptId });
+    this.stats.connects++;
+    this.deps.bus.publish({ type: 'CallAnswered', at, campaignId: this.campaign.id, attemptId: call.attemptId, amd: call.amd ?? 'unknown' });
+    this.deps.bus.publish({ type: 'CallConnected', at, campaignId: this.campaign.id, attemptId: call.attemptId, contactId: call.contactId, agentId, waitMs: 0 });
+    await this.deps.attempts.progress(call.attemptId, { answeredAt: new Date(at), connectedAt: new Date(at), agentUserId: agentId, amdResult: call.amd ?? 'unknown' });
+  }
+
   /** Tries to give a waiting call to the best ready agent now. */
   route(call: LiveCall): boolean {
     if (call.connectedAt !== null || call.abandoned || call.answeredAt === null || !this.calls.has(call.attemptId)) return false;
     const at = this.now();
     const required = this.campaign.settings.requiredSkills;
     const skills = Object.keys(required);
-    const agent = this.deps.desk.reserve(call.attemptId, skills.length ? { skills, minLevel: Math.min(...Object.values(required)) } : { skills: [] }, at);
+    const orgId = this.campaign.orgId;
+    const needs = skills.length ? { skills, minLevel: Math.min(...Object.values(required)), valueTier: call.valueTier, orgId } : { skills: [], valueTier: call.valueTier, orgId };
+    const agent = this.deps.desk.reserve(call.attemptId, needs, at, this.campaign.settings.routing);
     if (!agent) return false;
     try {
       this.deps.telephony.connect(call.attemptId, agent.id);
@@ -346,10 +713,10 @@ export class CampaignRunner {
     this.deps.desk.apply(agent.id, { type: 'connect', at, callId: call.attemptId });
     const waitMs = call.answeredAt === null ? 0 : at - call.answeredAt;
     this.stats.connects++;
-    this.recent.push({ t: at, kind: 'latency', value: waitMs });
+    this.latency(waitMs);
     this.observe({ type: 'connect', t: at / 1000, waitS: waitMs / 1000 });
-    this.deps.bus.publish({ type: 'CallConnected', at, campaignId: this.campaign.id, attemptId: call.attemptId, agentId: agent.id, waitMs });
-    void this.track(this.deps.repos.attempts.progress(call.attemptId, { connectedAt: new Date(at), agentUserId: agent.id }));
+    this.deps.bus.publish({ type: 'CallConnected', at, campaignId: this.campaign.id, attemptId: call.attemptId, contactId: call.contactId, agentId: agent.id, waitMs });
+    void this.track(this.deps.attempts.progress(call.attemptId, { connectedAt: new Date(at), agentUserId: agent.id }));
     return true;
   }
 
@@ -368,7 +735,7 @@ export class CampaignRunner {
     if (this.route(call)) return;
     call.abandoned = true;
     this.stats.abandons++;
-    this.recent.push({ t: this.now(), kind: 'abandon', value: 1 });
+    this.count(this.now(), 'abandon');
     this.observe({ type: 'abandon', t: this.now() / 1000 });
     this.deps.telephony.abandon(call.attemptId);
   }
@@ -377,6 +744,9 @@ export class CampaignRunner {
     this.calls.delete(call.attemptId);
     this.deps.scheduler.clearTimeout(call.waitTimer);
     const outcome = call.abandoned ? 'abandoned' : OUTCOME[cause];
+    this.count(at, 'ended');
+    if (outcome === 'failed') this.count(at, 'failed');
+    if (call.answeredAt === null) this.count(at, 'resolved');
     if (call.answeredAt === null && (outcome === 'no_answer' || outcome === 'busy' || outcome === 'failed')) {
       this.observe({ type: 'no_answer', t: at / 1000, ringS: (at - call.placedAt) / 1000 });
     }
@@ -386,13 +756,30 @@ export class CampaignRunner {
         this.deps.desk.apply(call.agentId, { type: 'hangup', at, callId: call.attemptId });
       }
       this.observe({ type: 'talk_end', t: at / 1000, talkS: (at - call.connectedAt) / 1000 });
+    } else if (call.previewAgent) {
+      // A previewed call nobody answered: the agent is free for the next contact.
+      const agent = this.deps.desk.get(call.previewAgent);
+      if (agent?.state.status === 'reserved' && agent.state.callId === call.attemptId) this.deps.desk.apply(call.previewAgent, { type: 'release', at, callId: call.attemptId });
     }
-    const { next } = await this.deps.attempts.ended(call.attemptId, {
+    const end = {
       outcome, endedAt: new Date(at), answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt),
       connectedAt: call.connectedAt === null ? null : new Date(call.connectedAt), agentUserId: call.agentId,
       hangupSide: cause === 'customer_hangup' ? 'customer' : cause === 'agent_hangup' ? 'agent' : 'system',
       sipCause: sipCode, amdResult: call.amd, abandoned: call.abandoned,
-    });
-    this.deps.bus.publish({ type: 'CallEnded', at, campaignId: this.campaign.id, attemptId: call.attemptId, outcome, abandoned: call.abandoned, next: next ? next.kind : 'already_recorded' });
+    } as const;
+    // A failed write (the database blinked) is retried with backoff: the end must be recorded,
+    // or the contact stays blocked by an open attempt until the next start's recovery.
+    let next: Awaited<ReturnType<AttemptRecorder['ended']>>['next'] = null;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        ({ next } = await this.deps.attempts.ended(call.attemptId, end));
+        break;
+      } catch (err) {
+        this.deps.onError?.(err);
+        if (attempt >= 6) throw err;
+        await new Promise<void>((resolve) => this.deps.scheduler.setTimeout(resolve, 500 * 2 ** attempt));
+      }
+    }
+    this.deps.bus.publish({ type: 'CallEnded', at, campaignId: this.campaign.id, attemptId: call.attemptId, agentId: call.connectedAt !== null ? call.agentId : null, outcome, abandoned: call.abandoned, next: next ? next.kind : 'already_recorded' });
   }
 }

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { assertCan } from '@outdial/engine';
 import { principalOf, type HttpContext } from '../context.ts';
-import { DateTime, PageQuery, pageQuery, paged, toLimit } from '../schemas.ts';
+import { DateTime, pageQuery, paged, toLimit } from '../schemas.ts';
 
 const Entry = Type.Object({
   id: Type.Integer(), actorUserId: Type.Union([Type.String(), Type.Null()]), actorUsername: Type.Union([Type.String(), Type.Null()]), action: Type.String(),

@@ -13,13 +13,23 @@ const Settings = Type.Object({
   requiredSkills: Type.Record(Type.String(), Type.Integer(), { description: 'skill code → minimum level (1–10)' }),
   tags: Type.Array(Type.String(), { description: 'only contacts carrying all of these tags' }),
   callerIds: Type.Array(Type.String(), { description: 'E.164 caller IDs, rotated; empty: the project\'s pool' }),
+  routing: Type.Optional(Type.Union([
+    Type.Object({ kind: Type.Literal('longest_idle') }),
+    Type.Object({ kind: Type.Literal('score'), levelWeight: Type.Number(), idleWeight: Type.Number(), tierWeight: Type.Number() }),
+  ], { description: 'answered calls go to the agent idle longest, or to the best score = levelWeight·skill level + idleWeight·idle s + tierWeight·value tier·level' })),
+  valueTierField: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'custom field holding the customer\'s value tier 0–3 (score routing)' })),
+  lists: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { description: 'only contacts of these lists (import ids); empty: all' })),
+  listDailyCaps: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'list (import id) → most attempts per project day' })),
+  previewTimeoutSeconds: Type.Optional(Type.Integer({ description: 'preview mode: seconds an agent may look at a contact before it is skipped as "timeout" (10–900, default 120)' })),
   startAt: Type.Union([Type.String(), Type.Null()], { description: 'ISO date-time; a scheduled campaign starts itself then' }),
   endAt: Type.Union([Type.String(), Type.Null()], { description: 'ISO date-time; the campaign finishes itself then' }),
 });
 const Action = Type.Union([Type.Literal('schedule'), Type.Literal('start'), Type.Literal('pause'), Type.Literal('resume'), Type.Literal('stop')]);
 const CampaignSchema = Type.Object({
   id: Uuid, projectId: Uuid, projectCode: Type.String(), name: Type.String(), status: Status, settings: Settings,
-  finishReason: Type.Union([Type.String(), Type.Null()]), actions: Type.Array(Type.String()),
+  finishReason: Type.Union([Type.String(), Type.Null()]),
+  statusReason: Type.Union([Type.String({ description: 'why the system put the campaign in this state (e.g. the circuit breaker paused it)' }), Type.Null()]),
+  actions: Type.Array(Type.String()),
   createdAt: DateTime, updatedAt: DateTime, startedAt: NullableDateTime, finishedAt: NullableDateTime,
 });
 
@@ -64,6 +74,10 @@ export const campaignRoutes = (ctx: HttpContext): FastifyPluginAsyncTypebox => a
       response: {
         200: Type.Object({
           campaignId: Uuid, status: Status, abandonLimit: Type.Number(), today: Figures, period30d: Figures,
+          previewsToday: Type.Object({
+            decided: Type.Integer(), dialed: Type.Integer(), skipped: Type.Record(Type.String(), Type.Integer()),
+            meanPreviewSeconds: Type.Union([Type.Number(), Type.Null()]), utilisation: Type.Union([Type.Number(), Type.Null()], { description: 'dialed / decided' }),
+          }),
           dialer: Type.Union([Type.Object({
             mode: Type.String(), modeReason: Type.String(), refusals: Type.Record(Type.String(), Type.Integer()),
             agents: Type.Record(Type.String(), Type.Integer()), liveCalls: Type.Integer(),

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '@outdial/engine';
 import { principalOf, type HttpContext } from '../context.ts';
-import { ContactSchema, PageQuery, pageQuery, Uuid, paged, toLimit } from '../schemas.ts';
+import { ContactSchema, pageQuery, Uuid, paged, toLimit } from '../schemas.ts';
 
 const Status = Type.Union([Type.Literal('new'), Type.Literal('in_progress'), Type.Literal('callback'), Type.Literal('closed')]);
 

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { principalOf, type HttpContext } from '../context.ts';
-import { DateTime, NullableDateTime, PageQuery, pageQuery, Uuid, paged, toLimit } from '../schemas.ts';
+import { DateTime, NullableDateTime, pageQuery, Uuid, paged, toLimit } from '../schemas.ts';
 
 const Channel = Type.Union([Type.Literal('agent_call'), Type.Literal('ivr_call'), Type.Literal('sms')]);
 const TaskSchema = Type.Object({

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { principalOf, type HttpContext } from '../context.ts';
-import { PageQuery, pageQuery, RoleSchema, UserSchema, Uuid, paged, toLimit } from '../schemas.ts';
+import { pageQuery, RoleSchema, UserSchema, Uuid, paged, toLimit } from '../schemas.ts';
 
 export const userRoutes = (ctx: HttpContext): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/users', {

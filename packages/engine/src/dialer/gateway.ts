@@ -1,0 +1,438 @@
+import type { Repositories, Role } from '@outdial/db';
+import { can, mayUnmask } from '@outdial/domain/access';
+import type { Principal } from '../auth.ts';
+import { present, type ContactView } from '../contacts.ts';
+import type { DispositionService } from '../dispositions.ts';
+import { AppError } from '../errors.ts';
+import type { Scheduler } from '../telephony.ts';
+import { AgentEventRefused } from './desk.ts';
+import type { Dialer } from './dialer.ts';
+import type { DialerEvent } from './events.ts';
+import { PreviewGone } from './runner.ts';
+
+/** What a workstation or a supervisor's screen sends (validated at the transport edge). */
+export type ClientMessage = { id?: string | number | undefined } & (
+  | { type: 'login' }
+  | { type: 'ready' }
+  | { type: 'pause'; reason: string }
+  | { type: 'logout' }
+  | { type: 'heartbeat' }
+  | { type: 'hangup' }
+  | { type: 'disposition'; code: string; notes?: string | undefined; callbackAt?: string | undefined; pause?: string | undefined }
+  | { type: 'preview_dial' }
+  | { type: 'preview_skip'; reason: string }
+  | { type: 'subscribe'; campaignId: string }
+  | { type: 'unsubscribe'; campaignId: string }
+);
+
+export interface AgentStateView {
+  status: string;
+  since: number;
+  callId: string | null;
+  pauseReason: string | null;
+}
+
+/** What the server pushes. */
+export type ServerMessage =
+  | { type: 'hello'; userId: string; username: string; role: Role; canTakeCalls: boolean; heartbeatMs: number }
+  | { type: 'ack'; id: string | number | null; request: ClientMessage['type']; result?: unknown }
+  | { type: 'error'; id: string | number | null; code: string; message: string; details?: unknown }
+  | { type: 'state'; state: AgentStateView }
+  /** The screen pop: a call routed to this agent, with the customer (numbers masked by role). */
+  | { type: 'call'; attemptId: string; campaignId: string; waitMs: number; contact: ContactView | null; dispositions: { code: string; labelZh: string; labelEn: string }[] }
+  | { type: 'call_ended'; attemptId: string; outcome: string }
+  /** Preview mode: a contact offered to this agent; dial or skip it within `timeoutS`. */
+  | { type: 'preview'; previewId: string; campaignId: string; timeoutS: number; contact: ContactView | null }
+  | { type: 'event'; event: DialerEvent }
+  | { type: 'stats'; campaignId: string; at: number; stats: unknown };
+
+/** The transport's side of one connection (a WebSocket in the server, an array in tests). */
+export interface Connection {
+  send(m: ServerMessage): void;
+  close(reason: string): void;
+}
+
+export interface GatewayOptions {
+  /** A client silent for longer than this is taken for gone: it stops receiving calls. */
+  heartbeatTimeoutMs?: number;
+  /** After a lost connection, how long a paused or wrapping agent stays logged in for a reconnect. */
+  reconnectGraceMs?: number;
+  /** How often subscribers get a campaign's live figures. */
+  statsEveryMs?: number;
+  /** Roles that see full numbers in the screen pop. */
+  unmaskRoles: readonly Role[];
+}
+
+interface Session {
+  principal: Principal;
+  conn: Connection;
+  lastSeen: number;
+  /** Campaigns this connection follows (events and live figures). */
+  campaigns: Set<string>;
+  closed: boolean;
+  /** Messages are handled one after another, in the order they came (login before ready). */
+  chain: Promise<void>;
+}
+
+/** A connection's handle for the transport: feed it messages and pongs, tell it when it closed. */
+export interface SessionHandle {
+  receive(m: ClientMessage): Promise<void>;
+  /** Any sign of life below the message level (WebSocket pong). */
+  seen(): void;
+  closed(): void;
+}
+
+const sessionReply = (m: ClientMessage) => m.id ?? null;
+
+/**
+ * Agent sessions over a live connection (issue 4): login, ready, pause with a reason, logout,
+ * heartbeat; the screen pop of a routed call; hang-up and disposition (落单) from the
+ * workstation; and, for supervisors, a campaign's events and live figures. An agent whose
+ * client goes silent or disconnects is marked lost at once (no more calls; a live call goes
+ * on), and is logged out after a grace period unless the client comes back.
+ */
+export class AgentGateway {
+  private readonly sessions = new Set<Session>();
+  /** The connection that owns each logged-in agent (one per user: a newer one replaces it). */
+  private readonly owners = new Map<string, Session>();
+  private readonly graceTimers = new Map<string, unknown>();
+  /** Attempts whose end is persisted, awaited by a disposition that arrived first. */
+  private readonly endWaiters = new Map<string, (() => void)[]>();
+  private readonly heartbeatTimeoutMs: number;
+  private readonly graceMs: number;
+  private readonly statsEveryMs: number;
+  private unsubscribe: (() => void) | undefined;
+  private sweepTimer: unknown;
+  private statsTimer: unknown;
+
+  constructor(
+    private readonly deps: { dialer: Dialer; repos: Repositories; dispositions: DispositionService; scheduler: Scheduler; log?: (err: unknown) => void },
+    private readonly opts: GatewayOptions,
+  ) {
+    this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
+    this.graceMs = opts.reconnectGraceMs ?? 60_000;
+    this.statsEveryMs = opts.statsEveryMs ?? 2000;
+  }
+
+  start(): void {
+    this.unsubscribe = this.deps.dialer.bus.subscribe((e) => this.onEvent(e));
+    const sweep = () => {
+      this.sweep();
+      this.sweepTimer = this.deps.scheduler.setTimeout(sweep, 1000);
+    };
+    const stats = () => {
+      this.pushStats();
+      this.statsTimer = this.deps.scheduler.setTimeout(stats, this.statsEveryMs);
+    };
+    this.sweepTimer = this.deps.scheduler.setTimeout(sweep, 1000);
+    this.statsTimer = this.deps.scheduler.setTimeout(stats, this.statsEveryMs);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.deps.scheduler.clearTimeout(this.sweepTimer);
+    this.deps.scheduler.clearTimeout(this.statsTimer);
+    for (const t of this.graceTimers.values()) this.deps.scheduler.clearTimeout(t);
+    this.graceTimers.clear();
+    for (const s of [...this.sessions]) s.conn.close('server stopping');
+  }
+
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  /** An authenticated connection. */
+  open(principal: Principal, conn: Connection): SessionHandle {
+    const s: Session = { principal, conn, lastSeen: this.now(), campaigns: new Set(), closed: false, chain: Promise.resolve() };
+    this.sessions.add(s);
+    conn.send({ type: 'hello', userId: principal.userId, username: principal.username, role: principal.role, canTakeCalls: can(principal.role, 'calls:handle'), heartbeatMs: Math.floor(this.heartbeatTimeoutMs / 3) });
+    return {
+      receive: (m) => {
+        s.lastSeen = this.now();
+        s.chain = s.chain.then(() => this.receive(s, m));
+        return s.chain;
+      },
+      seen: () => {
+        s.lastSeen = this.now();
+      },
+      closed: () => this.closed(s),
+    };
+  }
+
+  private now(): number {
+    return this.deps.scheduler.now();
+  }
+
+  private async receive(s: Session, m: ClientMessage): Promise<void> {
+    if (s.closed) return;
+    s.lastSeen = this.now();
+    try {
+      const result = await this.handle(s, m);
+      if (m.type !== 'heartbeat' || m.id !== undefined) s.conn.send({ type: 'ack', id: sessionReply(m), request: m.type, ...(result === undefined ? {} : { result }) });
+    } catch (err) {
+      if (!(err instanceof AppError) && !(err instanceof AgentEventRefused)) this.deps.log?.(err);
+      s.conn.send(errorMessage(sessionReply(m), err));
+    }
+  }
+
+  private ownAgent(s: Session): string {
+    const id = s.principal.userId;
+    if (this.owners.get(id) !== s) throw new AppError('invalid_state', 'log in to the dialer first (send {"type":"login"})', { reason: 'not_logged_in' });
+    return id;
+  }
+
+  private async handle(s: Session, m: ClientMessage): Promise<unknown> {
+    const { dialer } = this.deps;
+    const at = this.now();
+    switch (m.type) {
+      case 'login':
+        return this.login(s);
+      case 'ready':
+        dialer.agent(this.ownAgent(s), { type: 'ready', at });
+        return this.stateOf(s.principal.userId);
+      case 'pause':
+        dialer.agent(this.ownAgent(s), { type: 'pause', at, reason: m.reason });
+        return this.stateOf(s.principal.userId);
+      case 'logout': {
+        const id = this.ownAgent(s);
+        dialer.agent(id, { type: 'logout', at });
+        this.owners.delete(id);
+        return { status: 'logged_out' };
+      }
+      case 'heartbeat':
+        if (this.owners.get(s.principal.userId) === s) dialer.agent(s.principal.userId, { type: 'heartbeat', at });
+        return undefined;
+      case 'hangup':
+        return { attemptId: dialer.agentHangup(this.ownAgent(s)) };
+      case 'preview_dial':
+        return this.previewDecision(s, 'dial', null);
+      case 'preview_skip':
+        return this.previewDecision(s, 'skip', m.reason);
+      case 'disposition':
+        return this.dispose(s, m);
+      case 'subscribe': {
+        if (!can(s.principal.role, 'campaigns:read')) throw new AppError('forbidden', 'your role does not allow following campaigns');
+        const c = await this.deps.repos.campaigns.get(s.principal.orgId, m.campaignId);
+        if (!c) throw new AppError('not_found', 'campaign not found');
+        s.campaigns.add(c.id);
+        this.sendStats(s, c.id);
+        return { campaignId: c.id };
+      }
+      case 'unsubscribe':
+        s.campaigns.delete(m.campaignId);
+        return { campaignId: m.campaignId };
+    }
+  }
+
+  private async login(s: Session): Promise<AgentStateView> {
+    const p = s.principal;
+    if (!can(p.role, 'calls:handle')) throw new AppError('forbidden', 'your role does not take calls');
+    const previous = this.owners.get(p.userId);
+    if (previous && previous !== s) {
+      // The same user logged in elsewhere (another tab, a reconnect the old socket missed).
+      this.owners.delete(p.userId);
+      previous.conn.send({ type: 'error', id: null, code: 'replaced', message: 'this agent logged in from another connection' });
+      previous.closed = true;
+      this.sessions.delete(previous);
+      previous.conn.close('replaced by a newer login');
+    }
+    this.deps.scheduler.clearTimeout(this.graceTimers.get(p.userId));
+    this.graceTimers.delete(p.userId);
+    this.owners.set(p.userId, s);
+    const existing = this.deps.dialer.desk.get(p.userId);
+    if (!existing) {
+      const profile = await this.deps.repos.org.getAgent(p.orgId, p.userId);
+      const skills = Object.fromEntries((profile?.skills ?? []).map((k) => [k.code, k.level]));
+      if (s.closed) throw new AppError('invalid_state', 'the connection closed during login');
+      this.deps.dialer.agent(p.userId, { type: 'login', at: this.now() }, skills, p.orgId);
+    }
+    // A reconnect finds the agent where they were (paused: connection_lost, or still on a call).
+    return this.stateOf(p.userId);
+  }
+
+  private async previewDecision(s: Session, decision: 'dial' | 'skip', reason: string | null): Promise<unknown> {
+    const id = this.ownAgent(s);
+    const r = await this.deps.dialer.previewDecision(id, decision, reason).catch((err: unknown) => {
+      if (err instanceof PreviewGone) throw new AppError('invalid_state', 'this preview is no longer open (it timed out or was decided)', { reason: 'no_preview' });
+      throw err;
+    });
+    if (r.refused) throw new AppError('invalid_state', `the compliance gate refuses this call now (${r.refused}); the contact was put back`, { reason: 'refused', code: r.refused });
+    return r;
+  }
+
+  private stateOf(agentId: string): AgentStateView {
+    const a = this.deps.dialer.desk.get(agentId);
+    if (!a) return { status: 'logged_out', since: this.now(), callId: null, pauseReason: null };
+    return { status: a.state.status, since: a.state.since, callId: a.state.callId, pauseReason: a.state.pauseReason };
+  }
+
+  private async dispose(s: Session, m: Extract<ClientMessage, { type: 'disposition' }>): Promise<unknown> {
+    const id = this.ownAgent(s);
+    const a = this.deps.dialer.desk.get(id);
+    if (a?.state.status === 'talking') throw new AppError('invalid_state', 'hang up first (send {"type":"hangup"}), then record the disposition', { reason: 'still_talking' });
+    if (a?.state.status !== 'wrap_up' || !a.state.callId) throw new AppError('invalid_state', 'there is no call to record a disposition for', { reason: 'not_in_wrap_up' });
+    const attemptId = a.state.callId;
+    let callbackAt: Date | null = null;
+    if (m.callbackAt !== undefined) {
+      callbackAt = new Date(m.callbackAt);
+      if (Number.isNaN(callbackAt.getTime())) throw new AppError('validation_failed', 'callbackAt must be an ISO 8601 date-time', { field: 'callbackAt' });
+    }
+    await this.untilEnded(attemptId);
+    const r = await this.deps.dispositions.record(s.principal, attemptId, { code: m.code, notes: m.notes, callbackAt });
+    this.deps.dialer.dispositionRecorded(id, attemptId, this.now(), m.pause);
+    return { attemptId, dispositionId: r.disposition.id, code: r.disposition.code, next: r.next, addedToDnc: r.addedToDnc };
+  }
+
+  /** The call's end is written before CallEnded is published; a fast disposition waits for it. */
+  private async untilEnded(attemptId: string): Promise<void> {
+    // The waiter is registered before the database is read, so an end published in between is not missed.
+    let done: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (done = resolve));
+    const list = this.endWaiters.get(attemptId) ?? [];
+    list.push(done);
+    this.endWaiters.set(attemptId, list);
+    // Never wait forever: the service then answers with the state it finds.
+    const timer = this.deps.scheduler.setTimeout(done, 5000);
+    try {
+      const row = await this.deps.repos.attempts.get(attemptId);
+      if (row && !row.endedAt) await ended;
+    } finally {
+      this.deps.scheduler.clearTimeout(timer);
+      const rest = (this.endWaiters.get(attemptId) ?? []).filter((w) => w !== done);
+      if (rest.length) this.endWaiters.set(attemptId, rest);
+      else this.endWaiters.delete(attemptId);
+    }
+  }
+
+  private onEvent(e: DialerEvent): void {
+    switch (e.type) {
+      case 'AgentStateChanged': {
+        const s = this.owners.get(e.agentId);
+        if (s) s.conn.send({ type: 'state', state: this.stateOf(e.agentId) });
+        break;
+      }
+      case 'CallConnected': {
+        const s = this.owners.get(e.agentId);
+        if (s) void this.screenPop(s, e).catch(() => undefined);
+        break;
+      }
+      case 'PreviewOffered': {
+        const s = this.owners.get(e.agentId);
+        if (s) void this.sendPreview(s, e).catch((err: unknown) => this.deps.log?.(err));
+        break;
+      }
+      case 'CallEnded': {
+        const waiters = this.endWaiters.get(e.attemptId);
+        if (waiters) {
+          this.endWaiters.delete(e.attemptId);
+          for (const w of waiters) w();
+        }
+        const s = e.agentId ? this.owners.get(e.agentId) : undefined;
+        if (s) s.conn.send({ type: 'call_ended', attemptId: e.attemptId, outcome: e.outcome });
+        break;
+      }
+      default:
+        break;
+    }
+    this.forward(e);
+  }
+
+  /** Supervisors following a campaign get its events; agent states go to followers of the agent's organisation. */
+  private forward(e: DialerEvent): void {
+    let campaignId: string | null = null;
+    let orgId: string | null = null;
+    if (e.type === 'AgentStateChanged') orgId = this.deps.dialer.desk.get(e.agentId)?.orgId ?? null;
+    else campaignId = e.campaignId;
+    for (const s of this.sessions) {
+      if (s.campaigns.size === 0) continue;
+      if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId) s.conn.send({ type: 'event', event: e });
+    }
+  }
+
+  /** The customer as this agent may see them (numbers masked by role; an unmasked view is audited). */
+  private async contactFor(s: Session, contactId: string, via: 'screen_pop' | 'preview') {
+    const p = s.principal;
+    const row = await this.deps.repos.contacts.get(p.orgId, contactId);
+    if (!row) return { row: undefined, view: null };
+    const unmasked = mayUnmask(p.role, this.opts.unmaskRoles);
+    if (unmasked) {
+      await this.deps.repos.audit.append({ orgId: p.orgId, actorUserId: p.userId, action: 'contacts.unmasked_view', subjectType: 'contact', subjectId: row.id, details: { count: 1, via } });
+    }
+    return { row, view: present(row, unmasked) };
+  }
+
+  private async screenPop(s: Session, e: Extract<DialerEvent, { type: 'CallConnected' }>): Promise<void> {
+    const { row, view } = await this.contactFor(s, e.contactId, 'screen_pop');
+    const dispositions = row ? await this.deps.repos.projects.dispositions(row.projectId) : [];
+    s.conn.send({
+      type: 'call', attemptId: e.attemptId, campaignId: e.campaignId, waitMs: e.waitMs, contact: view,
+      dispositions: dispositions.map((d) => ({ code: d.code, labelZh: d.labelZh, labelEn: d.labelEn })),
+    });
+  }
+
+  private async sendPreview(s: Session, e: Extract<DialerEvent, { type: 'PreviewOffered' }>): Promise<void> {
+    const { view } = await this.contactFor(s, e.contactId, 'preview');
+    s.conn.send({ type: 'preview', previewId: e.previewId, campaignId: e.campaignId, timeoutS: e.timeoutS, contact: view });
+  }
+
+  private sendStats(s: Session, campaignId: string): void {
+    const runner = this.deps.dialer.runner(campaignId);
+    const agents: Record<string, number> = { ready: 0, reserved: 0, talking: 0, wrap_up: 0, paused: 0 };
+    for (const a of this.deps.dialer.desk.all()) if (a.orgId === null || a.orgId === s.principal.orgId) agents[a.state.status] = (agents[a.state.status] ?? 0) + 1;
+    s.conn.send({
+      type: 'stats', campaignId, at: this.now(),
+      stats: runner ? { running: true, ...runner.snapshotStats(), liveCalls: runner.liveCalls, agents } : { running: false, agents },
+    });
+  }
+
+  private pushStats(): void {
+    for (const s of this.sessions) for (const c of s.campaigns) this.sendStats(s, c);
+  }
+
+  /** Clients silent past the heartbeat timeout are dropped (and their agents marked lost). */
+  private sweep(): void {
+    const limit = this.now() - this.heartbeatTimeoutMs;
+    for (const s of [...this.sessions]) {
+      if (s.lastSeen >= limit) continue;
+      s.conn.close('heartbeat timeout');
+      this.closed(s);
+    }
+  }
+
+  private closed(s: Session): void {
+    if (s.closed) return;
+    s.closed = true;
+    this.sessions.delete(s);
+    const id = s.principal.userId;
+    if (this.owners.get(id) !== s) return;
+    this.owners.delete(id);
+    if (!this.deps.dialer.desk.get(id)) return;
+    // No more calls from now on; a call in progress goes on (the phone line is not the browser).
+    this.deps.dialer.agent(id, { type: 'lost', at: this.now() });
+    this.armGrace(id);
+  }
+
+  private armGrace(id: string): void {
+    this.graceTimers.set(id, this.deps.scheduler.setTimeout(() => {
+      this.graceTimers.delete(id);
+      if (this.owners.has(id)) return; // came back
+      const a = this.deps.dialer.desk.get(id);
+      if (!a) return;
+      const at = this.now();
+      try {
+        if (a.state.status === 'wrap_up' && a.state.callId) this.deps.dialer.agent(id, { type: 'wrap_done', at, callId: a.state.callId, thenPause: 'connection_lost' });
+        const now = this.deps.dialer.desk.get(id);
+        if (now && (now.state.status === 'paused' || now.state.status === 'ready')) this.deps.dialer.agent(id, { type: 'logout', at });
+        else if (now) this.armGrace(id); // still on a call: look again later
+      } catch {
+        this.armGrace(id);
+      }
+    }, this.graceMs));
+  }
+}
+
+function errorMessage(id: string | number | null, err: unknown): ServerMessage {
+  if (err instanceof AppError) return { type: 'error', id, code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) };
+  if (err instanceof AgentEventRefused) return { type: 'error', id, code: 'invalid_state', message: err.message, details: { reason: err.code } };
+  return { type: 'error', id, code: 'internal', message: 'internal error' };
+}
