@@ -65,12 +65,15 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
   let dir: string;
   let api: (method: string, path: string, token?: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
   let wsUrl: string;
+  const logs: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'outdial-ws-'));
     // No simulated agents: the agent logged in by this test is the only one, so the call is theirs.
     const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_PORT: '0', OUTDIAL_DEMO_PASSWORD: PASSWORD, OUTDIAL_SIMULATED_AGENTS: '0', OUTDIAL_LOG_LEVEL: 'silent' }, dir);
-    server = await serve(config, { demo: true, log: () => undefined });
+    // Callees who mostly answer, and soon: with one agent, predictive dials a line or two at a
+    // time, and a run of unanswered 25-second rings must not decide whether the test passes.
+    server = await serve(config, { demo: true, log: (m) => logs.push(m), carrier: { personRate: 0.9, machineRate: 0, busyRate: 0.05, failedRate: 0, meanRingMs: 1500 } });
     api = async (method, path, token, body) => {
       const res = await fetch(`${server.url}/api/v1${path}`, {
         method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -119,7 +122,12 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     expect((await api('POST', `/campaigns/${campaign.id}/start`, supervisor)).status).toBe(200);
 
     // A person answers somewhere; the call is routed to the only ready agent: the screen pop.
-    const call = await agent.wait((m) => m.type === 'call', 120_000, 'a routed call');
+    const call = await agent.wait((m) => m.type === 'call', 120_000, 'a routed call').catch(async (err: unknown) => {
+      // Say why: the campaign's state, its figures and what the supervisor saw.
+      const c = await api('GET', `/campaigns/${campaign.id}`, supervisor);
+      const stats = await api('GET', `/campaigns/${campaign.id}/stats`, supervisor);
+      throw new Error(`${String(err)}\ncampaign: ${JSON.stringify(c.body)}\nstats: ${JSON.stringify(stats.body)}\nsupervisor saw: ${JSON.stringify(sup.got.slice(-20))}\nserver log: ${logs.slice(-30).join('\n')}`);
+    });
     const attemptId = call['attemptId'] as string;
     const contact = call['contact'] as { id: string; phone: string; masked: boolean; name: string };
     expect(contact.masked).toBe(true);

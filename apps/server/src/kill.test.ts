@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,15 @@ import { consolePrincipal } from './console-principal.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemo } from './demo.ts';
 import { openPlatform } from './platform.ts';
+
+/** A port nobody listens on now (the child binds it a moment later). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/outdial.mjs');
 const PASSWORD = 'kill-test-pass';
@@ -93,7 +103,7 @@ describe('SIGKILL during a running campaign', async () => {
         await p.close();
       }
 
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const counts: number[] = [];
       const dials = async () => {

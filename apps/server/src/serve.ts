@@ -4,6 +4,7 @@ import type { HttpContext } from './http/context.ts';
 import type { Config } from './config.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedDemo } from './demo.ts';
+import type { SimulatedCarrierConfig } from '@outdial/telephony/simulated';
 import { startDialer, type RunningDialer } from './dialer.ts';
 
 export interface RunningServer {
@@ -13,8 +14,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface ServeOptions {
+  demo: boolean;
+  log: (msg: string) => void;
+  handleSignals?: boolean;
+  /** How the simulated carrier's callees behave (defaults: `defaultSimulatedCarrier`); tests make answers likely. */
+  carrier?: Partial<SimulatedCarrierConfig>;
+}
+
 /** Opens the platform, seeds the demo when asked, listens, and stops cleanly on SIGINT/SIGTERM. */
-export async function serve(config: Readonly<Config>, opts: { demo: boolean; log: (msg: string) => void; handleSignals?: boolean }): Promise<RunningServer> {
+export async function serve(config: Readonly<Config>, opts: ServeOptions): Promise<RunningServer> {
   const platform = await openPlatform(config, { log: opts.log });
   if (opts.demo) {
     const { seeded, password } = await seedDemo(platform, opts.log);
@@ -24,7 +33,7 @@ export async function serve(config: Readonly<Config>, opts: { demo: boolean; log
     }
   }
   const background = new Set<Promise<unknown>>();
-  const dialer: RunningDialer = await startDialer(platform, { simulatedAgents: opts.demo ? config.simulatedAgents : 0, log: opts.log });
+  const dialer: RunningDialer = await startDialer(platform, { simulatedAgents: opts.demo ? config.simulatedAgents : 0, log: opts.log, ...(opts.carrier ? { carrier: opts.carrier } : {}) });
   const ctx: HttpContext = { config, services: platform.services, repos: platform.repos, background, dialer: dialer.dialer, gateway: dialer.gateway };
   const app = await buildApp(ctx, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const url = await app.listen({ host: config.host, port: config.port });
