@@ -258,6 +258,46 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     expect((await db.query(`SELECT 1 FROM contacts WHERE lease_owner = $1`, [c.id])).length).toBe(0);
   });
 
+  it('two nodes running one campaign share a list\'s daily cap: together they dial it no further', async () => {
+    // Two dialers over the same database, each with half the agents, as two server processes would be.
+    const at = T0 + 7 * 86_400_000; // the next Monday, inside the windows
+    const nodeA = rig(at, { meanRingMs: 3000 }, [53, 59], { agents: agentIds.slice(0, 4).map((id) => ({ id, skills: { insurance: 5 } })) });
+    const nodeB = rig(at, { meanRingMs: 3000 }, [61, 67], { agents: agentIds.slice(4).map((id) => ({ id, skills: { insurance: 5 } })) });
+    const imp = await repos.imports.create({ orgId, projectId, filename: 'shared-cap.csv', totalBytes: null, createdBy: null });
+    const w = repos.imports.writer(orgId, projectId, imp.id, new Date(at));
+    await w.write(Array.from({ length: 60 }, (_, i) => {
+      const phone = `+86135${String(i).padStart(8, '0')}`;
+      return { rowNumber: i + 2, outcome: 'accepted' as const, code: null, message: null, phone, phones: [phone], name: `共享${i}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: {}, raw: null };
+    }));
+    await w.finish(new Date(at));
+    const CAP = 9;
+    const c = await repos.campaigns.create({
+      orgId, projectId, name: 'shared cap', createdBy: null,
+      settings: { ...defaultCampaignSettings(), dialMode: 'power', linesPerAgent: 3, maxCallsPerSecond: 2, lists: [imp.id], listDailyCaps: { [imp.id]: CAP } },
+    });
+    await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(at));
+    await Promise.all([nodeA.dialer.sync(), nodeB.dialer.sync()]);
+    for (let t = 0; t < 15 * 60_000; t += 250) {
+      nodeA.scheduler.advance(250);
+      nodeB.scheduler.advance(250);
+      await Promise.all([nodeA.dialer.idle(), nodeB.dialer.idle()]);
+    }
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', new Date(nodeA.scheduler.now()), 'stopped');
+    await Promise.all([nodeA.dialer.sync(), nodeB.dialer.sync()]);
+    await Promise.all([nodeA.drain(), nodeB.drain()]);
+    await Promise.all([nodeA.close(), nodeB.close()]);
+    const byNode = [nodeA, nodeB].map((n) => n.events.filter((e) => e.type === 'CallPlaced' && e.campaignId === c.id).length);
+    // Both nodes dialed (two calls a second each at most), and together exactly the cap.
+    expect(byNode.every((n) => n > 0), JSON.stringify({ byNode, a: nodeA.dialer.stats(c.id), b: nodeB.dialer.stats(c.id) })).toBe(true);
+    const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM call_attempts WHERE campaign_id = $1', [c.id]);
+    expect(rows[0]!.n).toBe(CAP);
+    expect(byNode[0]! + byNode[1]!).toBe(CAP);
+    // The shared count agrees with the attempts: nothing claimed and left unused.
+    const used = await db.query<{ used: number }>('SELECT used FROM campaign_list_days WHERE campaign_id = $1', [c.id]);
+    expect(used.map((u) => u.used)).toEqual([CAP]);
+    expect((await db.query('SELECT 1 FROM contacts WHERE lease_owner = $1', [c.id])).length).toBe(0);
+  });
+
   it('a campaign finishes by itself at its end time', async () => {
     const { scheduler, events, run, drain, close } = rig(T0 + 5 * 86_400_000, {}, [43, 47]);
     const endAt = scheduler.now() + 2 * 60_000;

@@ -109,4 +109,28 @@ describe.each(testDatabases())('campaigns and contact leases on $name', (engine)
     expect(without.some((k) => k.importId === imp2.id)).toBe(false);
     await repos.campaigns.release(c.id, without.map((k) => k.id));
   });
+
+  it('claims from a list\'s daily cap atomically, counts the day\'s earlier dials, and takes back what was not used', async () => {
+    const imp3 = await repos.imports.create({ orgId, projectId, filename: 'capped.csv', totalBytes: null, createdBy: null });
+    const w = repos.imports.writer(orgId, projectId, imp3.id, T0);
+    await w.write(Array.from({ length: 5 }, (_, i) => row(7000 + i)));
+    await w.finish(T0);
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'quota', settings: defaultCampaignSettings(), createdBy: null });
+    const day = '2026-12-02';
+    const dayStart = new Date('2026-12-01T16:00:00Z'); // midnight in Shanghai
+    // Two dials already placed today from this list (before the day's row existed) count against the cap.
+    const leased = await repos.campaigns.lease({ orgId, projectId, campaignId: c.id, tags: [], now: new Date('2026-12-02T02:00:00Z'), ttlMs: 1000, limit: 2, lists: [imp3.id] });
+    await repos.attempts.openMany(leased.map((k) => ({ orgId, projectId, campaignId: c.id, contactId: k.id, phone: k.phone, callerId: null, dialMode: 'progressive', placedAt: new Date('2026-12-02T01:00:00Z') })));
+    // Twenty claims of one at once (on PostgreSQL: over several connections) share the 7 left of a cap of 9.
+    const granted = await Promise.all(Array.from({ length: 20 }, () => repos.campaigns.claimListQuota(c.id, imp3.id, day, dayStart, 1, 9)));
+    expect(granted.reduce((a, b) => a + b, 0)).toBe(7);
+    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, day, dayStart, 3, 9)).toBe(0);
+    // Three were not dialed after all: they go back, and a larger claim gets just those.
+    await repos.campaigns.returnListQuota(c.id, imp3.id, day, 3);
+    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, day, dayStart, 5, 9)).toBe(3);
+    expect(await repos.campaigns.listUsage(c.id, day)).toEqual(new Map([[imp3.id, 9]]));
+    // A new day starts afresh; a lowered cap grants nothing beyond it.
+    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 9)).toBe(4);
+    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 2)).toBe(0);
+  });
 });

@@ -154,14 +154,48 @@ export class CampaignsRepo {
     );
   }
 
-  /** Attempts the campaign placed since `since`, per list (import) of their contacts: the lists' daily caps. */
-  async listCounts(campaignId: string, since: Date): Promise<Map<string, number>> {
-    const rows = await this.sql.query<{ list: string | null; n: number }>(
-      `SELECT k.import_id AS list, count(*)::int AS n FROM call_attempts a JOIN contacts k ON k.id = a.contact_id
-        WHERE a.campaign_id = $1 AND a.placed_at >= $2 GROUP BY k.import_id`,
-      [campaignId, since],
+  /**
+   * Claims up to `n` dials from a list's daily cap for the campaign, on the project-calendar
+   * `day` (which starts at `dayStart`), and returns how many were granted (0 when the cap is
+   * reached). The day's row is created on first use, counting the attempts already placed that
+   * day. The row is locked while it changes, so nodes claiming at once never exceed the cap.
+   */
+  async claimListQuota(campaignId: string, list: string, day: string, dayStart: Date, n: number, cap: number): Promise<number> {
+    if (n <= 0 || cap <= 0) return 0;
+    await this.sql.query(
+      `INSERT INTO campaign_list_days (campaign_id, import_id, day, used)
+       SELECT $1, $2, $3::date, (SELECT count(*)::int FROM call_attempts a JOIN contacts k ON k.id = a.contact_id
+                                  WHERE a.campaign_id = $1 AND k.import_id = $2 AND a.placed_at >= $4)
+        WHERE NOT EXISTS (SELECT 1 FROM campaign_list_days WHERE campaign_id = $1 AND import_id = $2 AND day = $3::date)
+       ON CONFLICT DO NOTHING`,
+      [campaignId, list, day, dayStart],
     );
-    return new Map(rows.filter((r) => r.list !== null).map((r) => [r.list!, r.n]));
+    const rows = await this.sql.query<{ granted: number }>(
+      `UPDATE campaign_list_days d SET used = LEAST(d.used + $4, $5)
+         FROM (SELECT used FROM campaign_list_days WHERE campaign_id = $1 AND import_id = $2 AND day = $3::date FOR UPDATE) old
+        WHERE d.campaign_id = $1 AND d.import_id = $2 AND d.day = $3::date AND d.used < $5
+       RETURNING d.used - old.used AS granted`,
+      [campaignId, list, day, n, cap],
+    );
+    return rows[0]?.granted ?? 0;
+  }
+
+  /** Gives back dials claimed from a list's daily cap and not used (the contact was refused or skipped). */
+  async returnListQuota(campaignId: string, list: string, day: string, n: number): Promise<void> {
+    if (n <= 0) return;
+    await this.sql.query(
+      'UPDATE campaign_list_days SET used = GREATEST(used - $4, 0) WHERE campaign_id = $1 AND import_id = $2 AND day = $3::date',
+      [campaignId, list, day, n],
+    );
+  }
+
+  /** Dials taken from each list's daily cap on `day` (for figures). */
+  async listUsage(campaignId: string, day: string): Promise<Map<string, number>> {
+    const rows = await this.sql.query<{ list: string; used: number }>(
+      'SELECT import_id AS list, used FROM campaign_list_days WHERE campaign_id = $1 AND day = $2::date',
+      [campaignId, day],
+    );
+    return new Map(rows.map((r) => [r.list, r.used]));
   }
 
   /** Records what an agent did with a previewed contact (dialed, or skipped with a reason). */

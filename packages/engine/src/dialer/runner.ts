@@ -124,9 +124,12 @@ export class CampaignRunner {
   private lastRefusal: string | null = null;
   /** When the circuit breaker stopped the runner (null: it did not). */
   private haltedAt: number | null = null;
-  /** Attempts per list (import) on `listDay`, for the lists' daily caps. */
-  private listCounts = new Map<string, number>();
-  private listDay = '';
+  /** Leased contacts holding a dial claimed from their list's daily cap, not yet dialed. */
+  private claims = new Map<string, { list: string; day: string }>();
+  /** Lists whose cap a claim found reached (left out of leases); looked at again each minute, as other nodes give quota back. */
+  private fullLists = new Set<string>();
+  private fullDay = '';
+  private fullSince = 0;
 
   constructor(
     readonly campaign: CampaignRow,
@@ -191,11 +194,6 @@ export class CampaignRunner {
       attempts.campaignBuckets(this.campaign.id, new Date(t - 3_600_000), 'minute'),
     ]);
     for (const b of hours) this.byHour.seed(b.start.getTime(), { person: b.person, abandon: b.abandons });
-    if (Object.keys(this.campaign.settings.listDailyCaps ?? {}).length) {
-      const { day, start } = this.today(t);
-      this.listDay = day;
-      this.listCounts = await this.deps.repos.campaigns.listCounts(this.campaign.id, start);
-    }
     for (const b of minutes) this.byMinute.seed(b.start.getTime(), { dial: b.dials, resolved: b.resolved, person: b.person, abandon: b.abandons });
   }
 
@@ -204,49 +202,57 @@ export class CampaignRunner {
     return { day: d.toISODate() ?? '', start: d.toJSDate() };
   }
 
-  /** Lists whose daily cap is reached (counts start afresh each project day). */
+  /** Lists found full today: not leased from (counts start afresh each project day). */
   private cappedLists(t: number): string[] {
-    const caps = this.campaign.settings.listDailyCaps ?? {};
-    if (Object.keys(caps).length === 0) return [];
+    if (Object.keys(this.campaign.settings.listDailyCaps ?? {}).length === 0) return [];
     const { day } = this.today(t);
-    if (day !== this.listDay) {
-      this.listDay = day;
-      this.listCounts = new Map();
+    if (day !== this.fullDay || t - this.fullSince >= 60_000) {
+      this.fullDay = day;
+      this.fullSince = t;
+      this.fullLists.clear();
     }
-    return Object.entries(caps).filter(([list, cap]) => (this.listCounts.get(list) ?? 0) >= cap).map(([list]) => list);
+    return [...this.fullLists];
   }
 
-  /** Keeps the leased contacts the lists' caps still allow (counting them), gives the rest back. */
+  /**
+   * Keeps the leased contacts their lists' daily caps still allow and gives the rest back. The
+   * dials are claimed from the caps in the database (shared by every node running the
+   * campaign); a claimed contact that is then not dialed gives its dial back (`giveBack`).
+   */
   private async withinCaps(leased: LeasedContact[]): Promise<LeasedContact[]> {
     const caps = this.campaign.settings.listDailyCaps ?? {};
     if (Object.keys(caps).length === 0) return leased;
-    const kept: LeasedContact[] = [];
-    const back: string[] = [];
-    const planned = new Map<string, number>();
+    const byList = new Map<string, LeasedContact[]>();
     for (const k of leased) {
-      const cap = k.importId ? caps[k.importId] : undefined;
-      if (cap === undefined) {
-        kept.push(k);
-        continue;
-      }
-      const n = (this.listCounts.get(k.importId!) ?? 0) + (planned.get(k.importId!) ?? 0);
-      if (n >= cap) back.push(k.id);
-      else {
-        planned.set(k.importId!, (planned.get(k.importId!) ?? 0) + 1);
-        kept.push(k);
+      if (k.importId && caps[k.importId] !== undefined) byList.set(k.importId, [...(byList.get(k.importId) ?? []), k]);
+    }
+    if (byList.size === 0) return leased;
+    const { day, start } = this.today(this.now());
+    const refused = new Set<string>();
+    for (const [list, ks] of byList) {
+      const granted = await this.deps.repos.campaigns.claimListQuota(this.campaign.id, list, day, start, ks.length, caps[list]!);
+      if (granted < ks.length) this.fullLists.add(list);
+      for (const [i, k] of ks.entries()) {
+        if (i < granted) this.claims.set(k.id, { list, day });
+        else refused.add(k.id);
       }
     }
-    await this.deps.repos.campaigns.release(this.campaign.id, back);
-    return kept;
+    await this.deps.repos.campaigns.release(this.campaign.id, [...refused]);
+    return leased.filter((k) => !refused.has(k.id));
   }
 
-  /** A contact dialed (or offered, in preview) counts against its list's daily cap. */
-  private countList(k: LeasedContact): void {
-    if (k.importId && this.campaign.settings.listDailyCaps?.[k.importId] !== undefined) this.listCounts.set(k.importId, (this.listCounts.get(k.importId) ?? 0) + 1);
-  }
-
-  private uncount(k: LeasedContact): void {
-    if (k.importId && this.listCounts.has(k.importId)) this.listCounts.set(k.importId, Math.max(0, this.listCounts.get(k.importId)! - 1));
+  /** Claimed contacts that will not be dialed (refused by the gate, skipped, unused) give their dials back to their lists. */
+  private giveBack(contacts: readonly LeasedContact[]): void {
+    const back = new Map<string, { list: string; day: string; n: number }>();
+    for (const k of contacts) {
+      const claim = this.claims.get(k.id);
+      if (!claim) continue;
+      this.claims.delete(k.id);
+      const key = `${claim.list}/${claim.day}`;
+      back.set(key, { ...claim, n: (back.get(key)?.n ?? 0) + 1 });
+      this.fullLists.delete(claim.list);
+    }
+    for (const b of back.values()) void this.track(this.deps.repos.campaigns.returnListQuota(this.campaign.id, b.list, b.day, b.n)).catch((err: unknown) => this.deps.onError?.(err));
   }
 
   /** A lease outlives what may happen to the contact under it: a preview left open to its timeout, a long ring. */
@@ -462,7 +468,9 @@ export class CampaignRunner {
   private async dialAll(leased: LeasedContact[]): Promise<void> {
     const t = this.now();
     // All at once: the attempts are written in one group commit, then the calls placed.
-    await Promise.all((await this.screen(leased, t, this.governor.mode !== 'predictive')).map((contact) => this.dial(contact, t)));
+    const allowed = await this.screen(leased, t, this.governor.mode !== 'predictive');
+    if (allowed.length < leased.length) this.giveBack(leased.filter((k) => !allowed.includes(k)));
+    await Promise.all(allowed.map((contact) => this.dial(contact, t)));
   }
 
   /**
@@ -528,11 +536,11 @@ export class CampaignRunner {
       const p: Preview = { id, agentId: agent.id, contact, offeredAt: this.now(), timer: undefined };
       p.timer = this.deps.scheduler.setTimeout(() => void this.track(this.decidePreview(id, 'skip', 'timeout').catch(() => undefined)), timeoutS * 1000);
       this.previews.set(id, p);
-      this.countList(contact);
       this.stats.previews.offered++;
       this.deps.bus.publish({ type: 'PreviewOffered', at: p.offeredAt, campaignId: c.id, previewId: id, agentId: agent.id, contactId: contact.id, timeoutS });
     }
     // Agents were taken meanwhile (or the campaign stopped): the rest go back to the list now.
+    this.giveBack(leased.filter((k) => !allowed.includes(k) || unused.includes(k.id)));
     await this.deps.repos.campaigns.release(c.id, unused);
   }
 
@@ -586,7 +594,7 @@ export class CampaignRunner {
       // and an undialed contact no longer counts against its list's cap.
       if (!dialed) {
         if (stillReserved()) desk.apply(p.agentId, { type: 'release', at: this.now(), callId: previewId });
-        this.uncount(p.contact);
+        this.giveBack([p.contact]);
       }
     }
     const why = reason ?? 'unspecified';
@@ -609,7 +617,7 @@ export class CampaignRunner {
       phone: contact.phone, callerId, dialMode, placedAt: new Date(t),
     });
     this.calls.set(attemptId, { attemptId, contactId: contact.id, phone: contact.phone, placedAt: t, answeredAt: null, connectedAt: null, agentId: null, amd: null, waitTimer: undefined, abandoned: false, previewAgent: preview?.agentId ?? null, valueTier: this.valueTier(contact) });
-    if (!preview) this.countList(contact); // a previewed contact was counted when offered
+    this.claims.delete(contact.id); // its list's dial (if capped) is used now
     if (preview) {
       // The agent's reservation moves from the offer to the call, with no gap another call could use.
       const a = this.deps.desk.get(preview.agentId);
