@@ -70,10 +70,11 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'outdial-ws-'));
     // No simulated agents: the agent logged in by this test is the only one, so the call is theirs.
-    const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_PORT: '0', OUTDIAL_DEMO_PASSWORD: PASSWORD, OUTDIAL_SIMULATED_AGENTS: '0', OUTDIAL_LOG_LEVEL: 'silent' }, dir);
     // Callees who mostly answer, and soon: with one agent, predictive dials a line or two at a
     // time, and a run of unanswered 25-second rings must not decide whether the test passes.
-    server = await serve(config, { demo: true, log: (m) => logs.push(m), carrier: { personRate: 0.9, machineRate: 0, busyRate: 0.05, failedRate: 0, meanRingMs: 1500 } });
+    const carrier = { personRate: 0.9, machineRate: 0, busyRate: 0.05, failedRate: 0, meanRingMs: 1500 };
+    const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_PORT: '0', OUTDIAL_DEMO_PASSWORD: PASSWORD, OUTDIAL_SIMULATED_AGENTS: '0', OUTDIAL_LOG_LEVEL: 'silent', OUTDIAL_SIMULATED_CARRIER: JSON.stringify(carrier) }, dir);
+    server = await serve(config, { demo: true, log: (m) => logs.push(m) });
     api = async (method, path, token, body) => {
       const res = await fetch(`${server.url}/api/v1${path}`, {
         method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },

@@ -35,4 +35,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, dir)).toThrow(/unknown setting "prot"/);
     expect(() => loadConfig({ OUTDIAL_CONFIG_FILE: 'nope.json' }, dir)).toThrow(/does not exist/);
   });
+
+  it('takes the simulated carrier\'s behaviour as a JSON object, from the environment or the file, and says what is wrong with it', () => {
+    expect(loadConfig({}, empty).simulatedCarrier).toEqual({});
+    expect(loadConfig({ OUTDIAL_SIMULATED_CARRIER: '{"personRate":0.6,"meanTalkMs":30000}' }, empty).simulatedCarrier).toEqual({ personRate: 0.6, meanTalkMs: 30000 });
+    const dir = mkdtempSync(join(tmpdir(), 'outdial-cfg-'));
+    writeFileSync(join(dir, 'outdial.config.json'), JSON.stringify({ simulatedCarrier: { busyRate: 0.2 } }));
+    expect(loadConfig({}, dir).simulatedCarrier).toEqual({ busyRate: 0.2 });
+    const problems = (env: string): string => {
+      try {
+        loadConfig({ OUTDIAL_SIMULATED_CARRIER: env }, empty);
+        return '';
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n');
+      }
+    };
+    expect(problems('personRate=1')).toMatch(/must be a JSON object/);
+    expect(problems('[1]')).toMatch(/must be a JSON object/);
+    expect(problems('{"answerRate":0.5}')).toMatch(/unknown setting "answerRate" \(known: personRate/);
+    expect(problems('{"personRate":1.5,"meanRingMs":-1}')).toMatch(/"personRate" must be a number from 0 to 1[\s\S]*"meanRingMs" must be a number from 0 to 3600000/);
+    expect(problems('{"personRate":0.8,"machineRate":0.3}')).toMatch(/personRate \+ machineRate \+ busyRate \+ failedRate is 1.18; at most 1/);
+  });
 });

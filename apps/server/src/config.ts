@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Role } from '@outdial/db';
+import { defaultSimulatedCarrier, type SimulatedCarrierConfig } from '@outdial/telephony/simulated';
 
 /**
  * Configuration is read once at start from the environment and an optional JSON file
@@ -22,6 +23,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Demo mode: how many of the demo agents (from agent20 down) the simulator plays. */
   simulatedAgents: number;
+  /** Demo mode: how the simulated carrier's callees behave — overrides of `defaultSimulatedCarrier`. */
+  simulatedCarrier: Partial<SimulatedCarrierConfig>;
 }
 
 export class ConfigError extends Error {
@@ -46,7 +49,47 @@ const KEYS: Record<keyof Config, string> = {
   maxUploadMb: 'OUTDIAL_MAX_UPLOAD_MB',
   logLevel: 'OUTDIAL_LOG_LEVEL',
   simulatedAgents: 'OUTDIAL_SIMULATED_AGENTS',
+  simulatedCarrier: 'OUTDIAL_SIMULATED_CARRIER',
 };
+
+const CARRIER_RATES = ['personRate', 'machineRate', 'busyRate', 'failedRate', 'amdFalsePositive', 'amdFalseNegative'] as const;
+const CARRIER_TIMES = ['meanRingMs', 'meanRejectMs', 'amdDecisionMs', 'meanTalkMs', 'customerPatienceMs', 'abandonMessageMs'] as const;
+
+/** `OUTDIAL_SIMULATED_CARRIER`: a JSON object of rates (0–1) and times (ms) overriding the simulated carrier's defaults. */
+function carrierSetting(raw: string | undefined, problems: string[]): Partial<SimulatedCarrierConfig> {
+  const key = 'OUTDIAL_SIMULATED_CARRIER';
+  if (raw === undefined || raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(`${key}: must be a JSON object such as {"personRate":0.5,"meanTalkMs":60000}`);
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    problems.push(`${key}: must be a JSON object such as {"personRate":0.5,"meanTalkMs":60000}`);
+    return {};
+  }
+  const out: Partial<SimulatedCarrierConfig> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    const rate = (CARRIER_RATES as readonly string[]).includes(k);
+    const time = (CARRIER_TIMES as readonly string[]).includes(k);
+    if (!rate && !time) {
+      problems.push(`${key}: unknown setting "${k}" (known: ${[...CARRIER_RATES, ...CARRIER_TIMES].join(', ')})`);
+      continue;
+    }
+    const max = rate ? 1 : 3_600_000;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max) {
+      problems.push(`${key}: "${k}" must be a number from 0 to ${max}${rate ? ' (a share of calls)' : ' (milliseconds)'}`);
+      continue;
+    }
+    out[k as keyof SimulatedCarrierConfig] = v;
+  }
+  const merged = { ...defaultSimulatedCarrier, ...out };
+  const fates = merged.personRate + merged.machineRate + merged.busyRate + merged.failedRate;
+  if (fates > 1 + 1e-9) problems.push(`${key}: personRate + machineRate + busyRate + failedRate is ${Number(fates.toFixed(4))}; at most 1 (the rest ring out)`);
+  return out;
+}
 
 function fileSource(env: Source, cwd: string): { source: Source; problems: string[] } {
   const explicit = env['OUTDIAL_CONFIG_FILE'];
@@ -60,7 +103,7 @@ function fileSource(env: Source, cwd: string): { source: Source; problems: strin
     for (const [k, v] of Object.entries(parsed)) {
       const key = (KEYS as Record<string, string>)[k];
       if (!key) problems.push(`${path}: unknown setting "${k}" (known: ${Object.keys(KEYS).join(', ')})`);
-      else out[key] = Array.isArray(v) ? v.join(',') : String(v);
+      else out[key] = Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
     }
     return { source: out, problems };
   } catch (err) {
@@ -108,6 +151,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     maxUploadMb: int('OUTDIAL_MAX_UPLOAD_MB', 1024, 1, 100_000),
     logLevel,
     simulatedAgents: int('OUTDIAL_SIMULATED_AGENTS', 10, 0, 20),
+    simulatedCarrier: carrierSetting(src['OUTDIAL_SIMULATED_CARRIER'], problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);

@@ -1,5 +1,5 @@
 import { AgentGateway, Dialer, SimulatedAgents, realScheduler } from '@outdial/engine';
-import { SimulatedCarrier, defaultSimulatedCarrier, type SimulatedCarrierConfig } from '@outdial/telephony/simulated';
+import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
 import type { Platform } from './platform.ts';
 
 export interface RunningDialer {
@@ -16,8 +16,8 @@ const SYNC_MS = 2000;
  * demo mode the simulator also plays the last `simulatedAgents` demo agents (agent20 downwards),
  * so a started campaign really dials, connects and wraps up; the others log in over the API.
  */
-export async function startDialer(platform: Platform, opts: { simulatedAgents: number; log: (m: string) => void; carrier?: Partial<SimulatedCarrierConfig> }): Promise<RunningDialer> {
-  const carrier = new SimulatedCarrier({ ...defaultSimulatedCarrier, ...opts.carrier }, realScheduler, Math.random);
+export async function startDialer(platform: Platform, opts: { simulatedAgents: number; log: (m: string) => void }): Promise<RunningDialer> {
+  const carrier = new SimulatedCarrier({ ...defaultSimulatedCarrier, ...platform.config.simulatedCarrier }, realScheduler, Math.random);
   const dialer = new Dialer({ repos: platform.repos, telephony: carrier, scheduler: realScheduler, attempts: platform.services.attempts, campaigns: platform.services.campaigns, bus: platform.services.events,
     log: (err) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`) });
   const gateway = new AgentGateway(

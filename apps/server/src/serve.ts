@@ -4,7 +4,6 @@ import type { HttpContext } from './http/context.ts';
 import type { Config } from './config.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedDemo } from './demo.ts';
-import type { SimulatedCarrierConfig } from '@outdial/telephony/simulated';
 import { startDialer, type RunningDialer } from './dialer.ts';
 
 export interface RunningServer {
@@ -18,8 +17,6 @@ export interface ServeOptions {
   demo: boolean;
   log: (msg: string) => void;
   handleSignals?: boolean;
-  /** How the simulated carrier's callees behave (defaults: `defaultSimulatedCarrier`); tests make answers likely. */
-  carrier?: Partial<SimulatedCarrierConfig>;
 }
 
 /** Opens the platform, seeds the demo when asked, listens, and stops cleanly on SIGINT/SIGTERM. */
@@ -33,7 +30,7 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     }
   }
   const background = new Set<Promise<unknown>>();
-  const dialer: RunningDialer = await startDialer(platform, { simulatedAgents: opts.demo ? config.simulatedAgents : 0, log: opts.log, ...(opts.carrier ? { carrier: opts.carrier } : {}) });
+  const dialer: RunningDialer = await startDialer(platform, { simulatedAgents: opts.demo ? config.simulatedAgents : 0, log: opts.log });
   const ctx: HttpContext = { config, services: platform.services, repos: platform.repos, background, dialer: dialer.dialer, gateway: dialer.gateway };
   const app = await buildApp(ctx, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const url = await app.listen({ host: config.host, port: config.port });
