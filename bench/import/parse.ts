@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import iconv from 'iconv-lite';
 import type { FieldDef } from '@outdial/domain/projects';
 import { parseContactFile } from '@outdial/importer';
+import { sfc32 } from '@outdial/simulator';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string): string => {
@@ -35,17 +36,6 @@ const FIELDS: FieldDef[] = [
   { key: 'vip', labelZh: '是否VIP', labelEn: 'VIP', type: 'boolean', required: false },
 ];
 
-/** mulberry32: a deterministic generator so the file is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高';
 const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂';
 const PREFIXES = ['138', '139', '135', '136', '137', '150', '151', '152', '158', '159', '186', '187', '188', '177', '199'];
@@ -56,7 +46,7 @@ const AREAS = ['010', '021', '020', '0755', '0571', '028'];
 async function generate(): Promise<void> {
   if (existsSync(FILE)) return;
   mkdirSync(DIR, { recursive: true });
-  const rand = rng(7);
+  const rand = sfc32(7);
   const tmp = `${FILE}.part`;
   const enc = iconv.encodeStream('gbk');
   const done = pipeline(enc, createWriteStream(tmp));

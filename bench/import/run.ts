@@ -17,6 +17,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { migrate, openPostgres, Repositories, type Database, type Sql } from '@outdial/db';
 import { argon2Hasher, createServices, systemClock } from '@outdial/engine';
 import { consolePrincipal } from '../../apps/server/src/console-principal.ts';
+import { sfc32 } from '@outdial/simulator';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: string) => {
@@ -28,17 +29,6 @@ const URL = arg('url', process.env['OUTDIAL_BENCH_DATABASE_URL'] ?? 'postgres://
 const DIR = join(process.cwd(), '.tmp');
 const FILE = join(DIR, `bench-import-${ROWS}.csv`);
 
-/** Deterministic generator so every run reads the same file. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高';
 const PREFIXES = ['138', '139', '135', '136', '137', '150', '151', '152', '158', '159', '186', '187', '188', '177', '199'];
 
@@ -46,7 +36,7 @@ const PREFIXES = ['138', '139', '135', '136', '137', '150', '151', '152', '158',
 async function generate(): Promise<void> {
   if (existsSync(FILE)) return;
   mkdirSync(DIR, { recursive: true });
-  const rand = rng(42);
+  const rand = sfc32(42);
   const out = iconv.encodeStream('gbk');
   const file = createWriteStream(FILE);
   const done = pipeline(out, file);

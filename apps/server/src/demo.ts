@@ -3,23 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FieldDef } from '@outdial/domain/projects';
+import { sfc32 } from '@outdial/simulator';
 import type { Platform } from './platform.ts';
 import { consolePrincipal } from './console-principal.ts';
 
 export const DEMO_PROJECT = 'DEMO-RENEW';
 export const DEMO_CAMPAIGN = '续保外呼 Renewal calls';
-
-/** A small deterministic generator (mulberry32): the demo list is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
 const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '华', '慧'];
@@ -67,7 +56,7 @@ export async function seedDemo(platform: Platform, log: (msg: string) => void): 
     fields: FIELDS, callerIds: ['+862161234567', '+864008001234'],
   });
 
-  const rand = rng(20261123);
+  const rand = sfc32(20261123);
   const used = new Set<string>();
   const phone = () => {
     for (;;) {

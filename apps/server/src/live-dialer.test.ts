@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, testDatabases, type Database } from '@outdial/db';
+import { Repositories, seedList, seedProject, stagedContacts, testDatabases, type Database } from '@outdial/db';
 import { defaultCampaignSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import { defaultProjectRules } from '@outdial/domain/projects';
@@ -22,17 +22,8 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     ({ db, cleanup } = await engine.open());
     repos = new Repositories(db);
     orgId = await repos.users.createOrganisation('Dial');
-    projectId = (await repos.projects.create(orgId, {
-      code: 'LIVE', name: 'Live dialer', description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai',
-      rules: defaultProjectRules(), callerIds: ['+861088880000'],
-    })).id;
-    const imp = await repos.imports.create({ orgId, projectId, filename: 'live.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp.id, new Date(T0));
-    await w.write(Array.from({ length: 400 }, (_, i) => {
-      const phone = `+86137${String(i).padStart(8, '0')}`;
-      return { rowNumber: i + 2, outcome: 'accepted' as const, code: null, message: null, phone, phones: [phone], name: `客户${i}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: {}, raw: null };
-    }));
-    await w.finish(new Date(T0));
+    projectId = await seedProject(repos, orgId, 'LIVE', defaultProjectRules(), ['+861088880000']);
+    await seedList(repos, orgId, projectId, stagedContacts(400, '+86137'), new Date(T0), 'live.csv');
     const dnc = await repos.dnc.ensureList(orgId, null, 'global');
     await repos.dnc.addEntries(dnc, [{ phone: '+8613700000003', reason: 'refused', source: 'test', expiresAt: null }], null);
     for (let i = 0; i < 8; i++) {
@@ -225,17 +216,11 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
 
   it('dials only the lists asked for, and no more of a list per day than its cap', async () => {
     const { scheduler, dialer, run, drain, close } = rig(T0 + 4 * 86_400_000, {}, [37, 41], { agents: agentIds.map((id, i) => ({ id, skills: { insurance: 1 + i } })) });
-    const imp = await repos.imports.create({ orgId, projectId, filename: 'vip.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp.id, new Date(scheduler.now()));
-    await w.write(Array.from({ length: 30 }, (_, i) => {
-      const phone = `+86136${String(i).padStart(8, '0')}`;
-      return { rowNumber: i + 2, outcome: 'accepted' as const, code: null, message: null, phone, phones: [phone], name: `贵宾${i}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: { tier: 3 }, raw: null };
-    }));
-    await w.finish(new Date(scheduler.now()));
+    const list = await seedList(repos, orgId, projectId, stagedContacts(30, '+86136', () => ({ custom: { tier: 3 } })), new Date(scheduler.now()), 'vip.csv');
     const c = await repos.campaigns.create({
       orgId, projectId, name: 'vip list', createdBy: null,
       settings: {
-        ...defaultCampaignSettings(), dialMode: 'predictive', lists: [imp.id], listDailyCaps: { [imp.id]: 7 },
+        ...defaultCampaignSettings(), dialMode: 'predictive', lists: [list], listDailyCaps: { [list]: 7 },
         routing: { kind: 'score', levelWeight: 1, idleWeight: 0.01, tierWeight: 10 }, valueTierField: 'tier', requiredSkills: { insurance: 1 },
       },
     });
@@ -249,7 +234,7 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     const rows = await db.query<{ list: string | null; agent: string | null }>(
       `SELECT k.import_id AS list, a.agent_user_id AS agent FROM call_attempts a JOIN contacts k ON k.id = a.contact_id WHERE a.campaign_id = $1`, [c.id]);
     expect(rows).toHaveLength(7);
-    expect(rows.every((r) => r.list === imp.id)).toBe(true);
+    expect(rows.every((r) => r.list === list)).toBe(true);
     // Every connected top-tier call went to one of the two most skilled agents (levels 8 and 7 of 1–8) when they were free.
     const connected = rows.filter((r) => r.agent !== null);
     expect(connected.length).toBeGreaterThan(0);
@@ -263,17 +248,11 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     const at = T0 + 7 * 86_400_000; // the next Monday, inside the windows
     const nodeA = rig(at, { meanRingMs: 3000 }, [53, 59], { agents: agentIds.slice(0, 4).map((id) => ({ id, skills: { insurance: 5 } })) });
     const nodeB = rig(at, { meanRingMs: 3000 }, [61, 67], { agents: agentIds.slice(4).map((id) => ({ id, skills: { insurance: 5 } })) });
-    const imp = await repos.imports.create({ orgId, projectId, filename: 'shared-cap.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp.id, new Date(at));
-    await w.write(Array.from({ length: 60 }, (_, i) => {
-      const phone = `+86135${String(i).padStart(8, '0')}`;
-      return { rowNumber: i + 2, outcome: 'accepted' as const, code: null, message: null, phone, phones: [phone], name: `共享${i}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: {}, raw: null };
-    }));
-    await w.finish(new Date(at));
+    const list = await seedList(repos, orgId, projectId, stagedContacts(60, '+86135'), new Date(at), 'shared-cap.csv');
     const CAP = 9;
     const c = await repos.campaigns.create({
       orgId, projectId, name: 'shared cap', createdBy: null,
-      settings: { ...defaultCampaignSettings(), dialMode: 'power', linesPerAgent: 3, maxCallsPerSecond: 2, lists: [imp.id], listDailyCaps: { [imp.id]: CAP } },
+      settings: { ...defaultCampaignSettings(), dialMode: 'power', linesPerAgent: 3, maxCallsPerSecond: 2, lists: [list], listDailyCaps: { [list]: CAP } },
     });
     await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(at));
     await Promise.all([nodeA.dialer.sync(), nodeB.dialer.sync()]);

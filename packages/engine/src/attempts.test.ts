@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, testDatabases, type AttemptEnd, type Database } from '@outdial/db';
-import { defaultProjectRules } from '@outdial/domain/projects';
+import { Repositories, seedList, seedProject, stagedContact, testDatabases, type AttemptEnd, type Database } from '@outdial/db';
 import { AttemptRecorder } from './attempts.ts';
 
 const T0 = new Date('2026-03-02T02:00:00Z');
@@ -20,16 +19,8 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
     ({ db, cleanup } = await engine.open());
     repos = new Repositories(db);
     orgId = await repos.users.createOrganisation('Org');
-    projectId = (await repos.projects.create(orgId, {
-      code: 'A1', name: 'Attempts', description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai', rules: defaultProjectRules(), callerIds: [],
-    })).id;
-    const imp = await repos.imports.create({ orgId, projectId, filename: 'l.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp.id, T0);
-    await w.write([1, 2, 3, 4].map((n) => {
-      const phone = `+861380000000${n}`;
-      return { rowNumber: n + 1, outcome: 'accepted', code: null, message: null, phone, phones: [phone], name: `c${n}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: {}, raw: null };
-    }));
-    await w.finish(T0);
+    projectId = await seedProject(repos, orgId, 'A1');
+    await seedList(repos, orgId, projectId, [1, 2, 3, 4].map((n) => stagedContact(n, `+861380000000${n}`)), T0);
     contacts = (await repos.contacts.list(orgId, { projectId, limit: 10, offset: 0 })).items.map((c) => ({ id: c.id, phone: c.phone }));
   });
   afterAll(async () => cleanup?.());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, testDatabases, type Database } from '@outdial/db';
-import { defaultDispositions, defaultProjectRules } from '@outdial/domain/projects';
+import { Repositories, seedList, seedProject, stagedContact, testDatabases, type Database } from '@outdial/db';
+import { defaultDispositions } from '@outdial/domain/projects';
 import { AttemptRecorder } from './attempts.ts';
 import type { Principal } from './auth.ts';
 import { EventBus, type DialerEvent } from './dialer/events.ts';
@@ -29,17 +29,9 @@ describe.each(testDatabases())('dispositions (落单) on $name', (engine) => {
     ({ db, cleanup } = await engine.open());
     repos = new Repositories(db);
     orgId = await repos.users.createOrganisation('Org');
-    projectId = (await repos.projects.create(orgId, {
-      code: 'D1', name: 'Dispositions', description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai', rules: defaultProjectRules(), callerIds: [],
-    })).id;
+    projectId = await seedProject(repos, orgId, 'D1');
     await repos.projects.replaceDispositions(projectId, defaultDispositions());
-    const imp = await repos.imports.create({ orgId, projectId, filename: 'l.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp.id, T0);
-    await w.write([1, 2, 3].map((n) => {
-      const phone = `+861390000000${n}`;
-      return { rowNumber: n + 1, outcome: 'accepted', code: null, message: null, phone, phones: [phone], name: `c${n}`, timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: {}, raw: null };
-    }));
-    await w.finish(T0);
+    await seedList(repos, orgId, projectId, [1, 2, 3].map((n) => stagedContact(n, `+861390000000${n}`)), T0);
     contacts = (await repos.contacts.list(orgId, { projectId, limit: 10, offset: 0 })).items.map((c) => ({ id: c.id, phone: c.phone }));
     agent = principal((await repos.users.create({ orgId, username: 'a1', role: 'agent', passwordHash: 'x', displayName: 'A1' })).id, 'agent');
     other = principal((await repos.users.create({ orgId, username: 'a2', role: 'agent', passwordHash: 'x', displayName: 'A2' })).id, 'agent');

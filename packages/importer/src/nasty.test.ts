@@ -1,29 +1,12 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import type { FieldDef } from '@outdial/domain/projects';
 import { ImportFileError, parseContactFile, type ImportSpec, type RowOutcome } from './index.ts';
+import { FIELDS, run, verdicts } from './test-support.ts';
 
 /** More nasty files, built here byte by byte; every row's verdict and reason is asserted. */
 
-const FIELDS: FieldDef[] = [
-  { key: 'policy_no', labelZh: '保单号', labelEn: 'Policy number', type: 'text', required: true },
-  { key: 'premium', labelZh: '保费', labelEn: 'Premium', type: 'number', required: false },
-  { key: 'expiry', labelZh: '到期日', labelEn: 'Expiry', type: 'date', required: false },
-  { key: 'tier', labelZh: '等级', labelEn: 'Tier', type: 'enum', required: false, options: ['金卡', '银卡'] },
-  { key: 'vip', labelZh: '是否VIP', labelEn: 'VIP', type: 'boolean', required: false },
-];
-
-async function run(content: Buffer | string | Buffer[], spec: Partial<ImportSpec> = {}) {
-  const chunks = Array.isArray(content) ? content : [typeof content === 'string' ? Buffer.from(content) : content];
-  const parsed = parseContactFile((async function* () { yield* chunks; })(), { filename: 'list.csv', defaultRegion: 'CN', fields: FIELDS, ...spec });
-  const header = await parsed.header;
-  const rows: RowOutcome[] = [];
-  for await (const r of parsed.rows) rows.push(r);
-  return { header, rows };
-}
 type Invalid = Extract<RowOutcome, { kind: 'invalid' }>;
-const verdicts = (rows: RowOutcome[]) => rows.map((r) => (r.kind === 'ok' ? [r.contact.rowNumber, 'ok'] : r.kind === 'invalid' ? [r.rowNumber, r.code] : [r.rowNumber, `dup:${r.firstRowNumber}`]));
 const okContacts = (rows: RowOutcome[]) => rows.flatMap((r) => (r.kind === 'ok' ? [r.contact] : []));
 const messages = (rows: RowOutcome[]) => rows.flatMap((r) => (r.kind === 'invalid' ? [r.message] : []));
 async function fileError(content: Buffer | string, spec: Partial<ImportSpec> = {}): Promise<ImportFileError> {

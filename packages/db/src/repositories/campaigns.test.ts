@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCampaignSettings } from '@outdial/domain/campaigns';
-import { defaultProjectRules } from '@outdial/domain/projects';
 import type { Database } from '../database.ts';
 import { Repositories } from '../repositories.ts';
-import { testDatabases } from '../testing.ts';
+import { seedList, seedProject, stagedContact, testDatabases } from '../testing.ts';
 import type { StagedRow } from './imports.ts';
 
-const row = (n: number, extra: Partial<StagedRow> = {}): StagedRow => {
-  const phone = `+86139${String(n).padStart(8, '0')}`;
-  return {
-    rowNumber: n + 1, outcome: 'accepted', code: null, message: null, phone, phones: [phone], name: `客户${n}`,
-    timezone: 'Asia/Shanghai', region: 'CN', tags: n % 2 === 0 ? ['vip'] : [], externalId: null, custom: {}, raw: null, ...extra,
-  };
-};
+/** Contact n of the test lists: every other one tagged vip. */
+const row = (n: number, extra: Partial<StagedRow> = {}): StagedRow =>
+  stagedContact(n, `+86139${String(n).padStart(8, '0')}`, { tags: n % 2 === 0 ? ['vip'] : [], ...extra });
 
 describe.each(testDatabases())('campaigns and contact leases on $name', (engine) => {
   let db: Database;
@@ -26,13 +21,8 @@ describe.each(testDatabases())('campaigns and contact leases on $name', (engine)
     ({ db, cleanup } = await engine.open());
     repos = new Repositories(db);
     orgId = await repos.users.createOrganisation('Org');
-    projectId = (await repos.projects.create(orgId, {
-      code: 'C1', name: 'Campaign test', description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai', rules: defaultProjectRules(), callerIds: [],
-    })).id;
-    const imp = await repos.imports.create({ orgId, projectId, filename: 'list.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp.id, T0);
-    await w.write(Array.from({ length: 200 }, (_, i) => row(i)));
-    await w.finish(T0);
+    projectId = await seedProject(repos, orgId, 'C1');
+    await seedList(repos, orgId, projectId, Array.from({ length: 200 }, (_, i) => row(i)), T0);
   });
   afterAll(async () => cleanup?.());
 
@@ -94,43 +84,37 @@ describe.each(testDatabases())('campaigns and contact leases on $name', (engine)
   });
 
   it('leases only from the lists asked for, never from excluded ones, and says which list each contact is from', async () => {
-    const imp2 = await repos.imports.create({ orgId, projectId, filename: 'second.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp2.id, T0);
-    await w.write(Array.from({ length: 20 }, (_, i) => row(5000 + i, { custom: { tier: 3 } })));
-    await w.finish(T0);
+    const second = await seedList(repos, orgId, projectId, Array.from({ length: 20 }, (_, i) => row(5000 + i, { custom: { tier: 3 } })), T0, 'second.csv');
     const c = await repos.campaigns.create({ orgId, projectId, name: 'lists', settings: defaultCampaignSettings(), createdBy: null });
     const base = { orgId, projectId, campaignId: c.id, tags: [], now: new Date(T0.getTime() + 86_400_000), ttlMs: 1000 };
-    const only = await repos.campaigns.lease({ ...base, limit: 50, lists: [imp2.id] });
+    const only = await repos.campaigns.lease({ ...base, limit: 50, lists: [second] });
     expect(only).toHaveLength(20);
-    expect(only.every((k) => k.importId === imp2.id && k.custom['tier'] === 3)).toBe(true);
+    expect(only.every((k) => k.importId === second && k.custom['tier'] === 3)).toBe(true);
     await repos.campaigns.release(c.id, only.map((k) => k.id));
-    const without = await repos.campaigns.lease({ ...base, limit: 500, excludeLists: [imp2.id] });
+    const without = await repos.campaigns.lease({ ...base, limit: 500, excludeLists: [second] });
     expect(without.length).toBeGreaterThan(0);
-    expect(without.some((k) => k.importId === imp2.id)).toBe(false);
+    expect(without.some((k) => k.importId === second)).toBe(false);
     await repos.campaigns.release(c.id, without.map((k) => k.id));
   });
 
   it('claims from a list\'s daily cap atomically, counts the day\'s earlier dials, and takes back what was not used', async () => {
-    const imp3 = await repos.imports.create({ orgId, projectId, filename: 'capped.csv', totalBytes: null, createdBy: null });
-    const w = repos.imports.writer(orgId, projectId, imp3.id, T0);
-    await w.write(Array.from({ length: 5 }, (_, i) => row(7000 + i)));
-    await w.finish(T0);
+    const capped = await seedList(repos, orgId, projectId, Array.from({ length: 5 }, (_, i) => row(7000 + i)), T0, 'capped.csv');
     const c = await repos.campaigns.create({ orgId, projectId, name: 'quota', settings: defaultCampaignSettings(), createdBy: null });
     const day = '2026-12-02';
     const dayStart = new Date('2026-12-01T16:00:00Z'); // midnight in Shanghai
     // Two dials already placed today from this list (before the day's row existed) count against the cap.
-    const leased = await repos.campaigns.lease({ orgId, projectId, campaignId: c.id, tags: [], now: new Date('2026-12-02T02:00:00Z'), ttlMs: 1000, limit: 2, lists: [imp3.id] });
+    const leased = await repos.campaigns.lease({ orgId, projectId, campaignId: c.id, tags: [], now: new Date('2026-12-02T02:00:00Z'), ttlMs: 1000, limit: 2, lists: [capped] });
     await repos.attempts.openMany(leased.map((k) => ({ orgId, projectId, campaignId: c.id, contactId: k.id, phone: k.phone, callerId: null, dialMode: 'progressive', placedAt: new Date('2026-12-02T01:00:00Z') })));
     // Twenty claims of one at once (on PostgreSQL: over several connections) share the 7 left of a cap of 9.
-    const granted = await Promise.all(Array.from({ length: 20 }, () => repos.campaigns.claimListQuota(c.id, imp3.id, day, dayStart, 1, 9)));
+    const granted = await Promise.all(Array.from({ length: 20 }, () => repos.campaigns.claimListQuota(c.id, capped, day, dayStart, 1, 9)));
     expect(granted.reduce((a, b) => a + b, 0)).toBe(7);
-    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, day, dayStart, 3, 9)).toBe(0);
+    expect(await repos.campaigns.claimListQuota(c.id, capped, day, dayStart, 3, 9)).toBe(0);
     // Three were not dialed after all: they go back, and a larger claim gets just those.
-    await repos.campaigns.returnListQuota(c.id, imp3.id, day, 3);
-    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, day, dayStart, 5, 9)).toBe(3);
-    expect(await repos.campaigns.listUsage(c.id, day)).toEqual(new Map([[imp3.id, 9]]));
+    await repos.campaigns.returnListQuota(c.id, capped, day, 3);
+    expect(await repos.campaigns.claimListQuota(c.id, capped, day, dayStart, 5, 9)).toBe(3);
+    expect(await repos.campaigns.listUsage(c.id, day)).toEqual(new Map([[capped, 9]]));
     // A new day starts afresh; a lowered cap grants nothing beyond it.
-    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 9)).toBe(4);
-    expect(await repos.campaigns.claimListQuota(c.id, imp3.id, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 2)).toBe(0);
+    expect(await repos.campaigns.claimListQuota(c.id, capped, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 9)).toBe(4);
+    expect(await repos.campaigns.claimListQuota(c.id, capped, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 2)).toBe(0);
   });
 });

@@ -21,15 +21,8 @@ export interface Project extends ProjectRow {
   dispositions: DispositionCode[];
 }
 
-export interface ProjectInput {
-  code: string;
-  name: string;
-  description: string;
-  defaultRegion: string;
-  defaultTimezone: string;
-  rules: ProjectRules;
-  callerIds: string[];
-}
+/** What a project is created with (the rest is set by the database). */
+export type ProjectInput = Pick<ProjectRow, 'code' | 'name' | 'description' | 'defaultRegion' | 'defaultTimezone' | 'rules' | 'callerIds'>;
 
 const COLS = `id, org_id AS "orgId", code, name, description, default_region AS "defaultRegion",
   default_timezone AS "defaultTimezone", rules, caller_ids AS "callerIds", status,
