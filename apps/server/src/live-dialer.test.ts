@@ -249,6 +249,9 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     const nodeA = rig(at, { meanRingMs: 3000 }, [53, 59], { agents: agentIds.slice(0, 4).map((id) => ({ id, skills: { insurance: 5 } })) });
     const nodeB = rig(at, { meanRingMs: 3000 }, [61, 67], { agents: agentIds.slice(4).map((id) => ({ id, skills: { insurance: 5 } })) });
     const list = await seedList(repos, orgId, projectId, stagedContacts(60, '+86135'), new Date(at), 'shared-cap.csv');
+    // Two of its numbers are blocked: the gate refuses them after their dials were claimed, and the dials go back.
+    const dnc = await repos.dnc.ensureList(orgId, null, 'global');
+    await repos.dnc.addEntries(dnc, ['+8613500000000', '+8613500000001'].map((phone) => ({ phone, reason: 'refused', source: 'test', expiresAt: null })), null);
     const CAP = 9;
     const c = await repos.campaigns.create({
       orgId, projectId, name: 'shared cap', createdBy: null,
@@ -275,6 +278,70 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     const used = await db.query<{ used: number }>('SELECT used FROM campaign_list_days WHERE campaign_id = $1', [c.id]);
     expect(used.map((u) => u.used)).toEqual([CAP]);
     expect((await db.query('SELECT 1 FROM contacts WHERE lease_owner = $1', [c.id])).length).toBe(0);
+  });
+
+  it('a failed write gives the dials it claimed back to the list\'s cap', async () => {
+    const at = T0 + 9 * 86_400_000; // a Wednesday
+    const { scheduler, dialer, drain, close } = rig(at, { meanRingMs: 3000 }, [79, 83]);
+    const list = await seedList(repos, orgId, projectId, stagedContacts(20, '+86133'), new Date(at), 'fails.csv');
+    const c = await repos.campaigns.create({ orgId, projectId, name: 'write fails', createdBy: null, settings: { ...defaultCampaignSettings(), dialMode: 'power', lists: [list], listDailyCaps: { [list]: 5 } } });
+    // The first group commit of placed attempts fails (the database went away for a moment).
+    const openMany = repos.attempts.openMany.bind(repos.attempts);
+    let failures = 0;
+    repos.attempts.openMany = async (rows) => {
+      if (failures++ === 0) throw new Error('connection reset');
+      return openMany(rows);
+    };
+    try {
+      await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(at));
+      await dialer.sync();
+      // Past the failed contacts' lease (10 minutes), so they can be dialed again.
+      for (let t = 0; t < 15 * 60_000; t += 250) {
+        scheduler.advance(250);
+        await dialer.idle();
+      }
+    } finally {
+      repos.attempts.openMany = openMany;
+    }
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', new Date(scheduler.now()), 'stopped');
+    await dialer.sync();
+    await drain();
+    await close();
+    expect(failures).toBeGreaterThan(1);
+    const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM call_attempts WHERE campaign_id = $1', [c.id]);
+    expect(rows[0]!.n).toBe(5);
+    expect((await db.query<{ used: number }>('SELECT used FROM campaign_list_days WHERE campaign_id = $1', [c.id])).map((u) => u.used)).toEqual([5]);
+  });
+
+  it('takes settings and project rules changed while the campaign runs: tags, dial mode, a holiday added', async () => {
+    const at = T0 + 8 * 86_400_000; // a Tuesday, inside the windows
+    const { scheduler, dialer, events, run, drain, close } = rig(at, { meanRingMs: 3000 }, [71, 73]);
+    const project = await seedProject(repos, orgId, 'LIVE-CHANGES');
+    await seedList(repos, orgId, project, stagedContacts(80, '+86134'), new Date(at), 'changes.csv');
+    const c = await repos.campaigns.create({ orgId, projectId: project, name: 'changes', createdBy: null, settings: { ...defaultCampaignSettings(), dialMode: 'predictive', tags: ['nobody-has-this'] } });
+    await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(at));
+    const placed = () => events.filter((e) => e.type === 'CallPlaced' && e.campaignId === c.id).length;
+    await run(30_000, { sync: true });
+    expect(placed()).toBe(0); // no contact has the tag
+
+    // The tag filter is dropped and the mode set to progressive: the running campaign dials, progressively.
+    await repos.campaigns.updateSettings(orgId, c.id, { ...c.settings, tags: [], dialMode: 'progressive' }, new Date(scheduler.now()));
+    await run(30_000, { sync: true });
+    expect(placed()).toBeGreaterThan(0);
+    expect(dialer.stats(c.id)).toMatchObject({ mode: 'progressive' });
+
+    // Today becomes a holiday in the project's rules: within the refresh (10 s) and a sync, no new dial.
+    const today = new Date(scheduler.now() + 8 * 3_600_000).toISOString().slice(0, 10); // Shanghai date
+    await repos.projects.update(orgId, project, { rules: { ...defaultProjectRules(), holidays: [today] } });
+    await run(15_000, { sync: true });
+    const before = placed();
+    await run(60_000, { sync: true });
+    expect(placed()).toBe(before);
+    expect(dialer.stats(c.id)?.refusals['holiday']).toBeGreaterThan(0);
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', new Date(scheduler.now()), 'stopped');
+    await dialer.sync();
+    await drain();
+    await close();
   });
 
   it('a campaign finishes by itself at its end time', async () => {

@@ -82,7 +82,7 @@ export class CampaignService {
     return { items: await Promise.all(items.map((r) => this.view(r))), total };
   }
 
-  /** Changes settings; allowed until the campaign finishes (a running campaign picks them up on its next decision). */
+  /** Changes settings; allowed until the campaign finishes (a running campaign takes them at the dialer's next sync, within 2 s). */
   async configure(actor: Principal, id: string, patch: Partial<CampaignSettings>): Promise<Campaign> {
     assertCan(actor, 'campaigns:manage');
     const current = await this.repos.campaigns.get(actor.orgId, id);

@@ -105,16 +105,28 @@ describe.each(testDatabases())('campaigns and contact leases on $name', (engine)
     // Two dials already placed today from this list (before the day's row existed) count against the cap.
     const leased = await repos.campaigns.lease({ orgId, projectId, campaignId: c.id, tags: [], now: new Date('2026-12-02T02:00:00Z'), ttlMs: 1000, limit: 2, lists: [capped] });
     await repos.attempts.openMany(leased.map((k) => ({ orgId, projectId, campaignId: c.id, contactId: k.id, phone: k.phone, callerId: null, dialMode: 'progressive', placedAt: new Date('2026-12-02T01:00:00Z') })));
-    // Twenty claims of one at once (on PostgreSQL: over several connections) share the 7 left of a cap of 9.
-    const granted = await Promise.all(Array.from({ length: 20 }, () => repos.campaigns.claimListQuota(c.id, capped, day, dayStart, 1, 9)));
+    // Twenty claims of three at once (on PostgreSQL: over several connections) share the 7 left of a
+    // cap of 9: some get 3, one gets what is left, the rest nothing.
+    const granted = await Promise.all(Array.from({ length: 20 }, () => repos.campaigns.claimListQuota(c.id, capped, day, dayStart, 3, 9)));
     expect(granted.reduce((a, b) => a + b, 0)).toBe(7);
+    expect(granted.filter((g) => g > 0).sort()).toEqual([1, 3, 3]);
     expect(await repos.campaigns.claimListQuota(c.id, capped, day, dayStart, 3, 9)).toBe(0);
     // Three were not dialed after all: they go back, and a larger claim gets just those.
     await repos.campaigns.returnListQuota(c.id, capped, day, 3);
     expect(await repos.campaigns.claimListQuota(c.id, capped, day, dayStart, 5, 9)).toBe(3);
     expect(await repos.campaigns.listUsage(c.id, day)).toEqual(new Map([[capped, 9]]));
+    // Dials placed without a claim (the list had no cap for a while) are counted when the cap returns.
+    const more = await repos.campaigns.lease({ orgId, projectId, campaignId: c.id, tags: [], now: new Date('2026-12-02T03:00:00Z'), ttlMs: 1000, limit: 3, lists: [capped] });
+    await repos.attempts.openMany(more.map((k) => ({ orgId, projectId, campaignId: c.id, contactId: k.id, phone: k.phone, callerId: null, dialMode: 'progressive', placedAt: new Date('2026-12-02T03:00:00Z') })));
+    await repos.campaigns.reconcileListQuota(c.id, [capped], day, dayStart);
+    expect((await repos.campaigns.listUsage(c.id, day)).get(capped)).toBe(9); // 9 claimed > 5 placed: kept
+    await repos.campaigns.reconcileListQuota(c.id, [capped], '2026-12-03', new Date('2026-12-02T16:00:00Z'));
+    await db.query(`UPDATE campaign_list_days SET used = 1 WHERE campaign_id = $1 AND day = '2026-12-02'`, [c.id]);
+    await repos.campaigns.reconcileListQuota(c.id, [capped], day, dayStart);
+    expect((await repos.campaigns.listUsage(c.id, day)).get(capped)).toBe(5); // raised to the 5 placed
+    expect((await repos.campaigns.listUsage(c.id, '2026-12-03')).get(capped)).toBe(0);
     // A new day starts afresh; a lowered cap grants nothing beyond it.
-    expect(await repos.campaigns.claimListQuota(c.id, capped, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 9)).toBe(4);
+    expect(await repos.campaigns.claimListQuota(c.id, capped, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 9)).toBe(4); // the row made by the reconcile: 0 + 4
     expect(await repos.campaigns.claimListQuota(c.id, capped, '2026-12-03', new Date('2026-12-02T16:00:00Z'), 4, 2)).toBe(0);
   });
 });

@@ -180,6 +180,23 @@ export class CampaignsRepo {
     return rows[0]?.granted ?? 0;
   }
 
+  /**
+   * Brings the day's rows of `lists` up to at least the attempts the campaign has placed from
+   * each since `dayStart` (creating them if need be): dials made while a list had no cap are
+   * counted when a cap comes (back). A count above the attempts (claims not dialed yet) is kept.
+   */
+  async reconcileListQuota(campaignId: string, lists: readonly string[], day: string, dayStart: Date): Promise<void> {
+    if (lists.length === 0) return;
+    await this.sql.query(
+      `INSERT INTO campaign_list_days (campaign_id, import_id, day, used)
+       SELECT $1, l.id, $3::date, (SELECT count(*)::int FROM call_attempts a JOIN contacts k ON k.id = a.contact_id
+                                    WHERE a.campaign_id = $1 AND k.import_id = l.id AND a.placed_at >= $4)
+         FROM unnest($2::uuid[]) AS l(id)
+       ON CONFLICT (campaign_id, import_id, day) DO UPDATE SET used = GREATEST(campaign_list_days.used, EXCLUDED.used)`,
+      [campaignId, lists, day, dayStart],
+    );
+  }
+
   /** Gives back dials claimed from a list's daily cap and not used (the contact was refused or skipped). */
   async returnListQuota(campaignId: string, list: string, day: string, n: number): Promise<void> {
     if (n <= 0) return;

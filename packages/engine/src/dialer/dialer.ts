@@ -8,6 +8,9 @@ import { AgentDesk, AgentEventRefused } from './desk.ts';
 import { EventBus } from './events.ts';
 import { CampaignRunner, type RunnerOptions, type RunnerStats } from './runner.ts';
 
+/** How often running campaigns re-read their project's rules and caller IDs. */
+const PROJECT_REFRESH_MS = 10_000;
+
 export interface DialerDeps {
   repos: Repositories;
   telephony: Telephony;
@@ -30,6 +33,7 @@ export class Dialer {
   readonly bus: EventBus;
   readonly desk: AgentDesk;
   private readonly runners = new Map<string, CampaignRunner>();
+  private projectsReadAt = 0;
 
   constructor(private readonly deps: DialerDeps) {
     this.bus = deps.bus ?? new EventBus();
@@ -53,8 +57,12 @@ export class Dialer {
       ids.add(row.id);
       const existing = this.runners.get(row.id);
       if (!existing) await this.launch(row);
-      else existing.resume(row.updatedAt);
+      else {
+        existing.reconfigure(row);
+        existing.resume(row.updatedAt);
+      }
     }
+    await this.refreshProjects(now.getTime());
     for (const [id, r] of this.runners) {
       if (ids.has(id)) continue;
       // Paused, stopped or finished: no new calls; the calls in progress still end and are
@@ -65,6 +73,23 @@ export class Dialer {
         r.dispose();
         this.runners.delete(id);
       }
+    }
+  }
+
+  /**
+   * Running campaigns take their project's rules (calling windows, holidays, closing rule) and
+   * caller IDs afresh at least every PROJECT_REFRESH_MS, so a rule changed while they run — a
+   * holiday added, a window shortened — binds the compliance gate within seconds.
+   */
+  private async refreshProjects(now: number): Promise<void> {
+    if (now - this.projectsReadAt < PROJECT_REFRESH_MS) return;
+    this.projectsReadAt = now;
+    const byProject = new Map<string, CampaignRunner[]>();
+    for (const r of this.runners.values()) byProject.set(r.campaign.projectId, [...(byProject.get(r.campaign.projectId) ?? []), r]);
+    for (const runners of byProject.values()) {
+      const first = runners[0]!.campaign;
+      const project = await this.deps.repos.projects.getById(first.orgId, first.projectId);
+      if (project) for (const r of runners) r.setProject(project.rules, project.callerIds);
     }
   }
 

@@ -97,16 +97,16 @@ const OUTCOME: Record<EndCause, 'person' | 'machine' | 'no_answer' | 'busy' | 'f
  */
 export class CampaignRunner {
   private readonly calls = new Map<string, LiveCall>();
-  private readonly policies: Record<GovernedMode, PacingPolicy>;
-  private readonly governor: SafetyGovernor;
-  private readonly limiter: CallRateLimiter;
+  private policies!: Record<GovernedMode, PacingPolicy>;
+  private governor!: SafetyGovernor;
+  private limiter!: CallRateLimiter;
   private readonly stats: RunnerStats;
   /** Dials, person answers and abandons: by minute for the last hour, by hour for 30 days. */
   /** `resolved`: dials whose fate is known (answered, or ended unanswered) — the answer rate's denominator. */
   private readonly byMinute = new RollingCounts(['dial', 'resolved', 'person', 'abandon'] as const, 60_000, 3_600_000);
   /** What the circuit breaker judges, since the campaign was (re)started: a person's resume starts afresh. */
   private breakerCounts = RunnerBreakerCounts();
-  private readonly breakerLimits: BreakerLimits;
+  private breakerLimits!: BreakerLimits;
   private readonly byHour = new RollingCounts(['person', 'abandon'] as const, 3_600_000, 30 * 86_400_000);
   /** The last connect waits (ms), a ring: the governor's latency p90 comes from them. */
   private readonly latencies: number[] = [];
@@ -132,9 +132,9 @@ export class CampaignRunner {
   private fullSince = 0;
 
   constructor(
-    readonly campaign: CampaignRow,
-    private readonly rules: ProjectRules,
-    private readonly projectCallerIds: readonly string[],
+    private row: CampaignRow,
+    private rules: ProjectRules,
+    private projectCallerIds: readonly string[],
     private readonly deps: {
       repos: Repositories; telephony: Telephony; scheduler: Scheduler; desk: AgentDesk; bus: EventBus; attempts: AttemptRecorder;
       onFinished?: (reason: 'list_exhausted') => void;
@@ -147,9 +147,29 @@ export class CampaignRunner {
     },
     private readonly opts: RunnerOptions = {},
   ) {
-    const s = campaign.settings;
+    const configured = this.pace(row.settings);
+    this.stats = { dials: 0, answered: { person: 0, machine: 0 }, connects: 0, abandons: 0, refusals: {}, mode: configured, modeReason: this.governor.explain(), previews: { offered: 0, dialed: 0, skipped: {} } };
+    this.unsubscribe = deps.telephony.subscribe((e) => this.track(this.onTelephony(e)));
+    // An agent who leaves a preview (connection lost, logged out) gives the contact back at once.
+    this.unsubscribeBus = deps.bus.subscribe((e) => {
+      if (e.type !== 'AgentStateChanged' || e.status === 'reserved') return;
+      for (const p of this.previews.values()) if (p.agentId === e.agentId) void this.track(this.decidePreview(p.id, 'skip', 'agent_left').catch(() => undefined));
+    });
+  }
+
+  /** The campaign as this runner last read it (settings changed while running are taken by `reconfigure`). */
+  get campaign(): CampaignRow {
+    return this.row;
+  }
+
+  get settings(): CampaignSettings {
+    return this.row.settings;
+  }
+
+  /** Builds the pacing from the settings: the policies, the governor in the configured mode, the calls/s cap, the breaker's limits. */
+  private pace(s: CampaignSettings): GovernedMode {
     const dialer = {
-      noAnswerTimeoutS: s.ringTimeoutSeconds, greetingS: opts.greetingS ?? 0, connectWithinS: opts.connectWithinS ?? 2,
+      noAnswerTimeoutS: s.ringTimeoutSeconds, greetingS: this.opts.greetingS ?? 0, connectWithinS: this.opts.connectWithinS ?? 2,
       amdDecisionS: s.amd ? 1.5 : 0, maxAbandonRate: s.abandonTarget,
     };
     const ahead: PacingPolicy = s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
@@ -160,17 +180,36 @@ export class CampaignRunner {
     this.governor = new SafetyGovernor(configured, defaultGovernorLimits(s.abandonTarget));
     this.limiter = new CallRateLimiter(s.maxCallsPerSecond);
     this.breakerLimits = defaultBreakerLimits(s.abandonTarget);
-    this.stats = { dials: 0, answered: { person: 0, machine: 0 }, connects: 0, abandons: 0, refusals: {}, mode: configured, modeReason: this.governor.explain(), previews: { offered: 0, dialed: 0, skipped: {} } };
-    this.unsubscribe = deps.telephony.subscribe((e) => this.track(this.onTelephony(e)));
-    // An agent who leaves a preview (connection lost, logged out) gives the contact back at once.
-    this.unsubscribeBus = deps.bus.subscribe((e) => {
-      if (e.type !== 'AgentStateChanged' || e.status === 'reserved') return;
-      for (const p of this.previews.values()) if (p.agentId === e.agentId) void this.track(this.decidePreview(p.id, 'skip', 'agent_left').catch(() => undefined));
-    });
+    return configured;
   }
 
-  get settings(): CampaignSettings {
-    return this.campaign.settings;
+  /**
+   * The campaign row changed while running (settings configured, status moved): later
+   * decisions use the new settings. A change to the pacing (mode, lines, abandon target, ring
+   * timeout, AMD, calls/s) rebuilds the policies and the governor — they start from the
+   * configured mode again and relearn; calls in flight, counts and the abandon history stay.
+   */
+  reconfigure(row: CampaignRow): void {
+    if (row.id !== this.row.id || row.updatedAt.getTime() <= this.row.updatedAt.getTime()) return;
+    const before = this.row.settings;
+    this.row = row;
+    const s = row.settings;
+    const pacing = (x: CampaignSettings) => JSON.stringify([x.dialMode, x.linesPerAgent, x.abandonTarget, x.ringTimeoutSeconds, x.amd, x.maxCallsPerSecond]);
+    if (pacing(before) !== pacing(s)) {
+      const configured = this.pace(s);
+      this.stats.mode = configured;
+      this.stats.modeReason = this.governor.explain();
+    }
+    if (JSON.stringify(before.listDailyCaps ?? {}) !== JSON.stringify(s.listDailyCaps ?? {})) {
+      this.fullLists.clear();
+      void this.track(this.reconcileCaps()).catch((err: unknown) => this.deps.onError?.(err));
+    }
+  }
+
+  /** The project's rules or caller IDs changed: the compliance gate uses the new rules from the next dial. */
+  setProject(rules: ProjectRules, callerIds: readonly string[]): void {
+    this.rules = rules;
+    this.projectCallerIds = callerIds;
   }
 
   get liveCalls(): number {
@@ -194,12 +233,24 @@ export class CampaignRunner {
       attempts.campaignBuckets(this.campaign.id, new Date(t - 3_600_000), 'minute'),
     ]);
     for (const b of hours) this.byHour.seed(b.start.getTime(), { person: b.person, abandon: b.abandons });
+    await this.reconcileCaps();
     for (const b of minutes) this.byMinute.seed(b.start.getTime(), { dial: b.dials, resolved: b.resolved, person: b.person, abandon: b.abandons });
   }
 
   private today(t: number): { day: string; start: Date } {
     const d = DateTime.fromMillis(t, { zone: this.deps.projectZone ?? 'UTC' }).startOf('day');
     return { day: d.toISODate() ?? '', start: d.toJSDate() };
+  }
+
+  /**
+   * The lists' shared counts for today are at least the attempts already placed (dials made
+   * while a list had no cap, or by a node of an older version, are not in the count otherwise).
+   */
+  private async reconcileCaps(): Promise<void> {
+    const lists = Object.keys(this.settings.listDailyCaps ?? {});
+    if (lists.length === 0) return;
+    const { day, start } = this.today(this.now());
+    await this.deps.repos.campaigns.reconcileListQuota(this.row.id, lists, day, start);
   }
 
   /** Lists found full today: not leased from (counts start afresh each project day). */
@@ -229,15 +280,20 @@ export class CampaignRunner {
     if (byList.size === 0) return leased;
     const { day, start } = this.today(this.now());
     const refused = new Set<string>();
-    for (const [list, ks] of byList) {
-      const granted = await this.deps.repos.campaigns.claimListQuota(this.campaign.id, list, day, start, ks.length, caps[list]!);
-      if (granted < ks.length) this.fullLists.add(list);
-      for (const [i, k] of ks.entries()) {
-        if (i < granted) this.claims.set(k.id, { list, day });
-        else refused.add(k.id);
+    try {
+      for (const [list, ks] of byList) {
+        const granted = await this.deps.repos.campaigns.claimListQuota(this.campaign.id, list, day, start, ks.length, caps[list]!);
+        if (granted < ks.length) this.fullLists.add(list);
+        for (const [i, k] of ks.entries()) {
+          if (i < granted) this.claims.set(k.id, { list, day });
+          else refused.add(k.id);
+        }
       }
+      await this.deps.repos.campaigns.release(this.campaign.id, [...refused]);
+    } catch (err) {
+      this.giveBack(leased); // what was claimed before the failure
+      throw err;
     }
-    await this.deps.repos.campaigns.release(this.campaign.id, [...refused]);
     return leased.filter((k) => !refused.has(k.id));
   }
 
@@ -428,7 +484,13 @@ export class CampaignRunner {
       const leased = await this.withinCaps(await repos.campaigns.lease(this.leaseArgs(n)));
       if (leased.length === 0) return this.checkExhausted();
       this.exhaustedChecks = 0;
-      await this.dialAll(leased);
+      try {
+        await this.dialAll(leased);
+      } catch (err) {
+        // A write failed on the way: the contacts not dialed give their lists' dials back.
+        this.giveBack(leased);
+        throw err;
+      }
     } finally {
       this.ticking = false;
     }
@@ -470,7 +532,10 @@ export class CampaignRunner {
     // All at once: the attempts are written in one group commit, then the calls placed.
     const allowed = await this.screen(leased, t, this.governor.mode !== 'predictive');
     if (allowed.length < leased.length) this.giveBack(leased.filter((k) => !allowed.includes(k)));
-    await Promise.all(allowed.map((contact) => this.dial(contact, t)));
+    // Every dial settles before a failure is reported, so none is still on its way when the
+    // caller gives back the dials of the contacts that were not called.
+    const failed = (await Promise.allSettled(allowed.map((contact) => this.dial(contact, t)))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
@@ -514,10 +579,21 @@ export class CampaignRunner {
     const needs = skills.length ? { skills, minLevel: Math.min(...Object.values(required)), orgId } : { skills: [], orgId };
     const want = Math.min(this.deps.desk.all().filter((a) => a.state.status === 'ready' && (a.orgId === null || a.orgId === this.campaign.orgId)).length, 50);
     if (want <= 0) return;
-    const c = this.campaign;
     const leased = await this.withinCaps(await this.deps.repos.campaigns.lease(this.leaseArgs(want)));
     if (leased.length === 0) return this.checkExhausted();
     this.exhaustedChecks = 0;
+    try {
+      await this.offer(leased, needs);
+    } catch (err) {
+      // A write failed on the way: contacts not offered give their lists' dials back.
+      const offered = new Set([...this.previews.values()].map((p) => p.contact.id));
+      this.giveBack(leased.filter((k) => !offered.has(k.id)));
+      throw err;
+    }
+  }
+
+  private async offer(leased: LeasedContact[], needs: Parameters<AgentDesk['reserve']>[1]): Promise<void> {
+    const c = this.campaign;
     const t = this.now();
     const allowed = await this.screen(leased, t, true);
     const unused: string[] = [];

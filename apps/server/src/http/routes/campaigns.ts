@@ -93,7 +93,7 @@ export const campaignRoutes = (ctx: HttpContext): FastifyPluginAsyncTypebox => a
 
   app.patch('/campaigns/:id', {
     schema: {
-      tags: ['campaigns'], summary: 'Change settings (until the campaign finishes; a running one applies them at its next decision)',
+      tags: ['campaigns'], summary: 'Change settings (until the campaign finishes; a running one applies them within 2 s — a new pacing restarts from the configured mode)',
       params: Type.Object({ id: Uuid }), body: Type.Partial(Settings), response: { 200: CampaignSchema },
     },
   }, async (req) => ctx.services.campaigns.configure(principalOf(req), req.params.id, req.body));
