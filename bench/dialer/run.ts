@@ -63,7 +63,8 @@ const num = (name: string, def: number): number => {
 
 const QUICK = has('quick');
 const DURATION_S = num('duration', QUICK ? 15 : 60);
-const RATE = num('rate', QUICK ? 200 : 500);
+// The default asks 10% above the 500/s target: a calls-per-second cap of exactly 500 measures 499.x.
+const RATE = num('rate', QUICK ? 200 : 550);
 const AGENTS = Math.round(num('agents', QUICK ? 1500 : 2500));
 const CPS = num('cps', RATE);
 const MODE = (opt('mode') ?? 'predictive') as DialMode;
