@@ -85,7 +85,11 @@ export class Dialer {
     if (now - this.projectsReadAt < PROJECT_REFRESH_MS) return;
     this.projectsReadAt = now;
     const byProject = new Map<string, CampaignRunner[]>();
-    for (const r of this.runners.values()) byProject.set(r.campaign.projectId, [...(byProject.get(r.campaign.projectId) ?? []), r]);
+    for (const r of this.runners.values()) {
+      const same = byProject.get(r.campaign.projectId);
+      if (same) same.push(r);
+      else byProject.set(r.campaign.projectId, [r]);
+    }
     for (const runners of byProject.values()) {
       const first = runners[0]!.campaign;
       const project = await this.deps.repos.projects.getById(first.orgId, first.projectId);

@@ -275,7 +275,10 @@ export class CampaignRunner {
     if (Object.keys(caps).length === 0) return leased;
     const byList = new Map<string, LeasedContact[]>();
     for (const k of leased) {
-      if (k.importId && caps[k.importId] !== undefined) byList.set(k.importId, [...(byList.get(k.importId) ?? []), k]);
+      if (!k.importId || caps[k.importId] === undefined) continue;
+      const ks = byList.get(k.importId);
+      if (ks) ks.push(k);
+      else byList.set(k.importId, [k]);
     }
     if (byList.size === 0) return leased;
     const { day, start } = this.today(this.now());
@@ -299,6 +302,7 @@ export class CampaignRunner {
 
   /** Claimed contacts that will not be dialed (refused by the gate, skipped, unused) give their dials back to their lists. */
   private giveBack(contacts: readonly LeasedContact[]): void {
+    if (this.claims.size === 0) return; // no capped list: nothing was claimed
     const back = new Map<string, { list: string; day: string; n: number }>();
     for (const k of contacts) {
       const claim = this.claims.get(k.id);
@@ -531,7 +535,10 @@ export class CampaignRunner {
     const t = this.now();
     // All at once: the attempts are written in one group commit, then the calls placed.
     const allowed = await this.screen(leased, t, this.governor.mode !== 'predictive');
-    if (allowed.length < leased.length) this.giveBack(leased.filter((k) => !allowed.includes(k)));
+    if (allowed.length < leased.length) {
+      const ok = new Set(allowed);
+      this.giveBack(leased.filter((k) => !ok.has(k)));
+    }
     // Every dial settles before a failure is reported, so none is still on its way when the
     // caller gives back the dials of the contacts that were not called.
     const failed = (await Promise.allSettled(allowed.map((contact) => this.dial(contact, t)))).find((r) => r.status === 'rejected');
@@ -616,7 +623,8 @@ export class CampaignRunner {
       this.deps.bus.publish({ type: 'PreviewOffered', at: p.offeredAt, campaignId: c.id, previewId: id, agentId: agent.id, contactId: contact.id, timeoutS });
     }
     // Agents were taken meanwhile (or the campaign stopped): the rest go back to the list now.
-    this.giveBack(leased.filter((k) => !allowed.includes(k) || unused.includes(k.id)));
+    const offered = new Set(allowed.filter((k) => !unused.includes(k.id)));
+    this.giveBack(leased.filter((k) => !offered.has(k)));
     await this.deps.repos.campaigns.release(c.id, unused);
   }
 
