@@ -83,6 +83,19 @@ describe.each(testDatabases())('campaigns and contact leases on $name', (engine)
     expect(runs.some((r) => r.length === 30)).toBe(true);
   });
 
+  it('two loops racing for the head of the queue each get what they asked for', async () => {
+    const a = await repos.campaigns.create({ orgId, projectId, name: 'fair-a', settings: defaultCampaignSettings(), createdBy: null });
+    const b = await repos.campaigns.create({ orgId, projectId, name: 'fair-b', settings: defaultCampaignSettings(), createdBy: null });
+    const now = new Date(T0.getTime() + 20 * 60_000);
+    for (let round = 0; round < 5; round++) {
+      const [x, y] = await Promise.all([a, b].map((c) => repos.campaigns.lease({ orgId, projectId, campaignId: c.id, tags: [], limit: 20, now, ttlMs: 60_000 })));
+      expect([x!.length, y!.length]).toEqual([20, 20]);
+      expect(new Set([...x!, ...y!].map((k) => k.id)).size).toBe(40);
+      await repos.campaigns.release(a.id, x!.map((k) => k.id));
+      await repos.campaigns.release(b.id, y!.map((k) => k.id));
+    }
+  });
+
   it('leases only from the lists asked for, never from excluded ones, and says which list each contact is from', async () => {
     const second = await seedList(repos, orgId, projectId, Array.from({ length: 20 }, (_, i) => row(5000 + i, { custom: { tier: 3 } })), T0, 'second.csv');
     const c = await repos.campaigns.create({ orgId, projectId, name: 'lists', settings: defaultCampaignSettings(), createdBy: null });

@@ -122,7 +122,10 @@ export class CampaignsRepo {
     const n = Math.floor(c.limit);
     // Candidates from three queues, each read in its own index order and limited; then the best
     // n of them are locked (SKIP LOCKED: another loop's picks are passed over) and leased. The
-    // lock re-checks the lease, so two loops never hold the same contact.
+    // lock re-checks the lease, so two loops never hold the same contact. Each queue offers twice
+    // what is asked (and some): a loop racing another for the same head of the queue finds the
+    // rows past the other's picks instead of coming back empty.
+    const pool = n * 2 + 16;
     const free = `org_id = $1 AND project_id = $2 AND (leased_until IS NULL OR leased_until <= $4) AND tags @> $6::text[]
       AND (cardinality($7::uuid[]) = 0 OR import_id = ANY($7::uuid[])) AND (import_id IS NULL OR NOT import_id = ANY($8::uuid[]))`;
     return this.sql.query<LeasedContact>(
@@ -130,15 +133,15 @@ export class CampaignsRepo {
          (SELECT id, 0 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'callback' AND (callback_at IS NULL OR callback_at <= $4)
              AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY callback_at NULLS FIRST LIMIT ${n})
+           ORDER BY callback_at NULLS FIRST LIMIT ${pool})
          UNION ALL
          (SELECT id, 1 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'new' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY priority DESC, id LIMIT ${n})
+           ORDER BY priority DESC, id LIMIT ${pool})
          UNION ALL
          (SELECT id, 1 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'in_progress' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY next_attempt_at NULLS FIRST LIMIT ${n})
+           ORDER BY next_attempt_at NULLS FIRST LIMIT ${pool})
        ), pick AS (
          SELECT k.id FROM contacts k JOIN cand ON cand.id = k.id
           WHERE k.status <> 'closed' AND (k.leased_until IS NULL OR k.leased_until <= $4)
