@@ -7,7 +7,10 @@
 import type { Database, Sql } from '@outdial/db';
 
 export class Timings {
-  private readonly map = new Map<string, { count: number; ms: number; max: number; samples: number[]; errors: number }>();
+  private readonly map = new Map<
+    string,
+    { count: number; ms: number; max: number; samples: number[]; errors: number }
+  >();
 
   add(key: string, ms: number, failed = false): void {
     let e = this.map.get(key);
@@ -22,14 +25,23 @@ export class Timings {
 
   /** Rows sorted by total time; `perSecondOf` turns totals into ms of work per second of wall time. */
   rows(perSecondOf: number): TimingRow[] {
-    return [...this.map.entries()].map(([key, e]) => {
-      const s = Float64Array.from(e.samples).sort();
-      const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : 0);
-      return {
-        key, count: e.count, errors: e.errors, totalS: +(e.ms / 1000).toFixed(2), msPerS: +(e.ms / perSecondOf).toFixed(1),
-        meanMs: +(e.ms / e.count).toFixed(2), p50Ms: +q(0.5).toFixed(2), p99Ms: +q(0.99).toFixed(2), maxMs: +e.max.toFixed(1),
-      };
-    }).sort((a, b) => b.totalS - a.totalS);
+    return [...this.map.entries()]
+      .map(([key, e]) => {
+        const s = Float64Array.from(e.samples).sort();
+        const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : 0);
+        return {
+          key,
+          count: e.count,
+          errors: e.errors,
+          totalS: +(e.ms / 1000).toFixed(2),
+          msPerS: +(e.ms / perSecondOf).toFixed(1),
+          meanMs: +(e.ms / e.count).toFixed(2),
+          p50Ms: +q(0.5).toFixed(2),
+          p99Ms: +q(0.99).toFixed(2),
+          maxMs: +e.max.toFixed(1),
+        };
+      })
+      .sort((a, b) => b.totalS - a.totalS);
   }
 
   clear(): void {
@@ -69,7 +81,10 @@ export interface InFlight {
 }
 
 /** Wraps the database port: per-statement and per-transaction timings, and the operations in flight. */
-export function timedDatabase(db: Database, timings: Timings): { db: Database; inFlight: InFlight; examples: Map<string, { text: string; params: readonly unknown[] }> } {
+export function timedDatabase(
+  db: Database,
+  timings: Timings,
+): { db: Database; inFlight: InFlight; examples: Map<string, { text: string; params: readonly unknown[] }> } {
   /** One instance (text and parameters) of every statement seen, for EXPLAIN afterwards. */
   const examples = new Map<string, { text: string; params: readonly unknown[] }>();
   const remember = (text: string, params: readonly unknown[] | undefined) => {
@@ -143,7 +158,11 @@ export function timedDatabase(db: Database, timings: Timings): { db: Database; i
             throw err;
           } finally {
             now--;
-            timings.add(`TRANSACTION (pool wait + BEGIN + body + COMMIT) starting: ${first.key ?? '?'}`, performance.now() - t, failed);
+            timings.add(
+              `TRANSACTION (pool wait + BEGIN + body + COMMIT) starting: ${first.key ?? '?'}`,
+              performance.now() - t,
+              failed,
+            );
           }
         };
       }
@@ -158,7 +177,16 @@ export function timedDatabase(db: Database, timings: Timings): { db: Database; i
  * Replaces every method of `obj` (from its class) with a timed one, on the instance itself,
  * so callers holding a reference to `obj` go through the timer.
  */
-export function timeMethods(label: string, obj: object, timings: Timings, hooks: { before?: (method: string, args: unknown[]) => void; after?: (method: string, result: unknown, ms: number) => void; error?: (method: string, err: unknown) => void } = {}): void {
+export function timeMethods(
+  label: string,
+  obj: object,
+  timings: Timings,
+  hooks: {
+    before?: (method: string, args: unknown[]) => void;
+    after?: (method: string, result: unknown, ms: number) => void;
+    error?: (method: string, err: unknown) => void;
+  } = {},
+): void {
   const target = obj as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(obj) as object)) {
     if (name === 'constructor') continue;

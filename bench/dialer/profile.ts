@@ -7,9 +7,24 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; hitCount?: number; children?: number[] }
-interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -26,7 +41,8 @@ const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 // Self time per node from samples × deltas (µs).
 const self = new Map<number, number>();
-for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+for (let i = 0; i < p.samples.length; i++)
+  self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
 const totalUs = p.endTime - p.startTime;
 
 const short = (url: string) => {
@@ -39,7 +55,8 @@ const short = (url: string) => {
   const w = u.indexOf('/work/main/');
   return w >= 0 ? u.slice(w + 11) : u || '(native)';
 };
-const label = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${short(f.url)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+const label = (f: CallFrame) =>
+  `${f.functionName || '(anonymous)'} ${short(f.url)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
 
 const fnSelf = new Map<string, number>();
 const fileSelf = new Map<string, number>();
@@ -65,9 +82,15 @@ const sec = totalUs / 1e6;
 const show = (title: string, m: Map<string, number>, n: number) => {
   console.log(`\n${title} (ms per wall-second over ${sec.toFixed(1)} s; % of the profile)`);
   for (const [k, us] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)) {
-    console.log(`${(us / 1000 / sec).toFixed(1).padStart(8)} ms/s ${((us / totalUs) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    console.log(
+      `${(us / 1000 / sec).toFixed(1).padStart(8)} ms/s ${((us / totalUs) * 100).toFixed(1).padStart(5)}%  ${k}`,
+    );
   }
 };
 show('self time by package / file', fileSelf, TOP);
 show('self time by function', fnSelf, TOP);
-show('inclusive time by function', new Map([...incl.entries()].filter(([k]) => !k.startsWith('(root)') && !k.startsWith('(program)'))), TOP);
+show(
+  'inclusive time by function',
+  new Map([...incl.entries()].filter(([k]) => !k.startsWith('(root)') && !k.startsWith('(program)'))),
+  TOP,
+);

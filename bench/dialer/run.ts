@@ -32,11 +32,22 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { migrate, openPostgres, Repositories } from '@outdial/db';
-import { defaultCampaignSettings, validateCampaignSettings, type CampaignSettings, type DialMode } from '@outdial/domain/campaigns';
+import {
+  defaultCampaignSettings,
+  validateCampaignSettings,
+  type CampaignSettings,
+  type DialMode,
+} from '@outdial/domain/campaigns';
 import { defaultProjectRules, type ProjectRules } from '@outdial/domain/projects';
 import {
-  AttemptRecorder, CampaignService, Dialer, SimulatedAgents, realScheduler, systemClock,
-  type DialerEvent, type TelephonyEvent,
+  AttemptRecorder,
+  CampaignService,
+  Dialer,
+  SimulatedAgents,
+  realScheduler,
+  systemClock,
+  type DialerEvent,
+  type TelephonyEvent,
 } from '@outdial/engine';
 import { sfc32 } from '@outdial/simulator';
 import { SimulatedCarrier, defaultSimulatedCarrier, type SimulatedCarrierConfig } from '@outdial/telephony/simulated';
@@ -101,7 +112,9 @@ const MEAN_LIFETIME_S = (() => {
   const c = CARRIER;
   const ring = 1 + (c.meanRingMs / 1000) * Math.exp(-1000 / c.meanRingMs); // E[max(1 s, Exp(mean))], s
   const noAnswer = 1 - c.personRate - c.machineRate - c.busyRate - c.failedRate;
-  return 0.05 + noAnswer * RING_S + c.personRate * (ring + TALK_S) + (c.busyRate + c.failedRate) * (c.meanRejectMs / 1000);
+  return (
+    0.05 + noAnswer * RING_S + c.personRate * (ring + TALK_S) + (c.busyRate + c.failedRate) * (c.meanRejectMs / 1000)
+  );
 })();
 /**
  * The issue's targets (500 attempts/s, 10,000 concurrent calls). A --quick run (CI) is too short
@@ -109,17 +122,22 @@ const MEAN_LIFETIME_S = (() => {
  * less than the cap: it is judged at 90% of its rate and 60% of the calls that can be in flight by then.
  */
 const TARGET = QUICK
-  ? { rate: Math.round(RATE * 0.9), concurrent: Math.round(RATE * Math.min(DURATION_S, MEAN_LIFETIME_S) * 0.6), lagP99Ms: 100 }
+  ? {
+      rate: Math.round(RATE * 0.9),
+      concurrent: Math.round(RATE * Math.min(DURATION_S, MEAN_LIFETIME_S) * 0.6),
+      lagP99Ms: 100,
+    }
   : { rate: 500, concurrent: 10_000, lagP99Ms: 100 };
 
 const RULES: ProjectRules = {
   ...defaultProjectRules(),
-  callingWindows: Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]])) as ProjectRules['callingWindows'],
+  callingWindows: Object.fromEntries(
+    ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
+  ) as ProjectRules['callingWindows'],
   retryDelaysMinutes: { busy: 1, noAnswer: 1, machine: 1, abandoned: 72 * 60, failed: 1 },
 };
 
 // ───────────────────────────── helpers ─────────────────────────────
-
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -159,13 +177,16 @@ function machineTicks(): { busy: number; total: number } | null {
 /** Pids of every postgres process on this machine (all databases: other users' load, the WAL writer…). */
 function postgresPids(): number[] {
   try {
-    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-      try {
-        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
-      } catch {
-        return false;
-      }
-    }).map(Number);
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
   } catch {
     return [];
   }
@@ -227,7 +248,13 @@ async function run(url: string, dbName: string): Promise<number> {
     const repos = new Repositories(db);
     const orgId = await repos.users.createOrganisation('bench');
     const project = await repos.projects.create(orgId, {
-      code: 'DIAL', name: 'dialer bench', description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai', rules: RULES, callerIds: ['+861088880000'],
+      code: 'DIAL',
+      name: 'dialer bench',
+      description: '',
+      defaultRegion: 'CN',
+      defaultTimezone: 'Asia/Shanghai',
+      rules: RULES,
+      callerIds: ['+861088880000'],
     });
     const c0 = performance.now();
     // Time-ordered ids like the importer's (UUID v7 layout), distinct valid E.164 mobiles +86138xxxxxxxx.
@@ -247,17 +274,36 @@ async function run(url: string, dbName: string): Promise<number> {
     await raw.exec('VACUUM ANALYZE contacts');
     await raw.exec('VACUUM ANALYZE users');
     const seedS = (performance.now() - c0) / 1000;
-    const settings: CampaignSettings = { ...defaultCampaignSettings(), dialMode: MODE, linesPerAgent: LINES, maxCallsPerSecond: CPS, ringTimeoutSeconds: RING_S, amd: false };
+    const settings: CampaignSettings = {
+      ...defaultCampaignSettings(),
+      dialMode: MODE,
+      linesPerAgent: LINES,
+      maxCallsPerSecond: CPS,
+      ringTimeoutSeconds: RING_S,
+      amd: false,
+    };
     const issues = validateCampaignSettings(settings);
     if (issues.length) {
-      log(`campaign settings refused by validateCampaignSettings (domain/campaigns):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+      log(
+        `campaign settings refused by validateCampaignSettings (domain/campaigns):\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`,
+      );
       return 2;
     }
-    const campaign = await repos.campaigns.create({ orgId, projectId: project.id, name: 'bench', settings, createdBy: null });
-    log(`database ${dbName}: migrated and seeded ${fmt(CONTACTS)} contacts and ${fmt(AGENTS)} agents in ${((performance.now() - s0) / 1000).toFixed(1)} s (contacts + agents + VACUUM ANALYZE ${seedS.toFixed(1)} s)`);
-    log(`mode ${MODE}${MODE === 'power' ? ` ×${LINES}` : ''}, maxCallsPerSecond ${CPS}, ring timeout ${RING_S} s, talk ${TALK_S} s, wrap ${WRAP_S} s, pool ${POOL}; ` +
-      `carrier: ${CARRIER.personRate * 100}% person (ring ≥ 1 s, mean ~${(1 + (CARRIER.meanRingMs / 1000) * Math.exp(-1000 / CARRIER.meanRingMs)).toFixed(1)} s), ${(CARRIER.busyRate + CARRIER.failedRate) * 100}% busy/failed, rest ring out; ` +
-      `mean call lifetime ≈ ${MEAN_LIFETIME_S.toFixed(1)} s → at ${RATE}/s ≈ ${fmt(RATE * MEAN_LIFETIME_S)} concurrent (Little's law)`);
+    const campaign = await repos.campaigns.create({
+      orgId,
+      projectId: project.id,
+      name: 'bench',
+      settings,
+      createdBy: null,
+    });
+    log(
+      `database ${dbName}: migrated and seeded ${fmt(CONTACTS)} contacts and ${fmt(AGENTS)} agents in ${((performance.now() - s0) / 1000).toFixed(1)} s (contacts + agents + VACUUM ANALYZE ${seedS.toFixed(1)} s)`,
+    );
+    log(
+      `mode ${MODE}${MODE === 'power' ? ` ×${LINES}` : ''}, maxCallsPerSecond ${CPS}, ring timeout ${RING_S} s, talk ${TALK_S} s, wrap ${WRAP_S} s, pool ${POOL}; ` +
+        `carrier: ${CARRIER.personRate * 100}% person (ring ≥ 1 s, mean ~${(1 + (CARRIER.meanRingMs / 1000) * Math.exp(-1000 / CARRIER.meanRingMs)).toFixed(1)} s), ${(CARRIER.busyRate + CARRIER.failedRate) * 100}% busy/failed, rest ring out; ` +
+        `mean call lifetime ≈ ${MEAN_LIFETIME_S.toFixed(1)} s → at ${RATE}/s ≈ ${fmt(RATE * MEAN_LIFETIME_S)} concurrent (Little's law)`,
+    );
 
     // ── the dialer, wired as apps/server/src/dialer.ts does, plus timers around the repositories ──
     const recorder = new AttemptRecorder(repos, systemClock);
@@ -290,7 +336,14 @@ async function run(url: string, dbName: string): Promise<number> {
     timeMethods('AttemptRecorder', recorder, timings, { error: onError('AttemptRecorder') });
 
     const carrier = new SimulatedCarrier(CARRIER, realScheduler, sfc32(7));
-    const dialer = new Dialer({ repos, telephony: carrier, scheduler: realScheduler, attempts: recorder, campaigns, runner: { random: sfc32(11) } });
+    const dialer = new Dialer({
+      repos,
+      telephony: carrier,
+      scheduler: realScheduler,
+      attempts: recorder,
+      campaigns,
+      runner: { random: sfc32(11) },
+    });
     const wrapRand = sfc32(13);
     const agents = new SimulatedAgents(dialer, realScheduler, () => WRAP_S * 1000 * (0.6 + 0.8 * wrapRand()));
     agents.login(agentRows.map((a) => ({ id: a.id, orgId, skills: {} })));
@@ -328,7 +381,9 @@ async function run(url: string, dbName: string): Promise<number> {
           refusals[e.code] = (refusals[e.code] ?? 0) + 1;
           return;
         case 'ModeChanged':
-          modeChanges.push(`${((performance.now() - tStart) / 1000).toFixed(1)} s: ${e.from} → ${e.to} (${e.reason}: ${e.detail})`);
+          modeChanges.push(
+            `${((performance.now() - tStart) / 1000).toFixed(1)} s: ${e.from} → ${e.to} (${e.reason}: ${e.detail})`,
+          );
           log(`  mode change: ${modeChanges.at(-1)}`);
           return;
         default:
@@ -356,7 +411,12 @@ async function run(url: string, dbName: string): Promise<number> {
       monBusy = true;
       try {
         pgAll.sample(postgresPids());
-        const rows = (await mon.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName])).rows;
+        const rows = (
+          await mon.query<{ pid: number }>(
+            'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [dbName],
+          )
+        ).rows;
         pgOurs.sample(rows.map((r) => r.pid));
       } catch {
         // monitoring only
@@ -380,7 +440,10 @@ async function run(url: string, dbName: string): Promise<number> {
     const syncTimer = setInterval(() => {
       if (syncing) return;
       syncing = true;
-      void dialer.sync().catch((err: unknown) => onError('Dialer')('sync', err)).finally(() => (syncing = false));
+      void dialer
+        .sync()
+        .catch((err: unknown) => onError('Dialer')('sync', err))
+        .finally(() => (syncing = false));
     }, 2000);
     let lastCpu = process.cpuUsage();
     let lastSample = performance.now();
@@ -390,9 +453,16 @@ async function run(url: string, dbName: string): Promise<number> {
       lastCpu = process.cpuUsage();
       const counts = dialer.desk.counts();
       samples.push({
-        t: (nowMs - tStart) / 1000, active: carrier.activeCalls, placed, ended, ready: counts.ready,
-        busy: counts.reserved + counts.talking + counts.wrap_up, mode: dialer.stats(campaign.id)?.mode ?? '-',
-        inFlightMax: inFlight.takeMax(), nodeCpu: (cpu.user + cpu.system) / 1000 / (nowMs - lastSample), sampleLateMs: nowMs - lastSample - 1000,
+        t: (nowMs - tStart) / 1000,
+        active: carrier.activeCalls,
+        placed,
+        ended,
+        ready: counts.ready,
+        busy: counts.reserved + counts.talking + counts.wrap_up,
+        mode: dialer.stats(campaign.id)?.mode ?? '-',
+        inFlightMax: inFlight.takeMax(),
+        nodeCpu: (cpu.user + cpu.system) / 1000 / (nowMs - lastSample),
+        sampleLateMs: nowMs - lastSample - 1000,
       });
       lastSample = nowMs;
       if (samples.length % WINDOW_S === 0) {
@@ -401,7 +471,10 @@ async function run(url: string, dbName: string): Promise<number> {
       }
       void samplePg();
       const s = samples.at(-1)!;
-      if (samples.length % 5 === 0) log(`  ${s.t.toFixed(0)} s: ${fmt(s.placed)} placed, ${fmt(s.active)} in progress, ${fmt(s.ready)} agents ready, mode ${s.mode}, node CPU ${(s.nodeCpu * 100).toFixed(0)}%, db ops in flight ≤ ${s.inFlightMax}`);
+      if (samples.length % 5 === 0)
+        log(
+          `  ${s.t.toFixed(0)} s: ${fmt(s.placed)} placed, ${fmt(s.active)} in progress, ${fmt(s.ready)} agents ready, mode ${s.mode}, node CPU ${(s.nodeCpu * 100).toFixed(0)}%, db ops in flight ≤ ${s.inFlightMax}`,
+        );
     }, 1000);
 
     await sleep(DURATION_S * 1000);
@@ -424,7 +497,9 @@ async function run(url: string, dbName: string): Promise<number> {
     const rssMB = Math.round(process.memoryUsage().rss / 1e6);
     await repos.campaigns.setStatus(orgId, campaign.id, 'running', 'paused', new Date());
     await dialer.sync();
-    log(`stopped dialing after ${dialS.toFixed(1)} s; draining ${fmt(carrier.activeCalls)} calls (up to ${DRAIN_S} s, then the rest are hung up)`);
+    log(
+      `stopped dialing after ${dialS.toFixed(1)} s; draining ${fmt(carrier.activeCalls)} calls (up to ${DRAIN_S} s, then the rest are hung up)`,
+    );
     const d0 = performance.now();
     while (carrier.activeCalls > 0 && performance.now() - d0 < DRAIN_S * 1000) await sleep(200);
     let forced = 0;
@@ -446,25 +521,42 @@ async function run(url: string, dbName: string): Promise<number> {
     const cid = campaign.id;
     const [tot] = await q<{ rows: number; open: number; inDial: number }>(
       `SELECT count(*)::int AS rows, count(*) FILTER (WHERE ended_at IS NULL OR outcome IS NULL)::int AS open,
-              count(*) FILTER (WHERE placed_at < $2)::int AS "inDial" FROM call_attempts WHERE campaign_id = $1`, [cid, stopAt]);
+              count(*) FILTER (WHERE placed_at < $2)::int AS "inDial" FROM call_attempts WHERE campaign_id = $1`,
+      [cid, stopAt],
+    );
     const windows = await q<{ w: number; n: number }>(
       `SELECT floor(extract(epoch FROM placed_at - $2::timestamptz) / $3)::int AS w, count(*)::int AS n
-         FROM call_attempts WHERE campaign_id = $1 AND placed_at < $4 GROUP BY 1 ORDER BY 1`, [cid, wallStart, WINDOW_S, stopAt]);
+         FROM call_attempts WHERE campaign_id = $1 AND placed_at < $4 GROUP BY 1 ORDER BY 1`,
+      [cid, wallStart, WINDOW_S, stopAt],
+    );
     const [twoOpen] = await q<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT contact_id FROM call_attempts WHERE campaign_id = $1 AND ended_at IS NULL GROUP BY contact_id HAVING count(*) > 1) x`, [cid]);
+      `SELECT count(*)::int AS n FROM (SELECT contact_id FROM call_attempts WHERE campaign_id = $1 AND ended_at IS NULL GROUP BY contact_id HAVING count(*) > 1) x`,
+      [cid],
+    );
     const [overlap] = await q<{ n: number }>(
       `SELECT count(*)::int AS n FROM (
          SELECT placed_at, lag(id) OVER w AS prev_id, lag(ended_at) OVER w AS prev_end
            FROM call_attempts WHERE campaign_id = $1 WINDOW w AS (PARTITION BY contact_id ORDER BY placed_at, id)) x
-        WHERE prev_id IS NOT NULL AND (prev_end IS NULL OR placed_at < prev_end)`, [cid]);
+        WHERE prev_id IS NOT NULL AND (prev_end IS NULL OR placed_at < prev_end)`,
+      [cid],
+    );
     const [counted] = await q<{ n: number }>(
       `SELECT count(*)::int AS n FROM contacts k JOIN (SELECT contact_id, count(*)::int AS n FROM call_attempts WHERE campaign_id = $1 GROUP BY 1) a ON a.contact_id = k.id
-        WHERE k.attempts <> a.n`, [cid]);
+        WHERE k.attempts <> a.n`,
+      [cid],
+    );
     const [leases] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE lease_owner = $1`, [cid]);
-    const dbOutcomes = await q<{ outcome: string | null; n: number }>(`SELECT outcome, count(*)::int AS n FROM call_attempts WHERE campaign_id = $1 GROUP BY 1 ORDER BY 2 DESC`, [cid]);
+    const dbOutcomes = await q<{ outcome: string | null; n: number }>(
+      `SELECT outcome, count(*)::int AS n FROM call_attempts WHERE campaign_id = $1 GROUP BY 1 ORDER BY 2 DESC`,
+      [cid],
+    );
 
     // ── report ──
-    const win = windows.map((w) => ({ from: w.w * WINDOW_S, n: w.n, rate: w.n / Math.min(WINDOW_S, dialS - w.w * WINDOW_S) }));
+    const win = windows.map((w) => ({
+      from: w.w * WINDOW_S,
+      n: w.n,
+      rate: w.n / Math.min(WINDOW_S, dialS - w.w * WINDOW_S),
+    }));
     const steadyWin = win.filter((w) => w.from >= RAMP_S && w.from + WINDOW_S <= dialS + 0.5);
     const steadyRate = steadyWin.length ? steadyWin.reduce((a, w) => a + w.n, 0) / (steadyWin.length * WINDOW_S) : 0;
     const meanRate = tot!.inDial / dialS;
@@ -476,9 +568,11 @@ async function run(url: string, dbName: string): Promise<number> {
     const pgAllS = pgAll.seconds() > 0 ? pgAll.seconds() : null;
     const tickRows = ticks.filter((t) => t.placed > 0);
     const tickStats = {
-      ticks: ticks.length, ticksWithDials: tickRows.length,
+      ticks: ticks.length,
+      ticksWithDials: tickRows.length,
       meanIntervalMs: ticks.length > 1 ? (ticks.at(-1)!.start - ticks[0]!.start) / (ticks.length - 1) : 0,
-      meanRequested: mean(ticks.map((t) => t.requested)), meanLeased: mean(ticks.map((t) => t.leased)),
+      meanRequested: mean(ticks.map((t) => t.requested)),
+      meanLeased: mean(ticks.map((t) => t.leased)),
       meanLeaseMs: mean(ticks.map((t) => t.leaseMs)),
       meanTickMs: mean(tickRows.map((t) => t.lastPlaced - t.start)),
       meanDialLoopMsPerCall: mean(tickRows.map((t) => (t.lastPlaced - t.start - t.leaseMs) / t.placed)),
@@ -501,57 +595,141 @@ async function run(url: string, dbName: string): Promise<number> {
 
     const out: string[] = [];
     out.push('');
-    out.push(`Live dialer, simulated carrier, PostgreSQL (${dbName}) — ${DURATION_S} s of dialing${QUICK ? ' (--quick)' : ''}. Shared 2-core machine: numbers are approximate.`);
+    out.push(
+      `Live dialer, simulated carrier, PostgreSQL (${dbName}) — ${DURATION_S} s of dialing${QUICK ? ' (--quick)' : ''}. Shared 2-core machine: numbers are approximate.`,
+    );
     out.push('');
     out.push('| measure | value | target |');
     out.push('|---|---|---|');
     out.push(`| attempts placed (database, placed during the run) | ${fmt(tot!.inDial)} in ${dialS.toFixed(1)} s | |`);
     out.push(`| attempts/s, whole run | ${fmt(meanRate, 1)} | |`);
-    out.push(`| attempts/s, after the ${RAMP_S}-s ramp (sustained) | ${fmt(steadyRate, 1)} | ≥ ${TARGET.rate} ${pass(perf.rate)} |`);
+    out.push(
+      `| attempts/s, after the ${RAMP_S}-s ramp (sustained) | ${fmt(steadyRate, 1)} | ≥ ${TARGET.rate} ${pass(perf.rate)} |`,
+    );
     out.push(`| attempts/s per ${WINDOW_S}-s window | ${win.map((w) => fmt(w.rate, 0)).join(' · ')} | |`);
-    out.push(`| concurrent calls, peak / mean after ramp | ${fmt(Math.max(0, ...act))} / ${fmt(mean(steadyAct))} | ≥ ${fmt(TARGET.concurrent)} ${pass(perf.concurrent)} |`);
-    out.push(`| event-loop lag p50 / p99 / max (monitorEventLoopDelay, 10-ms resolution included) | ${lagMs.p50.toFixed(1)} / ${lagMs.p99.toFixed(1)} / ${lagMs.max.toFixed(1)} ms | p99 < ${TARGET.lagP99Ms} ms ${pass(perf.lag)} |`);
-    out.push(`| event-loop lag p99 per ${WINDOW_S}-s window | ${windowLagP99.map((x) => x.toFixed(0)).join(' · ')} ms | |`);
-    out.push(`| Node CPU (main process) | ${nodeCpuS.toFixed(1)} s = ${((nodeCpuS / dialS) * 100).toFixed(0)}% of one core | |`);
-    out.push(`| PostgreSQL backends of this database | ${pgBackendS.toFixed(1)} s = ${((pgBackendS / dialS) * 100).toFixed(0)}% of one core | |`);
-    if (pgAllS !== null) out.push(`| all postgres processes (incl. WAL writer, other databases) | ${pgAllS.toFixed(1)} s = ${((pgAllS / dialS) * 100).toFixed(0)}% of one core | |`);
-    if (machine !== null) out.push(`| whole machine busy (2 cores, incl. other users) | ${(machine * 100).toFixed(0)}% | |`);
+    out.push(
+      `| concurrent calls, peak / mean after ramp | ${fmt(Math.max(0, ...act))} / ${fmt(mean(steadyAct))} | ≥ ${fmt(TARGET.concurrent)} ${pass(perf.concurrent)} |`,
+    );
+    out.push(
+      `| event-loop lag p50 / p99 / max (monitorEventLoopDelay, 10-ms resolution included) | ${lagMs.p50.toFixed(1)} / ${lagMs.p99.toFixed(1)} / ${lagMs.max.toFixed(1)} ms | p99 < ${TARGET.lagP99Ms} ms ${pass(perf.lag)} |`,
+    );
+    out.push(
+      `| event-loop lag p99 per ${WINDOW_S}-s window | ${windowLagP99.map((x) => x.toFixed(0)).join(' · ')} ms | |`,
+    );
+    out.push(
+      `| Node CPU (main process) | ${nodeCpuS.toFixed(1)} s = ${((nodeCpuS / dialS) * 100).toFixed(0)}% of one core | |`,
+    );
+    out.push(
+      `| PostgreSQL backends of this database | ${pgBackendS.toFixed(1)} s = ${((pgBackendS / dialS) * 100).toFixed(0)}% of one core | |`,
+    );
+    if (pgAllS !== null)
+      out.push(
+        `| all postgres processes (incl. WAL writer, other databases) | ${pgAllS.toFixed(1)} s = ${((pgAllS / dialS) * 100).toFixed(0)}% of one core | |`,
+      );
+    if (machine !== null)
+      out.push(`| whole machine busy (2 cores, incl. other users) | ${(machine * 100).toFixed(0)}% | |`);
     out.push(`| RSS at end of dialing | ${rssMB} MB | |`);
-    out.push(`| runner ticks | ${tickStats.ticks} (every ${fmt(tickStats.meanIntervalMs)} ms), ${fmt(tickStats.meanLeased, 0)} leased of ${fmt(tickStats.meanRequested, 0)} wanted per tick, tick ${fmt(tickStats.meanTickMs)} ms (lease ${fmt(tickStats.meanLeaseMs, 1)} ms, then ${tickStats.meanDialLoopMsPerCall.toFixed(2)} ms per dial) | |`);
-    out.push(`| dialer mode at the end / changes | ${stats?.mode ?? '-'} / ${modeChanges.length ? modeChanges.join('; ') : 'none'} | |`);
-    out.push(`| connects / abandons / refusals | ${fmt(connected)} / ${fmt(stats?.abandons ?? 0)} / ${JSON.stringify(refusals)} | |`);
-    out.push(`| drain | ${drainS.toFixed(1)} s; ${forced} calls still up after ${DRAIN_S} s hung up by the harness | |`);
+    out.push(
+      `| runner ticks | ${tickStats.ticks} (every ${fmt(tickStats.meanIntervalMs)} ms), ${fmt(tickStats.meanLeased, 0)} leased of ${fmt(tickStats.meanRequested, 0)} wanted per tick, tick ${fmt(tickStats.meanTickMs)} ms (lease ${fmt(tickStats.meanLeaseMs, 1)} ms, then ${tickStats.meanDialLoopMsPerCall.toFixed(2)} ms per dial) | |`,
+    );
+    out.push(
+      `| dialer mode at the end / changes | ${stats?.mode ?? '-'} / ${modeChanges.length ? modeChanges.join('; ') : 'none'} | |`,
+    );
+    out.push(
+      `| connects / abandons / refusals | ${fmt(connected)} / ${fmt(stats?.abandons ?? 0)} / ${JSON.stringify(refusals)} | |`,
+    );
+    out.push(
+      `| drain | ${drainS.toFixed(1)} s; ${forced} calls still up after ${DRAIN_S} s hung up by the harness | |`,
+    );
     out.push('');
     out.push('| persistence check | result |');
     out.push('|---|---|');
-    out.push(`| every attempt row has ended_at and outcome (${fmt(tot!.rows)} rows, ${tot!.open} open) | ${pass(checks.everyAttemptEnded)} |`);
+    out.push(
+      `| every attempt row has ended_at and outcome (${fmt(tot!.rows)} rows, ${tot!.open} open) | ${pass(checks.everyAttemptEnded)} |`,
+    );
     out.push(`| CallPlaced events (${fmt(placed)}) = attempt rows | ${pass(checks.callPlacedEqualsRows)} |`);
-    out.push(`| CallEnded events (${fmt(ended)}, ${fmt(endedIds.size)} distinct, ${alreadyRecorded} duplicates) = attempt rows | ${pass(checks.callEndedEqualsRows)} |`);
-    out.push(`| no contact with two open/overlapping attempts (${twoOpen!.n} / ${overlap!.n}) | ${pass(checks.noContactWithTwoOpenAttempts)} |`);
-    out.push(`| contacts.attempts = their attempt rows (${counted!.n} differ) | ${pass(checks.contactAttemptCountsMatch)} |`);
+    out.push(
+      `| CallEnded events (${fmt(ended)}, ${fmt(endedIds.size)} distinct, ${alreadyRecorded} duplicates) = attempt rows | ${pass(checks.callEndedEqualsRows)} |`,
+    );
+    out.push(
+      `| no contact with two open/overlapping attempts (${twoOpen!.n} / ${overlap!.n}) | ${pass(checks.noContactWithTwoOpenAttempts)} |`,
+    );
+    out.push(
+      `| contacts.attempts = their attempt rows (${counted!.n} differ) | ${pass(checks.contactAttemptCountsMatch)} |`,
+    );
     out.push(`| no errors in the dialer's database work (${errors.length}) | ${pass(checks.noErrors)} |`);
-    out.push(`| (info) outcomes in the database | ${dbOutcomes.map((o) => `${o.outcome ?? 'NULL'} ${fmt(o.n)}`).join(', ')}; leases left ${leases!.n} |`);
+    out.push(
+      `| (info) outcomes in the database | ${dbOutcomes.map((o) => `${o.outcome ?? 'NULL'} ${fmt(o.n)}`).join(', ')}; leases left ${leases!.n} |`,
+    );
     if (errors.length) out.push(`\nerrors:\n  ${errors.join('\n  ')}`);
     out.push('');
-    out.push(`Time in database work during dialing (ms per wall-second; concurrent calls overlap, pool wait included):`);
+    out.push(
+      `Time in database work during dialing (ms per wall-second; concurrent calls overlap, pool wait included):`,
+    );
     out.push('');
     out.push('| operation | count | mean ms | p50 | p99 | max | total s | ms/s |');
     out.push('|---|---|---|---|---|---|---|---|');
-    for (const r of timingRows.slice(0, 24)) out.push(`| ${r.key.replace(/\|/g, '\\|')} | ${fmt(r.count)} | ${r.meanMs} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.totalS} | ${fmt(r.msPerS)} |`);
+    for (const r of timingRows.slice(0, 24))
+      out.push(
+        `| ${r.key.replace(/\|/g, '\\|')} | ${fmt(r.count)} | ${r.meanMs} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.totalS} | ${fmt(r.msPerS)} |`,
+      );
     out.push('');
-    out.push(`Persistence: ${persisted ? 'PASS' : 'FAIL'}. Performance targets (reported, not enforced): rate ${pass(perf.rate)}, concurrency ${pass(perf.concurrent)}, lag ${pass(perf.lag)}.`);
+    out.push(
+      `Persistence: ${persisted ? 'PASS' : 'FAIL'}. Performance targets (reported, not enforced): rate ${pass(perf.rate)}, concurrency ${pass(perf.concurrent)}, lag ${pass(perf.lag)}.`,
+    );
     console.log(out.join('\n'));
 
     const summary = {
       database: 'PostgreSQL ' + (await q<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]!.v,
-      config: { durationS: DURATION_S, rate: RATE, cps: CPS, mode: MODE, linesPerAgent: LINES, agents: AGENTS, contacts: CONTACTS, pool: POOL, ringS: RING_S, talkS: TALK_S, wrapS: WRAP_S, carrier: CARRIER, meanLifetimeS: +MEAN_LIFETIME_S.toFixed(2), quick: QUICK },
-      attempts: { inDial: tot!.inDial, rows: tot!.rows, perSecond: +meanRate.toFixed(1), sustainedPerSecond: +steadyRate.toFixed(1), windows: win.map((w) => ({ fromS: w.from, n: w.n, perSecond: +w.rate.toFixed(1) })) },
+      config: {
+        durationS: DURATION_S,
+        rate: RATE,
+        cps: CPS,
+        mode: MODE,
+        linesPerAgent: LINES,
+        agents: AGENTS,
+        contacts: CONTACTS,
+        pool: POOL,
+        ringS: RING_S,
+        talkS: TALK_S,
+        wrapS: WRAP_S,
+        carrier: CARRIER,
+        meanLifetimeS: +MEAN_LIFETIME_S.toFixed(2),
+        quick: QUICK,
+      },
+      attempts: {
+        inDial: tot!.inDial,
+        rows: tot!.rows,
+        perSecond: +meanRate.toFixed(1),
+        sustainedPerSecond: +steadyRate.toFixed(1),
+        windows: win.map((w) => ({ fromS: w.from, n: w.n, perSecond: +w.rate.toFixed(1) })),
+      },
       concurrent: { peak: Math.max(0, ...act), meanAfterRamp: Math.round(mean(steadyAct)), perSecond: act },
-      lagMs: { p50: +lagMs.p50.toFixed(1), p99: +lagMs.p99.toFixed(1), max: +lagMs.max.toFixed(1), p99PerWindow: windowLagP99.map((x) => +x.toFixed(1)) },
-      cpu: { nodeS: +nodeCpuS.toFixed(2), nodeShare: +(nodeCpuS / dialS).toFixed(2), pgBackendsS: +pgBackendS.toFixed(2), allPostgresS: pgAllS === null ? null : +pgAllS.toFixed(2), machineBusy: machine === null ? null : +machine.toFixed(2) },
-      rssMB, ticks: tickStats, mode: stats?.mode ?? null, modeChanges, connects: connected, abandons: stats?.abandons ?? 0, refusals, outcomes,
+      lagMs: {
+        p50: +lagMs.p50.toFixed(1),
+        p99: +lagMs.p99.toFixed(1),
+        max: +lagMs.max.toFixed(1),
+        p99PerWindow: windowLagP99.map((x) => +x.toFixed(1)),
+      },
+      cpu: {
+        nodeS: +nodeCpuS.toFixed(2),
+        nodeShare: +(nodeCpuS / dialS).toFixed(2),
+        pgBackendsS: +pgBackendS.toFixed(2),
+        allPostgresS: pgAllS === null ? null : +pgAllS.toFixed(2),
+        machineBusy: machine === null ? null : +machine.toFixed(2),
+      },
+      rssMB,
+      ticks: tickStats,
+      mode: stats?.mode ?? null,
+      modeChanges,
+      connects: connected,
+      abandons: stats?.abandons ?? 0,
+      refusals,
+      outcomes,
       drain: { seconds: +drainS.toFixed(1), forcedHangups: forced },
-      checks, persisted, targets: { ...TARGET, pass: perf },
+      checks,
+      persisted,
+      targets: { ...TARGET, pass: perf },
       statements: timingRows.filter((r: TimingRow) => r.totalS >= 0.05),
       errors,
     };
@@ -570,8 +748,16 @@ async function run(url: string, dbName: string): Promise<number> {
  * run, each in a rolled-back transaction; then 500 dials and 500 ends written the way the runner
  * does (one transaction per attempt, one after another) against one statement per batch.
  */
-async function explain(mon: pg.Client, rows: TimingRow[], examples: Map<string, { text: string; params: readonly unknown[] }>, ids: { orgId: string; projectId: string; campaignId: string }): Promise<void> {
-  const out: string[] = ['', 'EXPLAIN (ANALYZE, BUFFERS) of the costliest statements, with parameters captured during the run (state after the drain):'];
+async function explain(
+  mon: pg.Client,
+  rows: TimingRow[],
+  examples: Map<string, { text: string; params: readonly unknown[] }>,
+  ids: { orgId: string; projectId: string; campaignId: string },
+): Promise<void> {
+  const out: string[] = [
+    '',
+    'EXPLAIN (ANALYZE, BUFFERS) of the costliest statements, with parameters captured during the run (state after the drain):',
+  ];
   const seen = new Set<string>();
   for (const r of rows) {
     const key = r.key.replace(/^ {2}in tx: /, '');
@@ -587,7 +773,11 @@ async function explain(mon: pg.Client, rows: TimingRow[], examples: Map<string, 
       await mon.query('ROLLBACK TO SAVEPOINT warm');
       const plan = await mon.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${ex.text}`, [...ex.params]);
       const line = (l: string) => (l.length > 220 ? `${l.slice(0, 220)}…` : l);
-      out.push('', `-- ${key} (run: ${fmt(r.count)} × mean ${r.meanMs} ms)`, ...plan.rows.map((p) => `   ${line(p['QUERY PLAN'])}`));
+      out.push(
+        '',
+        `-- ${key} (run: ${fmt(r.count)} × mean ${r.meanMs} ms)`,
+        ...plan.rows.map((p) => `   ${line(p['QUERY PLAN'])}`),
+      );
     } catch (err) {
       out.push('', `-- ${key}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -607,8 +797,12 @@ async function explain(mon: pg.Client, rows: TimingRow[], examples: Map<string, 
       .replace(/\s+AND \(status <> 'callback' OR callback_at IS NULL OR callback_at <= \$4\)/, '')
       .replace("ORDER BY (status = 'callback') DESC, priority DESC, id", 'ORDER BY priority DESC, id');
     const summary = async (text: string) => {
-      const plan = (await mon.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE) ${text}`, params)).rows.map((r) => r['QUERY PLAN']);
-      return plan.filter((l) => /Scan|Sort|Limit|Execution Time/.test(l)).map((l) => `   ${l.length > 200 ? `${l.slice(0, 200)}…` : l}`);
+      const plan = (await mon.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE) ${text}`, params)).rows.map(
+        (r) => r['QUERY PLAN'],
+      );
+      return plan
+        .filter((l) => /Scan|Sort|Limit|Execution Time/.test(l))
+        .map((l) => `   ${l.length > 200 ? `${l.slice(0, 200)}…` : l}`);
     };
     const inTx = async (fn: () => Promise<string[]>) => {
       await mon.query('BEGIN');
@@ -622,9 +816,15 @@ async function explain(mon: pg.Client, rows: TimingRow[], examples: Map<string, 
       out.push('', '-- the lease as it is (now):', ...(await inTx(() => summary(lease.text))));
       // Committed (an index built inside the transaction that reads it is not used after HOT updates).
       const t = performance.now();
-      await mon.query(`CREATE INDEX bench_lease_order ON contacts (project_id, priority DESC, id) WHERE status NOT IN ('closed', 'callback')`);
+      await mon.query(
+        `CREATE INDEX bench_lease_order ON contacts (project_id, priority DESC, id) WHERE status NOT IN ('closed', 'callback')`,
+      );
       const built = performance.now() - t;
-      out.push('', `-- with CREATE INDEX … ON contacts (project_id, priority DESC, id) WHERE status NOT IN ('closed', 'callback') (built in ${fmt(built)} ms), callbacks apart:`, ...(await inTx(() => summary(rewritten))));
+      out.push(
+        '',
+        `-- with CREATE INDEX … ON contacts (project_id, priority DESC, id) WHERE status NOT IN ('closed', 'callback') (built in ${fmt(built)} ms), callbacks apart:`,
+        ...(await inTx(() => summary(rewritten))),
+      );
       await mon.query('DROP INDEX bench_lease_order');
     } catch (err) {
       out.push(`-- lease what-if: ${err instanceof Error ? err.message : String(err)}`);
@@ -632,8 +832,13 @@ async function explain(mon: pg.Client, rows: TimingRow[], examples: Map<string, 
   }
   // Batched against one-by-one, on an idle machine state (the run is over).
   const N = 500;
-  const pick = async () => (await mon.query<{ id: string; phone: string }>(
-    `SELECT id, phone FROM contacts WHERE project_id = $1 AND status = 'new' ORDER BY id DESC LIMIT ${N}`, [ids.projectId])).rows;
+  const pick = async () =>
+    (
+      await mon.query<{ id: string; phone: string }>(
+        `SELECT id, phone FROM contacts WHERE project_id = $1 AND status = 'new' ORDER BY id DESC LIMIT ${N}`,
+        [ids.projectId],
+      )
+    ).rows;
   const timeIt = async (fn: () => Promise<unknown>) => {
     const t = performance.now();
     await fn();
@@ -643,46 +848,90 @@ async function explain(mon: pg.Client, rows: TimingRow[], examples: Map<string, 
   const seqOpen = await timeIt(async () => {
     for (const c of one) {
       await mon.query('BEGIN');
-      await mon.query(`INSERT INTO call_attempts (org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at) VALUES ($1, $2, $3, $4, $5, $6, 'predictive', $7) RETURNING id`,
-        [ids.orgId, ids.projectId, ids.campaignId, c.id, c.phone, '+861088880000', new Date()]);
-      await mon.query(`UPDATE contacts SET status = 'in_progress', updated_at = $2 WHERE id = $1 AND status = 'new'`, [c.id, new Date()]);
+      await mon.query(
+        `INSERT INTO call_attempts (org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at) VALUES ($1, $2, $3, $4, $5, $6, 'predictive', $7) RETURNING id`,
+        [ids.orgId, ids.projectId, ids.campaignId, c.id, c.phone, '+861088880000', new Date()],
+      );
+      await mon.query(`UPDATE contacts SET status = 'in_progress', updated_at = $2 WHERE id = $1 AND status = 'new'`, [
+        c.id,
+        new Date(),
+      ]);
       await mon.query('COMMIT');
     }
   });
   const two = await pick();
-  const batchOpen = await timeIt(() => mon.query(
-    `WITH ins AS (INSERT INTO call_attempts (org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at)
+  const batchOpen = await timeIt(() =>
+    mon.query(
+      `WITH ins AS (INSERT INTO call_attempts (org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at)
                   SELECT $1, $2, $3, c, p, $6, 'predictive', $7 FROM unnest($4::uuid[], $5::text[]) AS u(c, p) RETURNING id, contact_id)
      UPDATE contacts k SET status = 'in_progress', updated_at = $7 FROM ins WHERE k.id = ins.contact_id AND k.status = 'new'`,
-    [ids.orgId, ids.projectId, ids.campaignId, two.map((c) => c.id), two.map((c) => c.phone), '+861088880000', new Date()]));
-  const openIds = async (contacts: { id: string }[]) => (await mon.query<{ id: string }>(
-    'SELECT id FROM call_attempts WHERE contact_id = ANY($1::uuid[]) AND ended_at IS NULL', [contacts.map((c) => c.id)])).rows.map((r) => r.id);
+      [
+        ids.orgId,
+        ids.projectId,
+        ids.campaignId,
+        two.map((c) => c.id),
+        two.map((c) => c.phone),
+        '+861088880000',
+        new Date(),
+      ],
+    ),
+  );
+  const openIds = async (contacts: { id: string }[]) =>
+    (
+      await mon.query<{ id: string }>(
+        'SELECT id FROM call_attempts WHERE contact_id = ANY($1::uuid[]) AND ended_at IS NULL',
+        [contacts.map((c) => c.id)],
+      )
+    ).rows.map((r) => r.id);
   const a1 = await openIds(one);
   const seqEnd = await timeIt(async () => {
     for (const id of a1) {
       // What AttemptRecorder.ended does per attempt: three reads, then a two-statement transaction.
-      const [att] = (await mon.query<{ contact_id: string; project_id: string }>('SELECT * FROM call_attempts WHERE id = $1', [id])).rows;
+      const [att] = (
+        await mon.query<{ contact_id: string; project_id: string }>('SELECT * FROM call_attempts WHERE id = $1', [id])
+      ).rows;
       await mon.query('SELECT * FROM projects WHERE org_id = $1 AND id = $2', [ids.orgId, att!.project_id]);
-      await mon.query('SELECT id, contact_id, phone, placed_at, outcome FROM call_attempts WHERE contact_id = ANY($1::uuid[]) ORDER BY placed_at', [[att!.contact_id]]);
+      await mon.query(
+        'SELECT id, contact_id, phone, placed_at, outcome FROM call_attempts WHERE contact_id = ANY($1::uuid[]) ORDER BY placed_at',
+        [[att!.contact_id]],
+      );
       await mon.query('BEGIN');
-      const [row] = (await mon.query<{ contact_id: string; placed_at: Date }>(
-        `UPDATE call_attempts SET outcome = 'no_answer', ended_at = now(), hangup_side = 'system', sip_cause = 487 WHERE id = $1 AND ended_at IS NULL RETURNING contact_id, placed_at`, [id])).rows;
-      await mon.query(`UPDATE contacts SET attempts = attempts + 1, last_attempt_at = greatest(last_attempt_at, $2), status = 'in_progress', next_attempt_at = now() + interval '1 minute',
-                              leased_until = NULL, lease_owner = NULL, updated_at = now() WHERE id = $1`, [row!.contact_id, row!.placed_at]);
+      const [row] = (
+        await mon.query<{ contact_id: string; placed_at: Date }>(
+          `UPDATE call_attempts SET outcome = 'no_answer', ended_at = now(), hangup_side = 'system', sip_cause = 487 WHERE id = $1 AND ended_at IS NULL RETURNING contact_id, placed_at`,
+          [id],
+        )
+      ).rows;
+      await mon.query(
+        `UPDATE contacts SET attempts = attempts + 1, last_attempt_at = greatest(last_attempt_at, $2), status = 'in_progress', next_attempt_at = now() + interval '1 minute',
+                              leased_until = NULL, lease_owner = NULL, updated_at = now() WHERE id = $1`,
+        [row!.contact_id, row!.placed_at],
+      );
       await mon.query('COMMIT');
     }
   });
   const a2 = await openIds(two);
-  const batchEnd = await timeIt(() => mon.query(
-    `WITH e AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS e(id, outcome)),
+  const batchEnd = await timeIt(() =>
+    mon.query(
+      `WITH e AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS e(id, outcome)),
           a AS (UPDATE call_attempts c SET outcome = e.outcome, ended_at = now(), hangup_side = 'system', sip_cause = 487 FROM e
                  WHERE c.id = e.id AND c.ended_at IS NULL RETURNING c.contact_id, c.placed_at)
      UPDATE contacts k SET attempts = k.attempts + 1, last_attempt_at = greatest(k.last_attempt_at, a.placed_at), status = 'in_progress',
             next_attempt_at = now() + interval '1 minute', leased_until = NULL, lease_owner = NULL, updated_at = now()
-       FROM a WHERE k.id = a.contact_id`, [a2, a2.map(() => 'no_answer')]));
-  out.push('', `Writing ${N} attempts, one transaction per attempt as the runner does vs one statement per batch (idle database, this connection only):`);
-  out.push(`  open:  ${fmt(seqOpen)} ms one by one (${(seqOpen / N).toFixed(2)} ms each → at most ${fmt(N / (seqOpen / 1000))}/s from one loop)  vs  ${fmt(batchOpen, 1)} ms batched (${fmt(N / (batchOpen / 1000))}/s)`);
-  out.push(`  end:   ${fmt(seqEnd)} ms one by one with AttemptRecorder.ended's 3 reads + 2-statement transaction (${(seqEnd / N).toFixed(2)} ms each)  vs  ${fmt(batchEnd, 1)} ms batched`);
+       FROM a WHERE k.id = a.contact_id`,
+      [a2, a2.map(() => 'no_answer')],
+    ),
+  );
+  out.push(
+    '',
+    `Writing ${N} attempts, one transaction per attempt as the runner does vs one statement per batch (idle database, this connection only):`,
+  );
+  out.push(
+    `  open:  ${fmt(seqOpen)} ms one by one (${(seqOpen / N).toFixed(2)} ms each → at most ${fmt(N / (seqOpen / 1000))}/s from one loop)  vs  ${fmt(batchOpen, 1)} ms batched (${fmt(N / (batchOpen / 1000))}/s)`,
+  );
+  out.push(
+    `  end:   ${fmt(seqEnd)} ms one by one with AttemptRecorder.ended's 3 reads + 2-statement transaction (${(seqEnd / N).toFixed(2)} ms each)  vs  ${fmt(batchEnd, 1)} ms batched`,
+  );
   console.log(out.join('\n'));
 }
 
@@ -703,7 +952,9 @@ async function main(): Promise<number> {
   const drop = async () => {
     if (dropped) return;
     dropped = true;
-    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err: unknown) => console.error(`could not drop ${dbName}: ${String(err)}`));
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err: unknown) =>
+      console.error(`could not drop ${dbName}: ${String(err)}`),
+    );
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
@@ -714,7 +965,7 @@ async function main(): Promise<number> {
   // A dialer bug must not leave the database behind: note it, finish the run, fail it.
   const rejections: string[] = [];
   process.on('unhandledRejection', (err) => {
-    if (rejections.length < 10) rejections.push(err instanceof Error ? err.stack ?? err.message : String(err));
+    if (rejections.length < 10) rejections.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
   });
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${dbName}`);
@@ -726,7 +977,7 @@ async function main(): Promise<number> {
     }
     return code;
   } catch (err) {
-    console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     return 1;
   } finally {
     await drop();

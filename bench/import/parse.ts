@@ -38,7 +38,23 @@ const FIELDS: FieldDef[] = [
 
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高';
 const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂';
-const PREFIXES = ['138', '139', '135', '136', '137', '150', '151', '152', '158', '159', '186', '187', '188', '177', '199'];
+const PREFIXES = [
+  '138',
+  '139',
+  '135',
+  '136',
+  '137',
+  '150',
+  '151',
+  '152',
+  '158',
+  '159',
+  '186',
+  '187',
+  '188',
+  '177',
+  '199',
+];
 const TIERS = ['金卡', '银卡', '普通'];
 const AREAS = ['010', '021', '020', '0755', '0571', '028'];
 
@@ -67,8 +83,10 @@ async function generate(): Promise<void> {
     else if (f < 0.85) phone = `${national.slice(0, 3)}-${national.slice(3, 7)}-${national.slice(7)}`;
     else if (f < 0.95) phone = `0086${national}`;
     else phone = `"(+86) ${national}"`;
-    const name = SURNAMES[i % SURNAMES.length]! + GIVEN[(i * 7) % GIVEN.length]! + (i % 2 ? GIVEN[(i * 13) % GIVEN.length]! : '');
-    const backup = i % 10 === 0 ? `${AREAS[i % AREAS.length]}-${6 + (i % 3)}${String(i % 10_000_000).padStart(7, '0')}` : '';
+    const name =
+      SURNAMES[i % SURNAMES.length]! + GIVEN[(i * 7) % GIVEN.length]! + (i % 2 ? GIVEN[(i * 13) % GIVEN.length]! : '');
+    const backup =
+      i % 10 === 0 ? `${AREAS[i % AREAS.length]}-${6 + (i % 3)}${String(i % 10_000_000).padStart(7, '0')}` : '';
     const tags = i % 3 === 0 ? '"高价值,续保"' : i % 3 === 1 ? '普通' : '';
     batch += `${name},${phone},${backup},北京,${tags},P${i},"${((i % 9000) + 800).toLocaleString('en-US')}.00",2026/${(i % 12) + 1}/${(i % 28) + 1},${TIERS[i % 3]},${i % 2 ? '是' : '否'}\r\n`;
     if (batch.length > 256 * 1024) {
@@ -82,11 +100,19 @@ async function generate(): Promise<void> {
   renameSync(tmp, FILE);
 }
 
-async function once_(): Promise<{ seconds: number; counts: Record<string, number>; codes: Record<string, number>; peakRssMB: number; encoding: string }> {
+async function once_(): Promise<{
+  seconds: number;
+  counts: Record<string, number>;
+  codes: Record<string, number>;
+  peakRssMB: number;
+  encoding: string;
+}> {
   const t0 = performance.now();
   let peak = 0;
   const parsed = parseContactFile(createReadStream(FILE, { highWaterMark: 256 * 1024 }), {
-    filename: 'bench.csv', defaultRegion: 'CN', fields: FIELDS,
+    filename: 'bench.csv',
+    defaultRegion: 'CN',
+    fields: FIELDS,
     onProgress: () => {
       peak = Math.max(peak, process.memoryUsage.rss());
     },
@@ -98,26 +124,45 @@ async function once_(): Promise<{ seconds: number; counts: Record<string, number
     counts[r.kind] = (counts[r.kind] ?? 0) + 1;
     if (r.kind === 'invalid') codes[r.code] = (codes[r.code] ?? 0) + 1;
   }
-  return { seconds: (performance.now() - t0) / 1000, counts, codes, peakRssMB: Math.round(peak / 1e6), encoding: header.encoding };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    counts,
+    codes,
+    peakRssMB: Math.round(peak / 1e6),
+    encoding: header.encoding,
+  };
 }
 
 async function main(): Promise<void> {
   const g0 = performance.now();
   await generate();
   const bytes = statSync(FILE).size;
-  console.error(`file: ${FILE} (${(bytes / 1e6).toFixed(1)} MB, ${ROWS} rows, GBK) ready in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+  console.error(
+    `file: ${FILE} (${(bytes / 1e6).toFixed(1)} MB, ${ROWS} rows, GBK) ready in ${((performance.now() - g0) / 1000).toFixed(1)} s`,
+  );
   const runs = [];
   for (let k = 0; k < RUNS; k++) {
     const r = await once_();
-    console.error(`run ${k + 1}: ${Math.round(ROWS / r.seconds).toLocaleString('en-US')} rows/s (${r.seconds.toFixed(2)} s, ${(bytes / 1e6 / r.seconds).toFixed(1)} MB/s, peak RSS ${r.peakRssMB} MB) ${JSON.stringify(r.counts)} ${JSON.stringify(r.codes)}`);
+    console.error(
+      `run ${k + 1}: ${Math.round(ROWS / r.seconds).toLocaleString('en-US')} rows/s (${r.seconds.toFixed(2)} s, ${(bytes / 1e6 / r.seconds).toFixed(1)} MB/s, peak RSS ${r.peakRssMB} MB) ${JSON.stringify(r.counts)} ${JSON.stringify(r.codes)}`,
+    );
     runs.push(r);
   }
   const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  console.log(JSON.stringify({
-    rows: ROWS, megabytes: +(bytes / 1e6).toFixed(1), encoding: best.encoding, node: process.version,
-    bestSeconds: +best.seconds.toFixed(2), rowsPerSecond: Math.round(ROWS / best.seconds),
-    allRowsPerSecond: runs.map((r) => Math.round(ROWS / r.seconds)), outcomes: best.counts, invalidCodes: best.codes, peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
-  }));
+  console.log(
+    JSON.stringify({
+      rows: ROWS,
+      megabytes: +(bytes / 1e6).toFixed(1),
+      encoding: best.encoding,
+      node: process.version,
+      bestSeconds: +best.seconds.toFixed(2),
+      rowsPerSecond: Math.round(ROWS / best.seconds),
+      allRowsPerSecond: runs.map((r) => Math.round(ROWS / r.seconds)),
+      outcomes: best.counts,
+      invalidCodes: best.codes,
+      peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+    }),
+  );
 }
 
 await main();

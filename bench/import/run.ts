@@ -30,7 +30,23 @@ const DIR = join(process.cwd(), '.tmp');
 const FILE = join(DIR, `bench-import-${ROWS}.csv`);
 
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高';
-const PREFIXES = ['138', '139', '135', '136', '137', '150', '151', '152', '158', '159', '186', '187', '188', '177', '199'];
+const PREFIXES = [
+  '138',
+  '139',
+  '135',
+  '136',
+  '137',
+  '150',
+  '151',
+  '152',
+  '158',
+  '159',
+  '186',
+  '187',
+  '188',
+  '177',
+  '199',
+];
 
 /** ~1% in-file duplicates in other formats, ~1% mistyped numbers, the rest clean in mixed formats. */
 async function generate(): Promise<void> {
@@ -51,7 +67,8 @@ async function generate(): Promise<void> {
     if (r < 0.01 && recent.length) national = recent[Math.floor(rand() * recent.length)]!;
     let phone: string;
     const f = rand();
-    if (r > 0.99) phone = national.slice(0, 10); // mistyped: 10 digits
+    if (r > 0.99)
+      phone = national.slice(0, 10); // mistyped: 10 digits
     else if (f < 0.6) phone = national;
     else if (f < 0.75) phone = `+86 ${national.slice(0, 3)} ${national.slice(3, 7)} ${national.slice(7)}`;
     else if (f < 0.9) phone = `${national.slice(0, 3)}-${national.slice(3, 7)}-${national.slice(7)}`;
@@ -59,7 +76,9 @@ async function generate(): Promise<void> {
     if (i % 100 === 0) recent.push(national);
     if (recent.length > 1000) recent.shift();
     const name = SURNAMES[i % SURNAMES.length]! + SURNAMES[(i * 7) % SURNAMES.length]!;
-    await write(`${name},${phone},,北京,${i % 3 === 0 ? '高价值' : '普通'},P${i},${(i % 9000) + 800}.00,2026-12-${String((i % 28) + 1).padStart(2, '0')}\r\n`);
+    await write(
+      `${name},${phone},,北京,${i % 3 === 0 ? '高价值' : '普通'},P${i},${(i % 9000) + 800}.00,2026-12-${String((i % 28) + 1).padStart(2, '0')}\r\n`,
+    );
   }
   out.end();
   await done;
@@ -67,27 +86,30 @@ async function generate(): Promise<void> {
 
 /** Wraps the port so time spent per statement is summed: the phase breakdown printed with the result. */
 function timed(db: Database, slow: { sql: string; seconds: number; count: number }[]): Database {
-  const wrap = <T extends Sql>(s: T): T => new Proxy(s, {
-    get(target, prop, recv) {
-      const v = Reflect.get(target, prop, recv) as unknown;
-      if (prop === 'query' || prop === 'exec') {
-        return async (text: string, params?: readonly unknown[]) => {
-          const t = performance.now();
-          try { return await (v as (a: string, b?: readonly unknown[]) => Promise<unknown>).call(target, text, params); } finally {
-            const key = text.replace(/\s+/g, ' ').slice(0, 70);
-            let e = slow.find((x) => x.sql === key);
-            if (!e) slow.push((e = { sql: key, seconds: 0, count: 0 }));
-            e.seconds += (performance.now() - t) / 1000;
-            e.count++;
-          }
-        };
-      }
-      if (prop === 'transaction') {
-        return <R>(fn: (tx: Sql) => Promise<R>) => (target as unknown as Database).transaction((tx) => fn(wrap(tx)));
-      }
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  const wrap = <T extends Sql>(s: T): T =>
+    new Proxy(s, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv) as unknown;
+        if (prop === 'query' || prop === 'exec') {
+          return async (text: string, params?: readonly unknown[]) => {
+            const t = performance.now();
+            try {
+              return await (v as (a: string, b?: readonly unknown[]) => Promise<unknown>).call(target, text, params);
+            } finally {
+              const key = text.replace(/\s+/g, ' ').slice(0, 70);
+              let e = slow.find((x) => x.sql === key);
+              if (!e) slow.push((e = { sql: key, seconds: 0, count: 0 }));
+              e.seconds += (performance.now() - t) / 1000;
+              e.count++;
+            }
+          };
+        }
+        if (prop === 'transaction') {
+          return <R>(fn: (tx: Sql) => Promise<R>) => (target as unknown as Database).transaction((tx) => fn(wrap(tx)));
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
   return wrap(db);
 }
 
@@ -95,7 +117,9 @@ async function main() {
   const t0 = performance.now();
   await generate();
   const bytes = statSync(FILE).size;
-  console.error(`file: ${FILE} (${(bytes / 1e6).toFixed(1)} MB, ${ROWS} rows, GBK), generated/checked in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.error(
+    `file: ${FILE} (${(bytes / 1e6).toFixed(1)} MB, ${ROWS} rows, GBK), generated/checked in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const schema = `bench_import_${Date.now()}`;
   const db = await openPostgres(URL, { schema, max: 4 });
@@ -103,12 +127,17 @@ async function main() {
     await migrate(db);
     const slow: { sql: string; seconds: number; count: number }[] = [];
     const repos = new Repositories(timed(db, slow));
-    const services = createServices(repos, systemClock, argon2Hasher, { sessionTtlMs: 3_600_000, maxCustomFields: 20, unmaskRoles: ['admin'] });
+    const services = createServices(repos, systemClock, argon2Hasher, {
+      sessionTtlMs: 3_600_000,
+      maxCustomFields: 20,
+      unmaskRoles: ['admin'],
+    });
     const orgId = await repos.users.createOrganisation('bench');
     await services.users.create(null, orgId, { username: `bench-${schema}`, role: 'admin', password: 'bench-pass-1' });
     const admin = await consolePrincipal(repos, `bench-${schema}`);
     await services.projects.create(admin, {
-      code: 'BENCH', name: 'bench',
+      code: 'BENCH',
+      name: 'bench',
       fields: [
         { key: 'policy_no', labelZh: '保单号', labelEn: 'Policy number', type: 'text', required: true },
         { key: 'premium', labelZh: '保费', labelEn: 'Premium', type: 'number', required: false },
@@ -116,15 +145,23 @@ async function main() {
       ],
     });
     // 5,000 do-not-call numbers, a share of which appear in the file.
-    const dnc = Array.from({ length: 5000 }, (_, k) => PREFIXES[(k * 40) % PREFIXES.length]! + String(k * 40).padStart(8, '0'));
+    const dnc = Array.from(
+      { length: 5000 },
+      (_, k) => PREFIXES[(k * 40) % PREFIXES.length]! + String(k * 40).padStart(8, '0'),
+    );
     await services.dnc.add(admin, orgId, { phones: dnc, source: 'bench' });
 
     // Ceiling: raw COPY of the same file into a plain table with the same columns.
     const client = new pg.Client({ connectionString: URL, options: `-c search_path=${schema}` });
     await client.connect();
-    await client.query('CREATE TABLE copy_ceiling (name text, phone text, phone2 text, region text, tags text, policy_no text, premium text, expiry text)');
+    await client.query(
+      'CREATE TABLE copy_ceiling (name text, phone text, phone2 text, region text, tags text, policy_no text, premium text, expiry text)',
+    );
     const c0 = performance.now();
-    await pipeline(createReadStream(FILE), client.query(copyFrom(`COPY copy_ceiling FROM STDIN (FORMAT csv, HEADER true, ENCODING 'GBK')`)));
+    await pipeline(
+      createReadStream(FILE),
+      client.query(copyFrom(`COPY copy_ceiling FROM STDIN (FORMAT csv, HEADER true, ENCODING 'GBK')`)),
+    );
     const copySeconds = (performance.now() - c0) / 1000;
     await client.end();
 
@@ -136,7 +173,7 @@ async function main() {
     const r = await done;
     const importSeconds = (performance.now() - i0) / 1000;
     if (r.status !== 'completed') throw new Error(`import failed: ${JSON.stringify(r.error)}`);
-    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts') as [{ n: number }];
+    const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts')) as [{ n: number }];
 
     // Second reference: the storage floor of the result itself — COPY the imported contacts,
     // already normalised and deduplicated, into an identical empty table with the same indexes.
@@ -151,15 +188,35 @@ async function main() {
     const floorSeconds = (performance.now() - f0) / 1000;
     await c2.end();
     const result = {
-      rows: ROWS, megabytes: +(bytes / 1e6).toFixed(1), database: 'PostgreSQL ' + (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]!.v,
-      import: { seconds: +importSeconds.toFixed(2), rowsPerSecond: Math.round(ROWS / importSeconds), imported: r.imported, duplicateInFile: r.duplicateInFile, duplicateExisting: r.duplicateExisting, dnc: r.dnc, invalid: r.invalid, contactsInTable: n },
+      rows: ROWS,
+      megabytes: +(bytes / 1e6).toFixed(1),
+      database: 'PostgreSQL ' + (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]!.v,
+      import: {
+        seconds: +importSeconds.toFixed(2),
+        rowsPerSecond: Math.round(ROWS / importSeconds),
+        imported: r.imported,
+        duplicateInFile: r.duplicateInFile,
+        duplicateExisting: r.duplicateExisting,
+        dnc: r.dnc,
+        invalid: r.invalid,
+        contactsInTable: n,
+      },
       rawCopy: { seconds: +copySeconds.toFixed(2), rowsPerSecond: Math.round(ROWS / copySeconds) },
       ratio: +(copySeconds / importSeconds).toFixed(3),
-      contactsCopyFloor: { seconds: +floorSeconds.toFixed(2), rowsPerSecond: Math.round(n / floorSeconds), ratio: +(floorSeconds / importSeconds).toFixed(3) },
+      contactsCopyFloor: {
+        seconds: +floorSeconds.toFixed(2),
+        rowsPerSecond: Math.round(n / floorSeconds),
+        ratio: +(floorSeconds / importSeconds).toFixed(3),
+      },
       rssMB: Math.round(process.memoryUsage().rss / 1e6),
-      statements: slow.filter((x) => x.seconds >= 0.2).sort((a, b) => b.seconds - a.seconds).map((x) => ({ ...x, seconds: +x.seconds.toFixed(2) })),
+      statements: slow
+        .filter((x) => x.seconds >= 0.2)
+        .sort((a, b) => b.seconds - a.seconds)
+        .map((x) => ({ ...x, seconds: +x.seconds.toFixed(2) })),
     };
-    console.error(`end to end: ${result.import.rowsPerSecond} rows/s (${result.import.seconds} s); raw COPY: ${result.rawCopy.rowsPerSecond} rows/s (${result.rawCopy.seconds} s); ratio ${result.ratio}; COPY of the resulting contacts: ${result.contactsCopyFloor.seconds} s (ratio ${result.contactsCopyFloor.ratio})`);
+    console.error(
+      `end to end: ${result.import.rowsPerSecond} rows/s (${result.import.seconds} s); raw COPY: ${result.rawCopy.rowsPerSecond} rows/s (${result.rawCopy.seconds} s); ratio ${result.ratio}; COPY of the resulting contacts: ${result.contactsCopyFloor.seconds} s (ratio ${result.contactsCopyFloor.ratio})`,
+    );
     console.log(JSON.stringify(result));
   } finally {
     await db.exec(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined);

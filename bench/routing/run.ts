@@ -23,7 +23,10 @@ const rand = () => {
   return seed / 0x7fffffff;
 };
 
-for (const strategy of [{ kind: 'longest_idle' } as const, { kind: 'score', levelWeight: 10, idleWeight: 1, tierWeight: 5 } as const]) {
+for (const strategy of [
+  { kind: 'longest_idle' } as const,
+  { kind: 'score', levelWeight: 10, idleWeight: 1, tierWeight: 5 } as const,
+]) {
   const agents: RoutingAgent[] = [];
   for (let i = 0; i < AGENTS; i++) {
     const skills: Record<string, number> = {};
@@ -66,9 +69,16 @@ for (const strategy of [{ kind: 'longest_idle' } as const, { kind: 'score', leve
   const sorted = Array.from(times).sort((x, y) => x - y);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
   const result = {
-    strategy: strategy.kind, agents: AGENTS, skills: SKILLS, decisions: DECISIONS, routed: found,
+    strategy: strategy.kind,
+    agents: AGENTS,
+    skills: SKILLS,
+    decisions: DECISIONS,
+    routed: found,
     meanConsidered: Math.round(considered / Math.max(1, found)),
-    p50ms: +q(0.5).toFixed(4), p99ms: +q(0.99).toFixed(4), p999ms: +q(0.999).toFixed(4), maxms: +sorted[sorted.length - 1]!.toFixed(3),
+    p50ms: +q(0.5).toFixed(4),
+    p99ms: +q(0.99).toFixed(4),
+    p999ms: +q(0.999).toFixed(4),
+    maxms: +sorted[sorted.length - 1]!.toFixed(3),
   };
   console.log(JSON.stringify(result));
 }

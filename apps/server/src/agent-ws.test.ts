@@ -15,7 +15,10 @@ import { serve, type RunningServer } from './serve.ts';
 
 const PASSWORD = 'ws-test-pass';
 
-interface Msg { type: string; [k: string]: unknown }
+interface Msg {
+  type: string;
+  [k: string]: unknown;
+}
 
 /** A WebSocket client that keeps every message and lets the test wait for one. */
 class Client {
@@ -44,14 +47,21 @@ class Client {
     const seen = this.got.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.got.slice(-5))}`)), ms);
+      const t = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.got.slice(-5))}`)),
+        ms,
+      );
       this.waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
     });
   }
   /** Sends a request and resolves with its ack or error. */
   async request(m: Record<string, unknown>): Promise<Msg> {
     const id = `r${++this.seq}`;
-    const reply = this.wait((x) => (x.type === 'ack' || x.type === 'error') && x['id'] === id, 15_000, `reply to ${String(m['type'])}`);
+    const reply = this.wait(
+      (x) => (x.type === 'ack' || x.type === 'error') && x['id'] === id,
+      15_000,
+      `reply to ${String(m['type'])}`,
+    );
     this.ws.send(JSON.stringify({ ...m, id }));
     return reply;
   }
@@ -63,7 +73,12 @@ class Client {
 describe('agents and supervisors over WebSocket, on the demo', () => {
   let server: RunningServer;
   let dir: string;
-  let api: (method: string, path: string, token?: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
+  let api: (
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+  ) => Promise<{ status: number; body: Record<string, unknown> }>;
   let wsUrl: string;
   const logs: string[] = [];
 
@@ -73,11 +88,25 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     // Callees who mostly answer, and soon: with one agent, predictive dials a line or two at a
     // time, and a run of unanswered 25-second rings must not decide whether the test passes.
     const carrier = { personRate: 0.9, machineRate: 0, busyRate: 0.05, failedRate: 0, meanRingMs: 1500 };
-    const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_PORT: '0', OUTDIAL_DEMO_PASSWORD: PASSWORD, OUTDIAL_SIMULATED_AGENTS: '0', OUTDIAL_LOG_LEVEL: 'silent', OUTDIAL_SIMULATED_CARRIER: JSON.stringify(carrier) }, dir);
+    const config = loadConfig(
+      {
+        OUTDIAL_DATA_DIR: dir,
+        OUTDIAL_PORT: '0',
+        OUTDIAL_DEMO_PASSWORD: PASSWORD,
+        OUTDIAL_SIMULATED_AGENTS: '0',
+        OUTDIAL_LOG_LEVEL: 'silent',
+        OUTDIAL_SIMULATED_CARRIER: JSON.stringify(carrier),
+      },
+      dir,
+    );
     server = await serve(config, { demo: true, log: (m) => logs.push(m) });
     api = async (method, path, token, body) => {
       const res = await fetch(`${server.url}/api/v1${path}`, {
-        method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -90,14 +119,17 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const login = async (username: string) => (await api('POST', '/auth/login', undefined, { username, password: PASSWORD })).body['token'] as string;
+  const login = async (username: string) =>
+    (await api('POST', '/auth/login', undefined, { username, password: PASSWORD })).body['token'] as string;
 
-  it('an agent takes a routed call, hangs up, records a disposition, and sees the contact\'s next step', async () => {
+  it("an agent takes a routed call, hangs up, records a disposition, and sees the contact's next step", async () => {
     const admin = await login('admin');
     const supervisor = await login('supervisor');
     const agentToken = await login('agent01');
     // Calls around the clock, so the test does not depend on the hour it runs at.
-    const allDay = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]));
+    const allDay = Object.fromEntries(
+      ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
+    );
     const project = await api('GET', `/projects/${DEMO_PROJECT}`, admin);
     const rules = { ...(project.body['rules'] as Record<string, unknown>), callingWindows: allDay, holidays: [] };
     expect((await api('PATCH', `/projects/${DEMO_PROJECT}`, admin, { rules })).status).toBe(200);
@@ -115,50 +147,98 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     // The agent connects with a bearer header, logs in (paused after login), and becomes ready.
     const agent = await Client.open(wsUrl, { authorization: `Bearer ${agentToken}` });
     expect(await agent.wait((m) => m.type === 'hello')).toMatchObject({ username: 'agent01', canTakeCalls: true });
-    expect(await agent.request({ type: 'login' })).toMatchObject({ type: 'ack', result: { status: 'paused', pauseReason: 'login' } });
+    expect(await agent.request({ type: 'login' })).toMatchObject({
+      type: 'ack',
+      result: { status: 'paused', pauseReason: 'login' },
+    });
     expect(await agent.request({ type: 'dance' })).toMatchObject({ type: 'error', code: 'validation_failed' });
-    expect(await agent.request({ type: 'disposition', code: 'success' })).toMatchObject({ type: 'error', code: 'invalid_state' });
+    expect(await agent.request({ type: 'disposition', code: 'success' })).toMatchObject({
+      type: 'error',
+      code: 'invalid_state',
+    });
     expect(await agent.request({ type: 'ready' })).toMatchObject({ type: 'ack', result: { status: 'ready' } });
 
     expect((await api('POST', `/campaigns/${campaign.id}/start`, supervisor)).status).toBe(200);
 
     // A person answers somewhere; the call is routed to the only ready agent: the screen pop.
-    const call = await agent.wait((m) => m.type === 'call', 120_000, 'a routed call').catch(async (err: unknown) => {
-      // Say why: the campaign's state, its figures and what the supervisor saw.
-      const c = await api('GET', `/campaigns/${campaign.id}`, supervisor);
-      const stats = await api('GET', `/campaigns/${campaign.id}/stats`, supervisor);
-      throw new Error(`${String(err)}\ncampaign: ${JSON.stringify(c.body)}\nstats: ${JSON.stringify(stats.body)}\nsupervisor saw: ${JSON.stringify(sup.got.slice(-20))}\nserver log: ${logs.slice(-30).join('\n')}`);
-    });
+    const call = await agent
+      .wait((m) => m.type === 'call', 120_000, 'a routed call')
+      .catch(async (err: unknown) => {
+        // Say why: the campaign's state, its figures and what the supervisor saw.
+        const c = await api('GET', `/campaigns/${campaign.id}`, supervisor);
+        const stats = await api('GET', `/campaigns/${campaign.id}/stats`, supervisor);
+        throw new Error(
+          `${String(err)}\ncampaign: ${JSON.stringify(c.body)}\nstats: ${JSON.stringify(stats.body)}\nsupervisor saw: ${JSON.stringify(sup.got.slice(-20))}\nserver log: ${logs.slice(-30).join('\n')}`,
+        );
+      });
     const attemptId = call['attemptId'] as string;
     const contact = call['contact'] as { id: string; phone: string; masked: boolean; name: string };
     expect(contact.masked).toBe(true);
     expect(contact.phone).toContain('*');
     expect((call['dispositions'] as { code: string }[]).map((d) => d.code)).toContain('callback');
-    await agent.wait((m) => m.type === 'state' && (m['state'] as { status: string }).status === 'talking', 5000, 'talking');
-    expect(await agent.request({ type: 'disposition', code: 'callback' })).toMatchObject({ type: 'error', details: { reason: 'still_talking' } });
+    await agent.wait(
+      (m) => m.type === 'state' && (m['state'] as { status: string }).status === 'talking',
+      5000,
+      'talking',
+    );
+    expect(await agent.request({ type: 'disposition', code: 'callback' })).toMatchObject({
+      type: 'error',
+      details: { reason: 'still_talking' },
+    });
 
     // The agent ends the call and records a callback two days ahead.
     expect(await agent.request({ type: 'hangup' })).toMatchObject({ type: 'ack', result: { attemptId } });
     await agent.wait((m) => m.type === 'call_ended' && m['attemptId'] === attemptId, 10_000, 'call_ended');
     const callbackAt = new Date(Date.now() + 2 * 86_400_000).toISOString();
-    expect(await agent.request({ type: 'disposition', code: 'no_such_code' })).toMatchObject({ type: 'error', code: 'validation_failed', details: { allowed: expect.arrayContaining(['callback']) } });
-    const done = await agent.request({ type: 'disposition', code: 'callback', notes: '客户说周三再打', callbackAt, pause: 'coaching' });
-    expect(done).toMatchObject({ type: 'ack', result: { attemptId, code: 'callback', next: { kind: 'callback', at: Date.parse(callbackAt) } } });
-    await agent.wait((m) => m.type === 'state' && (m['state'] as { pauseReason: string }).pauseReason === 'coaching', 5000, 'paused for coaching');
+    expect(await agent.request({ type: 'disposition', code: 'no_such_code' })).toMatchObject({
+      type: 'error',
+      code: 'validation_failed',
+      details: { allowed: expect.arrayContaining(['callback']) },
+    });
+    const done = await agent.request({
+      type: 'disposition',
+      code: 'callback',
+      notes: '客户说周三再打',
+      callbackAt,
+      pause: 'coaching',
+    });
+    expect(done).toMatchObject({
+      type: 'ack',
+      result: { attemptId, code: 'callback', next: { kind: 'callback', at: Date.parse(callbackAt) } },
+    });
+    await agent.wait(
+      (m) => m.type === 'state' && (m['state'] as { pauseReason: string }).pauseReason === 'coaching',
+      5000,
+      'paused for coaching',
+    );
 
     // The contact's next step, as the agent sees it through the API.
     const seen = await api('GET', `/contacts/${contact.id}`, agentToken);
     expect(seen.status).toBe(200);
     expect(seen.body).toMatchObject({ status: 'callback', callbackAt, masked: true });
     const attempt = await api('GET', `/attempts/${attemptId}`, agentToken);
-    expect(attempt.body).toMatchObject({ outcome: 'person', hangupSide: 'agent', disposition: { code: 'callback', notes: '客户说周三再打' } });
+    expect(attempt.body).toMatchObject({
+      outcome: 'person',
+      hangupSide: 'agent',
+      disposition: { code: 'callback', notes: '客户说周三再打' },
+    });
     // Exactly once: a second disposition is refused.
     expect((await api('POST', `/attempts/${attemptId}/disposition`, agentToken, { code: 'success' })).status).toBe(409);
 
     // The supervisor saw it happen: events and live figures of the campaign.
-    await sup.wait((m) => m.type === 'event' && (m['event'] as { type: string }).type === 'DispositionRecorded', 10_000, 'DispositionRecorded');
-    expect(sup.got.some((m) => m.type === 'event' && (m['event'] as { type: string }).type === 'CallPlaced')).toBe(true);
-    const stats = await sup.wait((m) => m.type === 'stats' && (m['stats'] as { running: boolean }).running, 10_000, 'stats');
+    await sup.wait(
+      (m) => m.type === 'event' && (m['event'] as { type: string }).type === 'DispositionRecorded',
+      10_000,
+      'DispositionRecorded',
+    );
+    expect(sup.got.some((m) => m.type === 'event' && (m['event'] as { type: string }).type === 'CallPlaced')).toBe(
+      true,
+    );
+    const stats = await sup.wait(
+      (m) => m.type === 'stats' && (m['stats'] as { running: boolean }).running,
+      10_000,
+      'stats',
+    );
     expect((stats['stats'] as { dials: number }).dials).toBeGreaterThan(0);
 
     // The agent's browser vanishes: the agent stops receiving calls at once.
@@ -167,7 +247,9 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     let state: { status: string; pauseReason: string | null } | undefined;
     for (let i = 0; i < 50; i++) {
       const agents = await api('GET', '/dialer/agents', supervisor);
-      const me = (agents.body['items'] as { agentId: string; status: string; pauseReason: string | null }[]).find((a) => a.agentId === attempt.body['agentUserId']);
+      const me = (agents.body['items'] as { agentId: string; status: string; pauseReason: string | null }[]).find(
+        (a) => a.agentId === attempt.body['agentUserId'],
+      );
       state = me;
       if (me && me.status !== 'ready' && me.status !== 'reserved') break;
       await new Promise((r) => setTimeout(r, 100));

@@ -52,8 +52,22 @@ const KEYS: Record<keyof Config, string> = {
   simulatedCarrier: 'OUTDIAL_SIMULATED_CARRIER',
 };
 
-const CARRIER_RATES = ['personRate', 'machineRate', 'busyRate', 'failedRate', 'amdFalsePositive', 'amdFalseNegative'] as const;
-const CARRIER_TIMES = ['meanRingMs', 'meanRejectMs', 'amdDecisionMs', 'meanTalkMs', 'customerPatienceMs', 'abandonMessageMs'] as const;
+const CARRIER_RATES = [
+  'personRate',
+  'machineRate',
+  'busyRate',
+  'failedRate',
+  'amdFalsePositive',
+  'amdFalseNegative',
+] as const;
+const CARRIER_TIMES = [
+  'meanRingMs',
+  'meanRejectMs',
+  'amdDecisionMs',
+  'meanTalkMs',
+  'customerPatienceMs',
+  'abandonMessageMs',
+] as const;
 
 /** `OUTDIAL_SIMULATED_CARRIER`: a JSON object of rates (0–1) and times (ms) overriding the simulated carrier's defaults. */
 function carrierSetting(raw: string | undefined, problems: string[]): Partial<SimulatedCarrierConfig> {
@@ -80,30 +94,38 @@ function carrierSetting(raw: string | undefined, problems: string[]): Partial<Si
     }
     const max = rate ? 1 : 3_600_000;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max) {
-      problems.push(`${key}: "${k}" must be a number from 0 to ${max}${rate ? ' (a share of calls)' : ' (milliseconds)'}`);
+      problems.push(
+        `${key}: "${k}" must be a number from 0 to ${max}${rate ? ' (a share of calls)' : ' (milliseconds)'}`,
+      );
       continue;
     }
     out[k as keyof SimulatedCarrierConfig] = v;
   }
   const merged = { ...defaultSimulatedCarrier, ...out };
   const fates = merged.personRate + merged.machineRate + merged.busyRate + merged.failedRate;
-  if (fates > 1 + 1e-9) problems.push(`${key}: personRate + machineRate + busyRate + failedRate is ${Number(fates.toFixed(4))}; at most 1 (the rest ring out)`);
+  if (fates > 1 + 1e-9)
+    problems.push(
+      `${key}: personRate + machineRate + busyRate + failedRate is ${Number(fates.toFixed(4))}; at most 1 (the rest ring out)`,
+    );
   return out;
 }
 
 function fileSource(env: Source, cwd: string): { source: Source; problems: string[] } {
   const explicit = env['OUTDIAL_CONFIG_FILE'];
   const path = explicit ? resolve(cwd, explicit) : resolve(cwd, 'outdial.config.json');
-  if (!existsSync(path)) return { source: {}, problems: explicit ? [`OUTDIAL_CONFIG_FILE: ${path} does not exist`] : [] };
+  if (!existsSync(path))
+    return { source: {}, problems: explicit ? [`OUTDIAL_CONFIG_FILE: ${path} does not exist`] : [] };
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { source: {}, problems: [`${path}: must hold a JSON object`] };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { source: {}, problems: [`${path}: must hold a JSON object`] };
     const out: Source = {};
     const problems: string[] = [];
     for (const [k, v] of Object.entries(parsed)) {
       const key = (KEYS as Record<string, string>)[k];
       if (!key) problems.push(`${path}: unknown setting "${k}" (known: ${Object.keys(KEYS).join(', ')})`);
-      else out[key] = Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+      else
+        out[key] = Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
     }
     return { source: out, problems };
   } catch (err) {
@@ -113,7 +135,10 @@ function fileSource(env: Source, cwd: string): { source: Source; problems: strin
 
 export function loadConfig(env: Source = process.env, cwd = process.cwd()): Readonly<Config> {
   const file = fileSource(env, cwd);
-  const src: Source = { ...file.source, ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OUTDIAL_') || k === 'DATABASE_URL')) };
+  const src: Source = {
+    ...file.source,
+    ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OUTDIAL_') || k === 'DATABASE_URL')),
+  };
   const problems = [...file.problems];
   const int = (key: string, def: number, min: number, max: number): number => {
     const raw = src[key];
@@ -126,15 +151,21 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     return n;
   };
   const databaseUrl = src['DATABASE_URL'] || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
   const host = src['OUTDIAL_HOST'] || '127.0.0.1';
   const demoPassword = src['OUTDIAL_DEMO_PASSWORD'] || undefined;
-  if (demoPassword !== undefined && demoPassword.length < 8) problems.push('OUTDIAL_DEMO_PASSWORD: at least 8 characters');
+  if (demoPassword !== undefined && demoPassword.length < 8)
+    problems.push('OUTDIAL_DEMO_PASSWORD: at least 8 characters');
   const roles: Role[] = ['admin', 'supervisor', 'qa', 'agent'];
   const unmaskRaw = src['OUTDIAL_UNMASK_ROLES'];
-  const unmaskRoles = (unmaskRaw ?? 'admin,supervisor').split(',').map((s) => s.trim()).filter(Boolean);
+  const unmaskRoles = (unmaskRaw ?? 'admin,supervisor')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const badRoles = unmaskRoles.filter((r) => !roles.includes(r as Role));
-  if (badRoles.length) problems.push(`OUTDIAL_UNMASK_ROLES: unknown roles ${badRoles.join(', ')} (known: ${roles.join(', ')})`);
+  if (badRoles.length)
+    problems.push(`OUTDIAL_UNMASK_ROLES: unknown roles ${badRoles.join(', ')} (known: ${roles.join(', ')})`);
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const logLevel = (src['OUTDIAL_LOG_LEVEL'] || 'info') as Config['logLevel'];
   if (!levels.includes(logLevel)) problems.push(`OUTDIAL_LOG_LEVEL: one of ${levels.join(', ')}`);

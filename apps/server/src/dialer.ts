@@ -16,12 +16,32 @@ const SYNC_MS = 2000;
  * demo mode the simulator also plays the last `simulatedAgents` demo agents (agent20 downwards),
  * so a started campaign really dials, connects and wraps up; the others log in over the API.
  */
-export async function startDialer(platform: Platform, opts: { simulatedAgents: number; log: (m: string) => void }): Promise<RunningDialer> {
-  const carrier = new SimulatedCarrier({ ...defaultSimulatedCarrier, ...platform.config.simulatedCarrier }, realScheduler, Math.random);
-  const dialer = new Dialer({ repos: platform.repos, telephony: carrier, scheduler: realScheduler, attempts: platform.services.attempts, campaigns: platform.services.campaigns, bus: platform.services.events,
-    log: (err) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`) });
+export async function startDialer(
+  platform: Platform,
+  opts: { simulatedAgents: number; log: (m: string) => void },
+): Promise<RunningDialer> {
+  const carrier = new SimulatedCarrier(
+    { ...defaultSimulatedCarrier, ...platform.config.simulatedCarrier },
+    realScheduler,
+    Math.random,
+  );
+  const dialer = new Dialer({
+    repos: platform.repos,
+    telephony: carrier,
+    scheduler: realScheduler,
+    attempts: platform.services.attempts,
+    campaigns: platform.services.campaigns,
+    bus: platform.services.events,
+    log: (err) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`),
+  });
   const gateway = new AgentGateway(
-    { dialer, repos: platform.repos, dispositions: platform.services.dispositions, scheduler: realScheduler, log: (err) => opts.log(`agent gateway: ${err instanceof Error ? err.stack ?? err.message : String(err)}`) },
+    {
+      dialer,
+      repos: platform.repos,
+      dispositions: platform.services.dispositions,
+      scheduler: realScheduler,
+      log: (err) => opts.log(`agent gateway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    },
     { unmaskRoles: platform.config.unmaskRoles },
   );
   gateway.start();
@@ -29,10 +49,19 @@ export async function startDialer(platform: Platform, opts: { simulatedAgents: n
   if (opts.simulatedAgents > 0) {
     const org = await platform.repos.users.firstOrganisation();
     const demo = org ? await platform.repos.org.listAgents(org.id) : [];
-    const picked = demo.filter((a) => /^agent\d+$/.test(a.username)).sort((a, b) => b.username.localeCompare(a.username)).slice(0, opts.simulatedAgents);
+    const picked = demo
+      .filter((a) => /^agent\d+$/.test(a.username))
+      .sort((a, b) => b.username.localeCompare(a.username))
+      .slice(0, opts.simulatedAgents);
     if (picked.length) {
       agents = new SimulatedAgents(dialer, realScheduler, () => 5000 + Math.random() * 10_000);
-      agents.login(picked.map((a) => ({ id: a.userId, orgId: org!.id, skills: Object.fromEntries(a.skills.map((s) => [s.code, s.level])) })));
+      agents.login(
+        picked.map((a) => ({
+          id: a.userId,
+          orgId: org!.id,
+          skills: Object.fromEntries(a.skills.map((s) => [s.code, s.level])),
+        })),
+      );
       opts.log(`simulated agents ready: ${picked.map((a) => a.username).join(', ')}`);
     }
   }
@@ -40,7 +69,10 @@ export async function startDialer(platform: Platform, opts: { simulatedAgents: n
   const timer = setInterval(() => {
     if (syncing) return;
     syncing = true;
-    void dialer.sync().catch((err: unknown) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`)).finally(() => (syncing = false));
+    void dialer
+      .sync()
+      .catch((err: unknown) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (syncing = false));
   }, SYNC_MS);
   timer.unref();
   return {

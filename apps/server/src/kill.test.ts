@@ -32,7 +32,9 @@ const PASSWORD = 'kill-test-pass';
 /** Calls allowed around the clock, so the test does not depend on the hour it runs at. */
 const RULES: ProjectRules = {
   ...defaultProjectRules(),
-  callingWindows: Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]])) as ProjectRules['callingWindows'],
+  callingWindows: Object.fromEntries(
+    ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
+  ) as ProjectRules['callingWindows'],
   retryDelaysMinutes: { busy: 1, noAnswer: 1, machine: 1, abandoned: 72 * 60, failed: 1 },
 };
 
@@ -51,13 +53,23 @@ async function waitHealthy(url: string, child: ChildProcess, log: () => string):
   throw new Error(`server did not become healthy:\n${log()}`);
 }
 
-interface Target { name: string; env: Record<string, string>; config: Readonly<Config>; cleanup(): Promise<void> }
+interface Target {
+  name: string;
+  env: Record<string, string>;
+  config: Readonly<Config>;
+  cleanup(): Promise<void>;
+}
 
 async function targets(): Promise<Target[]> {
   const out: Target[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'outdial-kill-'));
   const env = { OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: PASSWORD };
-  out.push({ name: 'pglite', env, config: loadConfig(env, dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
+  out.push({
+    name: 'pglite',
+    env,
+    config: loadConfig(env, dir),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  });
   const url = process.env['OUTDIAL_TEST_DATABASE_URL'];
   if (url) {
     const name = `outdial_kill_${process.pid}_${Date.now()}`;
@@ -69,7 +81,9 @@ async function targets(): Promise<Target[]> {
     const pgDir = mkdtempSync(join(tmpdir(), 'outdial-kill-pg-'));
     const pgEnv = { DATABASE_URL: dbUrl, OUTDIAL_DATA_DIR: pgDir, OUTDIAL_DEMO_PASSWORD: PASSWORD };
     out.push({
-      name: 'postgres', env: pgEnv, config: loadConfig(pgEnv, pgDir),
+      name: 'postgres',
+      env: pgEnv,
+      config: loadConfig(pgEnv, pgDir),
       cleanup: async () => {
         const c = new pg.Client({ connectionString: url });
         await c.connect();
@@ -93,10 +107,23 @@ describe('SIGKILL during a running campaign', async () => {
         const admin = await consolePrincipal(p.repos, 'admin');
         await p.services.projects.create(admin, { code: 'KILL', name: 'kill test', rules: RULES });
         const csv = join(tmpdir(), `kill-${process.pid}-${target.name}.csv`);
-        writeFileSync(csv, ['手机号,姓名', ...Array.from({ length: 600 }, (_, i) => `136${String(i).padStart(8, '0')},客户${i}`)].join('\n'));
-        const { done } = await p.services.imports.start(admin, { projectCode: 'KILL', path: csv, filename: 'kill.csv' });
+        writeFileSync(
+          csv,
+          ['手机号,姓名', ...Array.from({ length: 600 }, (_, i) => `136${String(i).padStart(8, '0')},客户${i}`)].join(
+            '\n',
+          ),
+        );
+        const { done } = await p.services.imports.start(admin, {
+          projectCode: 'KILL',
+          path: csv,
+          filename: 'kill.csv',
+        });
         expect((await done).imported).toBe(600);
-        const c = await p.services.campaigns.create(admin, { projectCode: 'KILL', name: 'kill', settings: { dialMode: 'predictive', maxCallsPerSecond: 5 } });
+        const c = await p.services.campaigns.create(admin, {
+          projectCode: 'KILL',
+          name: 'kill',
+          settings: { dialMode: 'predictive', maxCallsPerSecond: 5 },
+        });
         await p.services.campaigns.act(admin, c.id, 'start');
         campaignId = c.id;
       } finally {
@@ -113,7 +140,13 @@ describe('SIGKILL during a running campaign', async () => {
       for (let round = 0; round < 4; round++) {
         let log = '';
         const child = spawn(process.execPath, [BIN, 'serve', '--demo'], {
-          env: { ...process.env, ...target.env, OUTDIAL_PORT: String(port), OUTDIAL_LOG_LEVEL: 'warn', OUTDIAL_SIMULATED_AGENTS: '10' },
+          env: {
+            ...process.env,
+            ...target.env,
+            OUTDIAL_PORT: String(port),
+            OUTDIAL_LOG_LEVEL: 'warn',
+            OUTDIAL_SIMULATED_AGENTS: '10',
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
@@ -130,8 +163,17 @@ describe('SIGKILL during a running campaign', async () => {
       // The next start closes what the last kill left open; then check every attempt.
       const after = await openPlatform(target.config);
       try {
-        const attempts = await after.db.query<{ id: string; contactId: string; phone: string; placedAt: Date; endedAt: Date | null; outcome: string | null }>(
-          `SELECT id, contact_id AS "contactId", phone, placed_at AS "placedAt", ended_at AS "endedAt", outcome FROM call_attempts WHERE campaign_id = $1 ORDER BY placed_at, id`, [campaignId]);
+        const attempts = await after.db.query<{
+          id: string;
+          contactId: string;
+          phone: string;
+          placedAt: Date;
+          endedAt: Date | null;
+          outcome: string | null;
+        }>(
+          `SELECT id, contact_id AS "contactId", phone, placed_at AS "placedAt", ended_at AS "endedAt", outcome FROM call_attempts WHERE campaign_id = $1 ORDER BY placed_at, id`,
+          [campaignId],
+        );
         expect(attempts.length).toBeGreaterThan(20);
         expect(attempts.filter((a) => a.endedAt === null || a.outcome === null)).toEqual([]);
         const byContact = new Map<string, typeof attempts>();
@@ -141,13 +183,32 @@ describe('SIGKILL during a running campaign', async () => {
           for (const [i, a] of list.entries()) {
             // Never two attempts of one contact in flight at once.
             if (i > 0) expect(a.placedAt.getTime()).toBeGreaterThanOrEqual(list[i - 1]!.endedAt!.getTime());
-            const gate = checkDial({ contactStatus: 'in_progress', callbackAt: null, contactTimeZone: 'Asia/Shanghai', numberTimeZone: 'Asia/Shanghai', phone: a.phone, attempts: history, onDncList: false, agentGuaranteed: false }, RULES, a.placedAt.getTime());
+            const gate = checkDial(
+              {
+                contactStatus: 'in_progress',
+                callbackAt: null,
+                contactTimeZone: 'Asia/Shanghai',
+                numberTimeZone: 'Asia/Shanghai',
+                phone: a.phone,
+                attempts: history,
+                onDncList: false,
+                agentGuaranteed: false,
+              },
+              RULES,
+              a.placedAt.getTime(),
+            );
             expect(gate, `attempt ${a.id}`).toEqual({ allowed: true });
-            history.push({ phone: a.phone, placedAt: a.placedAt.getTime(), outcome: a.outcome as AttemptRecord['outcome'] });
+            history.push({
+              phone: a.phone,
+              placedAt: a.placedAt.getTime(),
+              outcome: a.outcome as AttemptRecord['outcome'],
+            });
           }
         }
         const [leaked] = await after.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM contacts c WHERE c.lease_owner = $1 AND EXISTS (SELECT 1 FROM call_attempts a WHERE a.contact_id = c.id AND a.ended_at IS NULL)`, [campaignId]);
+          `SELECT count(*)::int AS n FROM contacts c WHERE c.lease_owner = $1 AND EXISTS (SELECT 1 FROM call_attempts a WHERE a.contact_id = c.id AND a.ended_at IS NULL)`,
+          [campaignId],
+        );
         expect(leaked!.n).toBe(0);
       } finally {
         await after.close();
@@ -160,7 +221,9 @@ describe('SIGKILL during a running campaign', async () => {
 async function openCount(target: Target, campaignId: string): Promise<number> {
   const p = await openPlatform(target.config);
   try {
-    const [r] = await p.db.query<{ n: number }>('SELECT count(*)::int AS n FROM call_attempts WHERE campaign_id = $1', [campaignId]);
+    const [r] = await p.db.query<{ n: number }>('SELECT count(*)::int AS n FROM call_attempts WHERE campaign_id = $1', [
+      campaignId,
+    ]);
     return r!.n;
   } finally {
     await p.close();

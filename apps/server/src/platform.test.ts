@@ -20,7 +20,13 @@ describe('the embedded platform', () => {
       const { token } = await second.services.auth.login('agent07', 'restart-pass-1');
       const agent = await second.services.auth.authenticate(token);
       const project = await second.repos.projects.getByCode(agent.orgId, DEMO_PROJECT);
-      expect(project!.fields.map((f) => f.key)).toEqual(['policy_no', 'premium', 'expiry_date', 'product', 'has_claim']);
+      expect(project!.fields.map((f) => f.key)).toEqual([
+        'policy_no',
+        'premium',
+        'expiry_date',
+        'product',
+        'has_claim',
+      ]);
       const contacts = await second.services.contacts.list(agent, { projectId: project!.id, limit: 100, offset: 0 });
       expect(contacts.total).toBe(50);
 
@@ -40,11 +46,44 @@ describe('the embedded platform', () => {
     await seedDemo(p, () => undefined);
     const org = (await p.repos.users.firstOrganisation())!;
     const project = (await p.repos.projects.getByCode(org.id, DEMO_PROJECT))!;
-    const imp = await p.repos.imports.create({ orgId: org.id, projectId: project.id, filename: 'cut.csv', totalBytes: 10, createdBy: null });
-    await p.repos.imports.writer(org.id, project.id, imp.id, new Date()).write([{ rowNumber: 2, outcome: 'accepted', code: null, message: null, phone: '+8613311112222', phones: ['+8613311112222'], name: 'x', timezone: null, region: null, tags: [], externalId: null, custom: {}, raw: null }]);
+    const imp = await p.repos.imports.create({
+      orgId: org.id,
+      projectId: project.id,
+      filename: 'cut.csv',
+      totalBytes: 10,
+      createdBy: null,
+    });
+    await p.repos.imports
+      .writer(org.id, project.id, imp.id, new Date())
+      .write([
+        {
+          rowNumber: 2,
+          outcome: 'accepted',
+          code: null,
+          message: null,
+          phone: '+8613311112222',
+          phones: ['+8613311112222'],
+          name: 'x',
+          timezone: null,
+          region: null,
+          tags: [],
+          externalId: null,
+          custom: {},
+          raw: null,
+        },
+      ]);
     // A call in flight when the process dies: its attempt was written before the dial.
     const [contact] = (await p.repos.contacts.list(org.id, { projectId: project.id, limit: 1, offset: 0 })).items;
-    const attemptId = await p.services.attempts.placed({ orgId: org.id, projectId: project.id, campaignId: null, contactId: contact!.id, phone: contact!.phone, callerId: null, dialMode: 'predictive', placedAt: new Date() });
+    const attemptId = await p.services.attempts.placed({
+      orgId: org.id,
+      projectId: project.id,
+      campaignId: null,
+      contactId: contact!.id,
+      phone: contact!.phone,
+      callerId: null,
+      dialMode: 'predictive',
+      placedAt: new Date(),
+    });
     await p.close(); // as if the process died here
 
     const again = await openPlatform(config);
@@ -54,7 +93,7 @@ describe('the embedded platform', () => {
       expect((await again.repos.contacts.list(org.id, { q: '13311112222', limit: 5, offset: 0 })).total).toBe(0);
       // …and no attempt stays open forever: it is closed as failed and the contact rescheduled.
       expect(await again.repos.attempts.get(attemptId)).toMatchObject({ outcome: 'failed', hangupSide: 'system' });
-      expect((await again.repos.contacts.get(org.id, contact!.id))).toMatchObject({ attempts: 1 });
+      expect(await again.repos.contacts.get(org.id, contact!.id)).toMatchObject({ attempts: 1 });
     } finally {
       await again.close();
     }

@@ -46,7 +46,9 @@ function lockDataDir(dataDir: string): () => void {
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (pid && pid !== process.pid && pidAlive(pid)) {
-      throw new Error(`another Outdial process (pid ${pid}) is using ${dataDir}. Stop it first, or do this through its API; the embedded database serves one process at a time (set DATABASE_URL to use PostgreSQL from several).`);
+      throw new Error(
+        `another Outdial process (pid ${pid}) is using ${dataDir}. Stop it first, or do this through its API; the embedded database serves one process at a time (set DATABASE_URL to use PostgreSQL from several).`,
+      );
     }
   }
   writeFileSync(file, String(process.pid));
@@ -59,7 +61,10 @@ function lockDataDir(dataDir: string): () => void {
   };
 }
 
-export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clock; log?: (msg: string) => void; db?: Database } = {}): Promise<Platform> {
+export async function openPlatform(
+  config: Readonly<Config>,
+  opts: { clock?: Clock; log?: (msg: string) => void; db?: Database } = {},
+): Promise<Platform> {
   const clock = opts.clock ?? systemClock;
   const embedded = opts.db ? opts.db.kind === 'pglite' : !config.databaseUrl;
   let unlock = () => undefined as void;
@@ -80,8 +85,12 @@ export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clo
   const repos = new Repositories(db);
   // Embedded: this process is the only worker, so any unfinished import was cut off.
   const now = clock.now();
-  const failed = await repos.imports.failStale(embedded ? new Date(now.getTime() + 1) : new Date(now.getTime() - STALE_IMPORT_MS), now);
-  if (failed.length) opts.log?.(`marked ${failed.length} interrupted import(s) as failed; nothing of them was imported`);
+  const failed = await repos.imports.failStale(
+    embedded ? new Date(now.getTime() + 1) : new Date(now.getTime() - STALE_IMPORT_MS),
+    now,
+  );
+  if (failed.length)
+    opts.log?.(`marked ${failed.length} interrupted import(s) as failed; nothing of them was imported`);
   // This process's identity as a dialer node. On PostgreSQL it holds a lock for as long as it
   // lives, so other nodes can tell at once that it died and close the calls it left open.
   const nodeId = randomUUID();
@@ -93,16 +102,23 @@ export async function openPlatform(config: Readonly<Config>, opts: { clock?: Clo
     nodeId,
   });
   const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);
-  if (closedAttempts) opts.log?.(`closed ${closedAttempts} call attempt(s) a previous run left open; their contacts were rescheduled`);
+  if (closedAttempts)
+    opts.log?.(`closed ${closedAttempts} call attempt(s) a previous run left open; their contacts were rescheduled`);
   // Several nodes on one PostgreSQL: any of them cleans up after one that died.
-  const sweeper = embedded ? undefined : setInterval(() => {
-    const t = clock.now();
-    void repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t).catch(() => undefined);
-    void services.attempts.recover(STALE_ATTEMPT_MS).catch(() => undefined);
-  }, SWEEP_MS);
+  const sweeper = embedded
+    ? undefined
+    : setInterval(() => {
+        const t = clock.now();
+        void repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t).catch(() => undefined);
+        void services.attempts.recover(STALE_ATTEMPT_MS).catch(() => undefined);
+      }, SWEEP_MS);
   sweeper?.unref();
   return {
-    config, db, repos, services, clock,
+    config,
+    db,
+    repos,
+    services,
+    clock,
     async close() {
       if (sweeper) clearInterval(sweeper);
       await releaseNode?.();

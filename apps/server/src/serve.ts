@@ -26,15 +26,31 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     const { seeded, password } = await seedDemo(platform, opts.log);
     if (seeded) {
       opts.log('demo organisation created. Users: admin, supervisor, qa, agent01 … agent20');
-      opts.log(config.demoPassword ? 'password: the value of OUTDIAL_DEMO_PASSWORD' : `password (shown once, write it down): ${password}`);
+      opts.log(
+        config.demoPassword
+          ? 'password: the value of OUTDIAL_DEMO_PASSWORD'
+          : `password (shown once, write it down): ${password}`,
+      );
     }
   }
   const background = new Set<Promise<unknown>>();
-  const dialer: RunningDialer = await startDialer(platform, { simulatedAgents: opts.demo ? config.simulatedAgents : 0, log: opts.log });
-  const ctx: HttpContext = { config, services: platform.services, repos: platform.repos, background, dialer: dialer.dialer, gateway: dialer.gateway };
+  const dialer: RunningDialer = await startDialer(platform, {
+    simulatedAgents: opts.demo ? config.simulatedAgents : 0,
+    log: opts.log,
+  });
+  const ctx: HttpContext = {
+    config,
+    services: platform.services,
+    repos: platform.repos,
+    background,
+    dialer: dialer.dialer,
+    gateway: dialer.gateway,
+  };
   const app = await buildApp(ctx, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const url = await app.listen({ host: config.host, port: config.port });
-  opts.log(`Outdial is listening on ${url} — API docs at ${url}/api/docs, database: ${platform.db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'PostgreSQL'}`);
+  opts.log(
+    `Outdial is listening on ${url} — API docs at ${url}/api/docs, database: ${platform.db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'PostgreSQL'}`,
+  );
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -49,7 +65,9 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
   if (opts.handleSignals) {
     // A stray rejection (a lost database connection in some corner) is logged, not fatal: the
     // dialer's calls in flight and the agents' sessions matter more than a clean stack.
-    process.on('unhandledRejection', (err) => opts.log(`unhandled rejection: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    process.on('unhandledRejection', (err) =>
+      opts.log(`unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    );
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
         opts.log(`${sig}: stopping`);

@@ -20,7 +20,12 @@ export interface Database extends Sql {
    * Bulk load with COPY … FROM STDIN (text format) where the engine supports streaming it;
    * `undefined` on PGlite, whose callers fall back to batched INSERTs.
    */
-  readonly copyFrom?: (tx: Sql, table: string, columns: readonly string[], lines: AsyncIterable<string>) => Promise<number>;
+  readonly copyFrom?: (
+    tx: Sql,
+    table: string,
+    columns: readonly string[],
+    lines: AsyncIterable<string>,
+  ) => Promise<number>;
   /**
    * Holds a session-level advisory lock on its own connection until the returned function is
    * called — or the process dies, when the server releases it at once. Other sessions can test

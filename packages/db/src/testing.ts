@@ -52,25 +52,64 @@ export function testDatabases(): TestDatabase[] {
 /** A contact as the importer stages it, accepted, in Shanghai (tests): row `n`, number `phone`. */
 export function stagedContact(n: number, phone: string, extra: Partial<StagedRow> = {}): StagedRow {
   return {
-    rowNumber: n + 1, outcome: 'accepted', code: null, message: null, phone, phones: [phone], name: `客户${n}`,
-    timezone: 'Asia/Shanghai', region: 'CN', tags: [], externalId: null, custom: {}, raw: null, ...extra,
+    rowNumber: n + 1,
+    outcome: 'accepted',
+    code: null,
+    message: null,
+    phone,
+    phones: [phone],
+    name: `客户${n}`,
+    timezone: 'Asia/Shanghai',
+    region: 'CN',
+    tags: [],
+    externalId: null,
+    custom: {},
+    raw: null,
+    ...extra,
   };
 }
 
 /** `count` staged contacts numbered from `prefix` (e.g. '+86137' → +8613700000000, +8613700000001 …). */
-export function stagedContacts(count: number, prefix: string, extra: (i: number) => Partial<StagedRow> = () => ({})): StagedRow[] {
-  return Array.from({ length: count }, (_, i) => stagedContact(i, `${prefix}${String(i).padStart(14 - prefix.length, '0')}`, extra(i)));
+export function stagedContacts(
+  count: number,
+  prefix: string,
+  extra: (i: number) => Partial<StagedRow> = () => ({}),
+): StagedRow[] {
+  return Array.from({ length: count }, (_, i) =>
+    stagedContact(i, `${prefix}${String(i).padStart(14 - prefix.length, '0')}`, extra(i)),
+  );
 }
 
 /** A project in Shanghai with the default rules (or `rules`) in the organisation (tests). */
-export async function seedProject(repos: Repositories, orgId: string, code: string, rules: ProjectRules = defaultProjectRules(), callerIds: string[] = []): Promise<string> {
-  return (await repos.projects.create(orgId, {
-    code, name: code, description: '', defaultRegion: 'CN', defaultTimezone: 'Asia/Shanghai', rules, callerIds,
-  })).id;
+export async function seedProject(
+  repos: Repositories,
+  orgId: string,
+  code: string,
+  rules: ProjectRules = defaultProjectRules(),
+  callerIds: string[] = [],
+): Promise<string> {
+  return (
+    await repos.projects.create(orgId, {
+      code,
+      name: code,
+      description: '',
+      defaultRegion: 'CN',
+      defaultTimezone: 'Asia/Shanghai',
+      rules,
+      callerIds,
+    })
+  ).id;
 }
 
 /** Imports `rows` into the project as one list at `at`, as the import pipeline's merge would; returns the list (import) id. */
-export async function seedList(repos: Repositories, orgId: string, projectId: string, rows: readonly StagedRow[], at: Date, filename = 'list.csv'): Promise<string> {
+export async function seedList(
+  repos: Repositories,
+  orgId: string,
+  projectId: string,
+  rows: readonly StagedRow[],
+  at: Date,
+  filename = 'list.csv',
+): Promise<string> {
   const imp = await repos.imports.create({ orgId, projectId, filename, totalBytes: null, createdBy: null });
   const w = repos.imports.writer(orgId, projectId, imp.id, at);
   await w.write([...rows]);

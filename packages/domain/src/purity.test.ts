@@ -18,7 +18,10 @@ function sources(dir: string): string[] {
 
 const FORBIDDEN: [RegExp, string][] = [
   [/from ['"]node:/, 'a Node.js built-in module (I/O)'],
-  [/from ['"](pg|fastify|@electric-sql\/pglite|@outdial\/(db|engine|server|telephony|simulator|importer))/, 'the database, HTTP or an outer layer'],
+  [
+    /from ['"](pg|fastify|@electric-sql\/pglite|@outdial\/(db|engine|server|telephony|simulator|importer))/,
+    'the database, HTTP or an outer layer',
+  ],
   [/Date\.now\(|new Date\(\)/, 'the clock'],
   [/Math\.random/, 'randomness'],
   [/process\./, 'the environment'],

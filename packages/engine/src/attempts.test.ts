@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, seedList, seedProject, stagedContact, testDatabases, type AttemptEnd, type Database } from '@outdial/db';
+import {
+  Repositories,
+  seedList,
+  seedProject,
+  stagedContact,
+  testDatabases,
+  type AttemptEnd,
+  type Database,
+} from '@outdial/db';
 import { AttemptRecorder } from './attempts.ts';
 
 const T0 = new Date('2026-03-02T02:00:00Z');
@@ -20,20 +28,52 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
     repos = new Repositories(db);
     orgId = await repos.users.createOrganisation('Org');
     projectId = await seedProject(repos, orgId, 'A1');
-    await seedList(repos, orgId, projectId, [1, 2, 3, 4].map((n) => stagedContact(n, `+861380000000${n}`)), T0);
-    contacts = (await repos.contacts.list(orgId, { projectId, limit: 10, offset: 0 })).items.map((c) => ({ id: c.id, phone: c.phone }));
+    await seedList(
+      repos,
+      orgId,
+      projectId,
+      [1, 2, 3, 4].map((n) => stagedContact(n, `+861380000000${n}`)),
+      T0,
+    );
+    contacts = (await repos.contacts.list(orgId, { projectId, limit: 10, offset: 0 })).items.map((c) => ({
+      id: c.id,
+      phone: c.phone,
+    }));
   });
   afterAll(async () => cleanup?.());
 
   const end = (outcome: AttemptEnd['outcome'], at: Date, extra: Partial<AttemptEnd> = {}): AttemptEnd => ({
-    outcome, endedAt: at, answeredAt: null, connectedAt: null, agentUserId: null, hangupSide: 'system', sipCause: 486, amdResult: null, abandoned: false, ...extra,
+    outcome,
+    endedAt: at,
+    answeredAt: null,
+    connectedAt: null,
+    agentUserId: null,
+    hangupSide: 'system',
+    sipCause: 486,
+    amdResult: null,
+    abandoned: false,
+    ...extra,
   });
   const place = (rec: AttemptRecorder, c: { id: string; phone: string }, at: Date) =>
-    rec.placed({ orgId, projectId, campaignId: null, contactId: c.id, phone: c.phone, callerId: '+861012345678', dialMode: 'predictive', placedAt: at });
-  const contact = async (id: string) => (await db.query<{ status: string; attempts: number; next: Date | null; reason: string | null }>(
-    'SELECT status, attempts, next_attempt_at AS next, close_reason AS reason FROM contacts WHERE id = $1', [id]))[0]!;
+    rec.placed({
+      orgId,
+      projectId,
+      campaignId: null,
+      contactId: c.id,
+      phone: c.phone,
+      callerId: '+861012345678',
+      dialMode: 'predictive',
+      placedAt: at,
+    });
+  const contact = async (id: string) =>
+    (
+      await db.query<{ status: string; attempts: number; next: Date | null; reason: string | null }>(
+        'SELECT status, attempts, next_attempt_at AS next, close_reason AS reason FROM contacts WHERE id = $1',
+        [id],
+      )
+    )[0]!;
 
-  it('records each end exactly once and schedules the retry from the project\'s delays', async () => {
+  it("records each end exactly once and schedules the retry from the project's delays", async () => {
     const rec = new AttemptRecorder(repos, clock);
     const c = contacts[0]!;
     const id = await place(rec, c, T0);
@@ -41,8 +81,15 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
     const first = await rec.ended(id, end('busy', new Date(T0.getTime() + 20_000)));
     expect(first).toEqual({ recorded: true, next: { kind: 'retry', at: T0.getTime() + 30 * MIN } });
     // The same end event delivered twice changes nothing.
-    expect(await rec.ended(id, end('no_answer', new Date(T0.getTime() + 40_000)))).toEqual({ recorded: false, next: null });
-    expect(await contact(c.id)).toMatchObject({ status: 'in_progress', attempts: 1, next: new Date(T0.getTime() + 30 * MIN) });
+    expect(await rec.ended(id, end('no_answer', new Date(T0.getTime() + 40_000)))).toEqual({
+      recorded: false,
+      next: null,
+    });
+    expect(await contact(c.id)).toMatchObject({
+      status: 'in_progress',
+      attempts: 1,
+      next: new Date(T0.getTime() + 30 * MIN),
+    });
     expect(await repos.attempts.get(id)).toMatchObject({ outcome: 'busy', sipCause: 486 });
   });
 
@@ -58,8 +105,15 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
 
     const d = contacts[2]!;
     const id = await place(rec, d, T0);
-    await rec.ended(id, end('person', new Date(T0.getTime() + 200_000), { connectedAt: new Date(T0.getTime() + 10_000), hangupSide: 'customer', sipCause: 200 }),
-      { code: 'WRONG_NUMBER', success: false, closes: true, callbackAt: null });
+    await rec.ended(
+      id,
+      end('person', new Date(T0.getTime() + 200_000), {
+        connectedAt: new Date(T0.getTime() + 10_000),
+        hangupSide: 'customer',
+        sipCause: 200,
+      }),
+      { code: 'WRONG_NUMBER', success: false, closes: true, callbackAt: null },
+    );
     expect(await contact(d.id)).toMatchObject({ status: 'closed', reason: 'disposition' });
   });
 
@@ -80,7 +134,7 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
     expect(await rec.recover(60_000)).toBe(0);
   });
 
-  it.runIf(engine.name === 'postgres')('closes a dead node\'s attempts at once, never a live node\'s', async () => {
+  it.runIf(engine.name === 'postgres')("closes a dead node's attempts at once, never a live node's", async () => {
     const c = contacts[0]!;
     now = new Date(T0.getTime() + 10 * 86_400_000);
     const placedAt = new Date(now.getTime() - 1000);
@@ -96,7 +150,10 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
       // Four hours of staleness would spare all three; the dead node's call is closed anyway.
       expect(await me.recover(4 * 3_600_000)).toBe(1);
       expect(await repos.attempts.get(d)).toMatchObject({ outcome: 'failed' });
-      expect(await repos.attempts.get(a)).toMatchObject({ endedAt: null, nodeId: '11111111-1111-4111-8111-111111111111' });
+      expect(await repos.attempts.get(a)).toMatchObject({
+        endedAt: null,
+        nodeId: '11111111-1111-4111-8111-111111111111',
+      });
       expect(await repos.attempts.get(m)).toMatchObject({ endedAt: null });
     } finally {
       await release();

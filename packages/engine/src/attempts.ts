@@ -5,7 +5,12 @@ import { notFound } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { Clock } from './ports.ts';
 
-type Progress = { answeredAt?: Date; connectedAt?: Date; agentUserId?: string; amdResult?: 'human' | 'machine' | 'unknown' };
+type Progress = {
+  answeredAt?: Date;
+  connectedAt?: Date;
+  agentUserId?: string;
+  amdResult?: 'human' | 'machine' | 'unknown';
+};
 type EndItem = { id: string; end: AttemptEnd; disposition: DispositionEffect | null };
 type EndResult = { recorded: boolean; next: NextStep | null; missing?: true };
 
@@ -28,7 +33,11 @@ export class AttemptRecorder {
   private readonly rules = new Map<string, { rules: ProjectRules; at: number }>();
 
   /** `nodeId`: this process, stamped on every attempt it places (crash recovery across nodes). */
-  constructor(private readonly repos: Repositories, private readonly clock: Clock, readonly nodeId: string | null = null) {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly clock: Clock,
+    readonly nodeId: string | null = null,
+  ) {
     this.opens = new GroupCommit((rows) => this.repos.attempts.openMany(rows));
     this.ends = new GroupCommit((items) => this.finishBatch(items));
     this.progresses = new GroupCommit(async (items) => {
@@ -50,7 +59,11 @@ export class AttemptRecorder {
   }
 
   /** Records the end of an attempt; `recorded: false` when it had already ended (duplicate event). */
-  async ended(attemptId: string, end: AttemptEnd, disposition: DispositionEffect | null = null): Promise<{ recorded: boolean; next: NextStep | null }> {
+  async ended(
+    attemptId: string,
+    end: AttemptEnd,
+    disposition: DispositionEffect | null = null,
+  ): Promise<{ recorded: boolean; next: NextStep | null }> {
     const r = await this.ends.submit({ id: attemptId, end, disposition });
     if (r.missing) throw notFound('call attempt');
     return { recorded: r.recorded, next: r.next };
@@ -78,11 +91,20 @@ export class AttemptRecorder {
       const a = rows.get(i.id)!;
       const rules = await this.projectRules(a.orgId, a.projectId);
       const records: AttemptRecord[] = (byContact.get(a.contactId) ?? []).map((h) => ({
-        phone: h.phone, placedAt: h.placedAt.getTime(),
+        phone: h.phone,
+        placedAt: h.placedAt.getTime(),
         // The attempt being closed carries the outcome it is about to get.
         outcome: h.id === a.id ? i.end.outcome : h.outcome,
       }));
-      decided.set(i.id, nextStep(rules, records, { placedAt: a.placedAt.getTime(), outcome: i.end.outcome, endedAt: i.end.endedAt.getTime() }, i.disposition));
+      decided.set(
+        i.id,
+        nextStep(
+          rules,
+          records,
+          { placedAt: a.placedAt.getTime(), outcome: i.end.outcome, endedAt: i.end.endedAt.getTime() },
+          i.disposition,
+        ),
+      );
     }
     // A contact at most once per write (its counters and next step are one row): rare repeats go in later rounds.
     const recorded = new Set<string>();
@@ -96,7 +118,9 @@ export class AttemptRecorder {
         (seen.has(c) ? later : round).push(i);
         seen.add(c);
       }
-      const ok = await this.repos.attempts.finishMany(round.map((i) => ({ id: i.id, end: i.end, next: toDb(decided.get(i.id)!) })));
+      const ok = await this.repos.attempts.finishMany(
+        round.map((i) => ({ id: i.id, end: i.end, next: toDb(decided.get(i.id)!) })),
+      );
       round.forEach((i, k) => ok[k] && recorded.add(i.id));
       pending = later;
     }
@@ -125,8 +149,15 @@ export class AttemptRecorder {
       if (!dead) continue;
       const outcome = a.connectedAt ? 'person' : a.answeredAt ? 'abandoned' : 'failed';
       const end: AttemptEnd = {
-        outcome, endedAt: now, answeredAt: null, connectedAt: null, agentUserId: null,
-        hangupSide: 'system', sipCause: 500, amdResult: null, abandoned: outcome === 'abandoned',
+        outcome,
+        endedAt: now,
+        answeredAt: null,
+        connectedAt: null,
+        agentUserId: null,
+        hangupSide: 'system',
+        sipCause: 500,
+        amdResult: null,
+        abandoned: outcome === 'abandoned',
       };
       if ((await this.ended(a.id, end)).recorded) closed++;
     }

@@ -33,26 +33,63 @@ export class AuthService {
     private readonly sessionTtlMs: number,
   ) {}
 
-  async login(username: string, password: string, meta: { ip?: string | undefined; userAgent?: string | undefined } = {}): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
+  async login(
+    username: string,
+    password: string,
+    meta: { ip?: string | undefined; userAgent?: string | undefined } = {},
+  ): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
     const user = await this.repos.users.findByUsername(username);
     if (!user || user.disabled) {
       dummyHash ??= this.hasher.hash('not-a-real-password');
       await this.hasher.verify(await dummyHash, password);
-      await this.repos.audit.append({ orgId: user?.orgId ?? null, actorUserId: null, action: 'auth.login_failed', details: { username }, ip: meta.ip });
+      await this.repos.audit.append({
+        orgId: user?.orgId ?? null,
+        actorUserId: null,
+        action: 'auth.login_failed',
+        details: { username },
+        ip: meta.ip,
+      });
       throw new AppError('invalid_credentials', 'wrong username or password');
     }
     if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.repos.audit.append({ orgId: user.orgId, actorUserId: user.id, action: 'auth.login_failed', details: { username }, ip: meta.ip });
+      await this.repos.audit.append({
+        orgId: user.orgId,
+        actorUserId: user.id,
+        action: 'auth.login_failed',
+        details: { username },
+        ip: meta.ip,
+      });
       throw new AppError('invalid_credentials', 'wrong username or password');
     }
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.clock.now().getTime() + this.sessionTtlMs);
-    const sessionId = await this.repos.sessions.create({ userId: user.id, tokenHash: hashToken(token), expiresAt, ip: meta.ip, userAgent: meta.userAgent });
-    await this.repos.audit.append({ orgId: user.orgId, actorUserId: user.id, action: 'auth.login', subjectType: 'session', subjectId: sessionId, ip: meta.ip });
+    const sessionId = await this.repos.sessions.create({
+      userId: user.id,
+      tokenHash: hashToken(token),
+      expiresAt,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+    await this.repos.audit.append({
+      orgId: user.orgId,
+      actorUserId: user.id,
+      action: 'auth.login',
+      subjectType: 'session',
+      subjectId: sessionId,
+      ip: meta.ip,
+    });
     return {
       token,
       expiresAt,
-      principal: { sessionId, userId: user.id, orgId: user.orgId, username: user.username, displayName: user.displayName, role: user.role, expiresAt },
+      principal: {
+        sessionId,
+        userId: user.id,
+        orgId: user.orgId,
+        username: user.username,
+        displayName: user.displayName,
+        role: user.role,
+        expiresAt,
+      },
     };
   }
 
@@ -64,7 +101,13 @@ export class AuthService {
 
   async logout(p: Principal): Promise<void> {
     await this.repos.sessions.revoke(p.sessionId, this.clock.now());
-    await this.repos.audit.append({ orgId: p.orgId, actorUserId: p.userId, action: 'auth.logout', subjectType: 'session', subjectId: p.sessionId });
+    await this.repos.audit.append({
+      orgId: p.orgId,
+      actorUserId: p.userId,
+      action: 'auth.logout',
+      subjectType: 'session',
+      subjectId: p.sessionId,
+    });
   }
 }
 

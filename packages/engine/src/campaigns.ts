@@ -1,7 +1,13 @@
 import type { CampaignFigures, CampaignRow, Repositories } from '@outdial/db';
 import {
-  allowedActions, defaultCampaignSettings, transition, validateCampaignSettings,
-  type CampaignAction, type CampaignSettings, type CampaignStatus, type FinishReason,
+  allowedActions,
+  defaultCampaignSettings,
+  transition,
+  validateCampaignSettings,
+  type CampaignAction,
+  type CampaignSettings,
+  type CampaignStatus,
+  type FinishReason,
 } from '@outdial/domain/campaigns';
 import { DateTime } from 'luxon';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
@@ -36,13 +42,22 @@ export interface CampaignStats {
   period30d: CampaignFigures & { abandonRate: number };
   /** Null when no dialer on this node runs the campaign (not running, or another node runs it). */
   /** Preview mode, today: contacts decided by agents, dialed, skipped by reason; utilisation = dialed / decided. */
-  previewsToday: { decided: number; dialed: number; skipped: Record<string, number>; meanPreviewSeconds: number | null; utilisation: number | null };
+  previewsToday: {
+    decided: number;
+    dialed: number;
+    skipped: Record<string, number>;
+    meanPreviewSeconds: number | null;
+    utilisation: number | null;
+  };
   dialer: LiveCampaignFigures | null;
 }
 
 /** Campaign lifecycle (issue 4): create and configure, then schedule / start / pause / resume / stop. */
 export class CampaignService {
-  constructor(private readonly repos: Repositories, private readonly clock: Clock) {}
+  constructor(
+    private readonly repos: Repositories,
+    private readonly clock: Clock,
+  ) {}
 
   async create(actor: Principal, input: CreateCampaignInput): Promise<Campaign> {
     assertCan(actor, 'campaigns:manage');
@@ -54,12 +69,28 @@ export class CampaignService {
     const settings = this.checked({ ...defaultCampaignSettings(), ...input.settings });
     let row: CampaignRow;
     try {
-      row = await this.repos.campaigns.create({ orgId: actor.orgId, projectId: project.id, name, settings, createdBy: actor.userId });
+      row = await this.repos.campaigns.create({
+        orgId: actor.orgId,
+        projectId: project.id,
+        name,
+        settings,
+        createdBy: actor.userId,
+      });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('conflict', `project "${project.code}" already has a campaign named "${name}"`, { field: 'name' });
+      if (isUniqueViolation(err))
+        throw new AppError('conflict', `project "${project.code}" already has a campaign named "${name}"`, {
+          field: 'name',
+        });
       throw err;
     }
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'campaign.created', subjectType: 'campaign', subjectId: row.id, details: { project: project.code, name, dialMode: settings.dialMode } });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'campaign.created',
+      subjectType: 'campaign',
+      subjectId: row.id,
+      details: { project: project.code, name, dialMode: settings.dialMode },
+    });
     return this.view(row, project.code);
   }
 
@@ -70,7 +101,10 @@ export class CampaignService {
     return this.view(row);
   }
 
-  async list(actor: Principal, q: { projectCode?: string | undefined; status?: CampaignStatus | undefined; limit: number; offset: number }) {
+  async list(
+    actor: Principal,
+    q: { projectCode?: string | undefined; status?: CampaignStatus | undefined; limit: number; offset: number },
+  ) {
     assertCan(actor, 'campaigns:read');
     let projectId: string | undefined;
     if (q.projectCode) {
@@ -78,7 +112,12 @@ export class CampaignService {
       if (!project) throw notFound(`project "${q.projectCode}"`);
       projectId = project.id;
     }
-    const { items, total } = await this.repos.campaigns.list(actor.orgId, { projectId, status: q.status, limit: q.limit, offset: q.offset });
+    const { items, total } = await this.repos.campaigns.list(actor.orgId, {
+      projectId,
+      status: q.status,
+      limit: q.limit,
+      offset: q.offset,
+    });
     return { items: await Promise.all(items.map((r) => this.view(r))), total };
   }
 
@@ -87,11 +126,19 @@ export class CampaignService {
     assertCan(actor, 'campaigns:manage');
     const current = await this.repos.campaigns.get(actor.orgId, id);
     if (!current) throw notFound('campaign');
-    if (current.status === 'finished') throw new AppError('invalid_state', 'a finished campaign cannot be changed', { status: current.status });
+    if (current.status === 'finished')
+      throw new AppError('invalid_state', 'a finished campaign cannot be changed', { status: current.status });
     const settings = this.checked({ ...current.settings, ...patch });
     const row = await this.repos.campaigns.updateSettings(actor.orgId, id, settings, this.clock.now());
     if (!row) throw new AppError('invalid_state', 'the campaign finished meanwhile');
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'campaign.configured', subjectType: 'campaign', subjectId: id, details: { changed: Object.keys(patch) } });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'campaign.configured',
+      subjectType: 'campaign',
+      subjectId: id,
+      details: { changed: Object.keys(patch) },
+    });
     return this.view(row);
   }
 
@@ -113,9 +160,12 @@ export class CampaignService {
       this.repos.attempts.campaignFigures(id, new Date(now.getTime() - 30 * 86_400_000)),
       this.repos.campaigns.previewFigures(id, dayStart),
     ]);
-    const rate = (f: { abandons: number; answeredPerson: number }) => (f.answeredPerson ? f.abandons / f.answeredPerson : 0);
+    const rate = (f: { abandons: number; answeredPerson: number }) =>
+      f.answeredPerson ? f.abandons / f.answeredPerson : 0;
     return {
-      campaignId: id, status: c.status, abandonLimit: c.settings.abandonTarget,
+      campaignId: id,
+      status: c.status,
+      abandonLimit: c.settings.abandonTarget,
       today: { ...today, abandonRate: rate(today) },
       period30d: { ...period, abandonRate: rate(period) },
       previewsToday: { ...previews, utilisation: previews.decided ? previews.dialed / previews.decided : null },
@@ -129,10 +179,19 @@ export class CampaignService {
     const current = await this.repos.campaigns.get(actor.orgId, id);
     if (!current) throw notFound('campaign');
     if (action === 'schedule' && !current.settings.startAt) {
-      throw invalid('set settings.startAt before scheduling', { issues: [{ path: 'settings.startAt', message: 'required to schedule' }] });
+      throw invalid('set settings.startAt before scheduling', {
+        issues: [{ path: 'settings.startAt', message: 'required to schedule' }],
+      });
     }
     const row = await this.move(current, action, action === 'stop' ? 'stopped' : null);
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: `campaign.${action}`, subjectType: 'campaign', subjectId: id, details: { from: current.status, to: row.status } });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: `campaign.${action}`,
+      subjectType: 'campaign',
+      subjectId: id,
+      details: { from: current.status, to: row.status },
+    });
     return this.view(row);
   }
 
@@ -141,22 +200,56 @@ export class CampaignService {
    * The system's own moves: start a scheduled campaign, finish one whose list ran out, pause one
    * whose circuit breaker tripped (`detail` says what it found; a person resumes it).
    */
-  async system(orgId: string, id: string, action: 'start' | 'finish' | 'pause', reason: FinishReason | null = null, detail: string | null = null): Promise<CampaignRow> {
+  async system(
+    orgId: string,
+    id: string,
+    action: 'start' | 'finish' | 'pause',
+    reason: FinishReason | null = null,
+    detail: string | null = null,
+  ): Promise<CampaignRow> {
     const current = await this.repos.campaigns.get(orgId, id);
     if (!current) throw notFound('campaign');
     const row = await this.move(current, action, reason, detail);
-    await this.repos.audit.append({ orgId, actorUserId: null, action: `campaign.${action}`, subjectType: 'campaign', subjectId: id, details: { from: current.status, to: row.status, reason, detail } });
+    await this.repos.audit.append({
+      orgId,
+      actorUserId: null,
+      action: `campaign.${action}`,
+      subjectType: 'campaign',
+      subjectId: id,
+      details: { from: current.status, to: row.status, reason, detail },
+    });
     return row;
   }
 
-  private async move(current: CampaignRow, action: CampaignAction, reason: FinishReason | null, detail: string | null = null): Promise<CampaignRow> {
+  private async move(
+    current: CampaignRow,
+    action: CampaignAction,
+    reason: FinishReason | null,
+    detail: string | null = null,
+  ): Promise<CampaignRow> {
     const t = transition(current.status, action);
-    if (!t.ok) throw new AppError('invalid_state', t.message, { status: current.status, allowed: allowedActions(current.status) });
-    const row = await this.repos.campaigns.setStatus(current.orgId, current.id, current.status, t.to, this.clock.now(), t.to === 'finished' ? reason : null, detail);
+    if (!t.ok)
+      throw new AppError('invalid_state', t.message, {
+        status: current.status,
+        allowed: allowedActions(current.status),
+      });
+    const row = await this.repos.campaigns.setStatus(
+      current.orgId,
+      current.id,
+      current.status,
+      t.to,
+      this.clock.now(),
+      t.to === 'finished' ? reason : null,
+      detail,
+    );
     if (!row) {
       // Someone else moved it first: report the state it is in now.
       const now = await this.repos.campaigns.get(current.orgId, current.id);
-      throw new AppError('invalid_state', `the campaign changed meanwhile (now ${now?.status ?? 'gone'}); reload and try again`, { status: now?.status });
+      throw new AppError(
+        'invalid_state',
+        `the campaign changed meanwhile (now ${now?.status ?? 'gone'}); reload and try again`,
+        { status: now?.status },
+      );
     }
     return row;
   }

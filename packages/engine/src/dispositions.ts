@@ -32,48 +32,100 @@ const MAX_CALLBACK_MS = 90 * 86_400_000;
  * the project's rules, and may put the number on the project's do-not-call list.
  */
 export class DispositionService {
-  constructor(private readonly repos: Repositories, private readonly clock: Clock, private readonly events: EventBus) {}
+  constructor(
+    private readonly repos: Repositories,
+    private readonly clock: Clock,
+    private readonly events: EventBus,
+  ) {}
 
   async record(actor: Principal, attemptId: string, input: DispositionInput): Promise<DispositionResult> {
     assertCan(actor, 'calls:handle');
     const attempt = await this.repos.attempts.get(attemptId);
     if (!attempt || attempt.orgId !== actor.orgId) throw notFound('call attempt');
-    if (actor.role === 'agent' && attempt.agentUserId !== actor.userId) throw forbidden('only the agent who took this call can record its disposition');
-    if (!attempt.endedAt || !attempt.outcome) throw new AppError('invalid_state', 'the call is still in progress: hang up first, then record the disposition', { attemptId });
-    if (attempt.connectedAt === null) throw new AppError('invalid_state', 'this call never reached an agent, so it has no disposition', { attemptId, outcome: attempt.outcome });
+    if (actor.role === 'agent' && attempt.agentUserId !== actor.userId)
+      throw forbidden('only the agent who took this call can record its disposition');
+    if (!attempt.endedAt || !attempt.outcome)
+      throw new AppError('invalid_state', 'the call is still in progress: hang up first, then record the disposition', {
+        attemptId,
+      });
+    if (attempt.connectedAt === null)
+      throw new AppError('invalid_state', 'this call never reached an agent, so it has no disposition', {
+        attemptId,
+        outcome: attempt.outcome,
+      });
     const project = await this.repos.projects.getById(actor.orgId, attempt.projectId);
     if (!project) throw notFound('project');
     const codes = await this.repos.projects.dispositions(project.id);
     const code = codes.find((d) => d.code === input.code);
-    if (!code) throw invalid(`unknown disposition code "${input.code}"`, { field: 'code', allowed: codes.map((d) => d.code) });
+    if (!code)
+      throw invalid(`unknown disposition code "${input.code}"`, { field: 'code', allowed: codes.map((d) => d.code) });
     const now = this.clock.now();
     const callbackAt = input.callbackAt ?? null;
     if (callbackAt) {
       if (Number.isNaN(callbackAt.getTime())) throw invalid('callbackAt is not a date', { field: 'callbackAt' });
-      if (callbackAt.getTime() <= now.getTime()) throw invalid('a callback must be in the future', { field: 'callbackAt' });
-      if (callbackAt.getTime() > now.getTime() + MAX_CALLBACK_MS) throw invalid('a callback can be booked at most 90 days ahead', { field: 'callbackAt' });
+      if (callbackAt.getTime() <= now.getTime())
+        throw invalid('a callback must be in the future', { field: 'callbackAt' });
+      if (callbackAt.getTime() > now.getTime() + MAX_CALLBACK_MS)
+        throw invalid('a callback can be booked at most 90 days ahead', { field: 'callbackAt' });
     }
     const notes = input.notes ?? '';
     if (notes.length > 4000) throw invalid('notes are limited to 4,000 characters', { field: 'notes' });
 
-    const history: AttemptRecord[] = (await this.repos.attempts.history([attempt.contactId])).map((h) => ({ phone: h.phone, placedAt: h.placedAt.getTime(), outcome: h.outcome }));
-    const next = nextStep(project.rules, history, { placedAt: attempt.placedAt.getTime(), outcome: attempt.outcome, endedAt: attempt.endedAt.getTime() },
-      { code: code.code, success: code.success, closes: code.closes, callbackAt: callbackAt?.getTime() ?? null });
+    const history: AttemptRecord[] = (await this.repos.attempts.history([attempt.contactId])).map((h) => ({
+      phone: h.phone,
+      placedAt: h.placedAt.getTime(),
+      outcome: h.outcome,
+    }));
+    const next = nextStep(
+      project.rules,
+      history,
+      { placedAt: attempt.placedAt.getTime(), outcome: attempt.outcome, endedAt: attempt.endedAt.getTime() },
+      { code: code.code, success: code.success, closes: code.closes, callbackAt: callbackAt?.getTime() ?? null },
+    );
 
     // The do-not-call entry is written in the disposition's own transaction (a refused duplicate adds nothing).
-    const dnc = code.addsToDnc ? { listId: await this.repos.dnc.ensureList(actor.orgId, attempt.projectId, 'default'), phone: attempt.phone, reason: `disposition ${code.code}` } : undefined;
-    const row = await this.repos.dispositions.record({
-      orgId: actor.orgId, projectId: attempt.projectId, contactId: attempt.contactId, attemptId, attemptPlacedAt: attempt.placedAt,
-      agentUserId: attempt.agentUserId ?? actor.userId, code: code.code, notes, answers: input.answers ?? {}, callbackAt, createdAt: now,
-    }, toDb(next), dnc);
+    const dnc = code.addsToDnc
+      ? {
+          listId: await this.repos.dnc.ensureList(actor.orgId, attempt.projectId, 'default'),
+          phone: attempt.phone,
+          reason: `disposition ${code.code}`,
+        }
+      : undefined;
+    const row = await this.repos.dispositions.record(
+      {
+        orgId: actor.orgId,
+        projectId: attempt.projectId,
+        contactId: attempt.contactId,
+        attemptId,
+        attemptPlacedAt: attempt.placedAt,
+        agentUserId: attempt.agentUserId ?? actor.userId,
+        code: code.code,
+        notes,
+        answers: input.answers ?? {},
+        callbackAt,
+        createdAt: now,
+      },
+      toDb(next),
+      dnc,
+    );
     if (!row) throw new AppError('conflict', 'this call already has a disposition', { attemptId });
     await this.repos.audit.append({
-      orgId: actor.orgId, actorUserId: actor.userId, action: 'dispositions.recorded', subjectType: 'call_attempt', subjectId: attemptId,
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'dispositions.recorded',
+      subjectType: 'call_attempt',
+      subjectId: attemptId,
       details: { code: code.code, next: next.kind, callbackAt },
     });
     this.events.publish({
-      type: 'DispositionRecorded', at: now.getTime(), campaignId: attempt.campaignId, attemptId, contactId: attempt.contactId,
-      agentId: row.agentUserId, code: code.code, next: next.kind,
+      type: 'DispositionRecorded',
+      at: now.getTime(),
+      campaignId: attempt.campaignId,
+      attemptId,
+      contactId: attempt.contactId,
+      agentId: row.agentUserId,
+      code: code.code,
+      next: next.kind,
     });
     return { disposition: row, next, addedToDnc: code.addsToDnc };
   }

@@ -12,24 +12,47 @@ export interface DncAddResult {
 
 /** 勿扰名单: organisation-wide lists apply to every project; a project's own list to it alone. */
 export class DncService {
-  constructor(private readonly repos: Repositories, private readonly clock: Clock) {}
+  constructor(
+    private readonly repos: Repositories,
+    private readonly clock: Clock,
+  ) {}
 
-  private async listFor(actor: Principal, projectCode: string | undefined): Promise<{ listId: string; projectId: string | null; region: string }> {
-    if (!projectCode) return { listId: await this.repos.dnc.ensureList(actor.orgId, null, 'default'), projectId: null, region: 'CN' };
+  private async listFor(
+    actor: Principal,
+    projectCode: string | undefined,
+  ): Promise<{ listId: string; projectId: string | null; region: string }> {
+    if (!projectCode)
+      return { listId: await this.repos.dnc.ensureList(actor.orgId, null, 'default'), projectId: null, region: 'CN' };
     const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
     if (!project) throw notFound(`project "${projectCode}"`);
-    return { listId: await this.repos.dnc.ensureList(actor.orgId, project.id, 'default'), projectId: project.id, region: project.defaultRegion };
+    return {
+      listId: await this.repos.dnc.ensureList(actor.orgId, project.id, 'default'),
+      projectId: project.id,
+      region: project.defaultRegion,
+    };
   }
 
   /**
    * Adds numbers in any format; each is normalised to E.164 first, and the ones that are
    * not numbers are reported back rather than silently dropped.
    */
-  async add(actor: Principal | null, orgId: string, req: { phones: string[]; projectCode?: string | undefined; reason?: string | undefined; expiresAt?: Date | null | undefined; source?: string | undefined; region?: string | undefined }): Promise<DncAddResult> {
+  async add(
+    actor: Principal | null,
+    orgId: string,
+    req: {
+      phones: string[];
+      projectCode?: string | undefined;
+      reason?: string | undefined;
+      expiresAt?: Date | null | undefined;
+      source?: string | undefined;
+      region?: string | undefined;
+    },
+  ): Promise<DncAddResult> {
     if (actor) assertCan(actor, 'dnc:manage');
     const principal = actor ?? ({ orgId } as Principal);
     const { listId, region } = await this.listFor(principal, req.projectCode);
-    if (req.expiresAt && req.expiresAt.getTime() <= this.clock.now().getTime()) throw invalid('expiresAt is in the past', { field: 'expiresAt' });
+    if (req.expiresAt && req.expiresAt.getTime() <= this.clock.now().getTime())
+      throw invalid('expiresAt is in the past', { field: 'expiresAt' });
     const rejected: DncAddResult['rejected'] = [];
     const entries = [];
     const seen = new Set<string>();
@@ -41,11 +64,24 @@ export class DncService {
       }
       if (seen.has(n.e164)) continue;
       seen.add(n.e164);
-      entries.push({ phone: n.e164, reason: req.reason ?? '', source: req.source ?? 'manual', expiresAt: req.expiresAt ?? null });
+      entries.push({
+        phone: n.e164,
+        reason: req.reason ?? '',
+        source: req.source ?? 'manual',
+        expiresAt: req.expiresAt ?? null,
+      });
     }
     let added = 0;
-    for (let i = 0; i < entries.length; i += 5000) added += await this.repos.dnc.addEntries(listId, entries.slice(i, i + 5000), actor?.userId ?? null);
-    await this.repos.audit.append({ orgId, actorUserId: actor?.userId ?? null, action: 'dnc.added', subjectType: 'dnc_list', subjectId: listId, details: { added, rejected: rejected.length, source: req.source ?? 'manual' } });
+    for (let i = 0; i < entries.length; i += 5000)
+      added += await this.repos.dnc.addEntries(listId, entries.slice(i, i + 5000), actor?.userId ?? null);
+    await this.repos.audit.append({
+      orgId,
+      actorUserId: actor?.userId ?? null,
+      action: 'dnc.added',
+      subjectType: 'dnc_list',
+      subjectId: listId,
+      details: { added, rejected: rejected.length, source: req.source ?? 'manual' },
+    });
     return { listId, added, rejected };
   }
 
@@ -55,7 +91,14 @@ export class DncService {
     if (!list) throw notFound('do-not-call list');
     const n = normalizePhone(phone, 'CN');
     if (!(await this.repos.dnc.removeEntry(listId, n.ok ? n.e164 : phone))) throw notFound('do-not-call entry');
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'dnc.removed', subjectType: 'dnc_list', subjectId: listId, details: { phone: n.ok ? n.e164 : phone } });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'dnc.removed',
+      subjectType: 'dnc_list',
+      subjectId: listId,
+      details: { phone: n.ok ? n.e164 : phone },
+    });
   }
 
   async lists(actor: Principal) {
@@ -69,7 +112,11 @@ export class DncService {
     return this.repos.dnc.entries(listId, q);
   }
 
-  async check(actor: Principal, phone: string, projectCode?: string): Promise<{ phone: string; blocked: boolean; hits: DncHit[] }> {
+  async check(
+    actor: Principal,
+    phone: string,
+    projectCode?: string,
+  ): Promise<{ phone: string; blocked: boolean; hits: DncHit[] }> {
     assertCan(actor, 'dnc:read');
     let projectId: string | null = null;
     let region = 'CN';

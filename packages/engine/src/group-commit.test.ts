@@ -35,16 +35,19 @@ describe('GroupCommit', () => {
   });
 
   it('every caller gets its own result, whatever the interleaving and batch size (property)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.integer(), { maxLength: 60 }), fc.integer({ min: 1, max: 7 }), async (xs, max) => {
-      const seen: number[] = [];
-      const g = new GroupCommit<number, string>(async (items) => {
-        expect(items.length).toBeLessThanOrEqual(max);
-        seen.push(...items);
-        await new Promise((r) => setTimeout(r, 0));
-        return items.map((i) => `r${i}`);
-      }, max);
-      const out = await Promise.all(xs.map((x) => g.submit(x)));
-      return out.every((o, i) => o === `r${xs[i]}`) && seen.length === xs.length;
-    }), { numRuns: 50 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer(), { maxLength: 60 }), fc.integer({ min: 1, max: 7 }), async (xs, max) => {
+        const seen: number[] = [];
+        const g = new GroupCommit<number, string>(async (items) => {
+          expect(items.length).toBeLessThanOrEqual(max);
+          seen.push(...items);
+          await new Promise((r) => setTimeout(r, 0));
+          return items.map((i) => `r${i}`);
+        }, max);
+        const out = await Promise.all(xs.map((x) => g.submit(x)));
+        return out.every((o, i) => o === `r${xs[i]}`) && seen.length === xs.length;
+      }),
+      { numRuns: 50 },
+    );
   });
 });

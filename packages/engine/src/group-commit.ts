@@ -36,7 +36,8 @@ export class GroupCommit<T, R> {
         const batch = this.queue.splice(0, this.max);
         try {
           const results = await this.write(batch.map((b) => b.item));
-          if (results.length !== batch.length) throw new Error(`group commit: ${results.length} results for ${batch.length} items`);
+          if (results.length !== batch.length)
+            throw new Error(`group commit: ${results.length} results for ${batch.length} items`);
           batch.forEach((b, i) => b.resolve(results[i]!));
         } catch (err) {
           for (const b of batch) b.reject(err);

@@ -1,7 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import type { ImportRow, Repositories, RowOutcome, StagedRow } from '@outdial/db';
-import { ImportFileError, parseContactFile, parseContactFileInWorker, type RowOutcome as ParsedOutcome } from '@outdial/importer';
+import {
+  ImportFileError,
+  parseContactFile,
+  parseContactFileInWorker,
+  type RowOutcome as ParsedOutcome,
+} from '@outdial/importer';
 import { AppError, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports.ts';
@@ -33,20 +38,52 @@ function toStaged(o: ParsedOutcome): StagedRow {
     case 'ok': {
       const c = o.contact;
       return {
-        rowNumber: c.rowNumber, outcome: 'accepted', code: null, message: null, phone: c.phones[0] ?? null, phones: c.phones,
-        name: c.name, timezone: c.timezone, region: c.region, tags: c.tags, externalId: c.externalId, custom: c.custom, raw: null,
+        rowNumber: c.rowNumber,
+        outcome: 'accepted',
+        code: null,
+        message: null,
+        phone: c.phones[0] ?? null,
+        phones: c.phones,
+        name: c.name,
+        timezone: c.timezone,
+        region: c.region,
+        tags: c.tags,
+        externalId: c.externalId,
+        custom: c.custom,
+        raw: null,
       };
     }
     case 'invalid':
       return {
-        rowNumber: o.rowNumber, outcome: 'invalid', code: o.code, message: o.message, phone: null, phones: null,
-        name: null, timezone: null, region: null, tags: null, externalId: null, custom: null, raw: o.raw,
+        rowNumber: o.rowNumber,
+        outcome: 'invalid',
+        code: o.code,
+        message: o.message,
+        phone: null,
+        phones: null,
+        name: null,
+        timezone: null,
+        region: null,
+        tags: null,
+        externalId: null,
+        custom: null,
+        raw: o.raw,
       };
     case 'duplicate_in_file':
       return {
-        rowNumber: o.rowNumber, outcome: 'duplicate_in_file', code: 'duplicate_in_file',
-        message: `same number as row ${o.firstRowNumber}`, phone: o.phone, phones: null,
-        name: null, timezone: null, region: null, tags: null, externalId: null, custom: null, raw: o.raw,
+        rowNumber: o.rowNumber,
+        outcome: 'duplicate_in_file',
+        code: 'duplicate_in_file',
+        message: `same number as row ${o.firstRowNumber}`,
+        phone: o.phone,
+        phones: null,
+        name: null,
+        timezone: null,
+        region: null,
+        tags: null,
+        externalId: null,
+        custom: null,
+        raw: o.raw,
       };
   }
 }
@@ -57,21 +94,44 @@ function toStaged(o: ParsedOutcome): StagedRow {
  * marked failed and no half list (ADR 0003).
  */
 export class ImportService {
-  constructor(private readonly repos: Repositories, private readonly clock: Clock) {}
+  constructor(
+    private readonly repos: Repositories,
+    private readonly clock: Clock,
+  ) {}
 
   /** Creates the import and runs it; `done` settles when it has completed or failed. */
-  async start(actor: Principal, req: ImportRequest, onProgress?: (p: ImportProgress) => void): Promise<{ import: ImportRow; done: Promise<ImportRow> }> {
+  async start(
+    actor: Principal,
+    req: ImportRequest,
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<{ import: ImportRow; done: Promise<ImportRow> }> {
     assertCan(actor, 'contacts:import');
     const project = await this.repos.projects.getByCode(actor.orgId, req.projectCode);
     if (!project) throw notFound(`project "${req.projectCode}"`);
-    const totalBytes = await stat(req.path).then((st) => {
-      if (!st.isFile()) throw invalid(`${req.path} is not a file`, { field: 'file' });
-      return st.size;
-    }, () => {
-      throw invalid(`cannot read ${req.path}: no such file`, { field: 'file' });
+    const totalBytes = await stat(req.path).then(
+      (st) => {
+        if (!st.isFile()) throw invalid(`${req.path} is not a file`, { field: 'file' });
+        return st.size;
+      },
+      () => {
+        throw invalid(`cannot read ${req.path}: no such file`, { field: 'file' });
+      },
+    );
+    const imp = await this.repos.imports.create({
+      orgId: actor.orgId,
+      projectId: project.id,
+      filename: req.filename,
+      totalBytes,
+      createdBy: actor.userId,
     });
-    const imp = await this.repos.imports.create({ orgId: actor.orgId, projectId: project.id, filename: req.filename, totalBytes, createdBy: actor.userId });
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.started', subjectType: 'import', subjectId: imp.id, details: { project: project.code, filename: req.filename, bytes: totalBytes } });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'import.started',
+      subjectType: 'import',
+      subjectId: imp.id,
+      details: { project: project.code, filename: req.filename, bytes: totalBytes },
+    });
 
     const done = (async () => {
       try {
@@ -87,26 +147,58 @@ export class ImportService {
 
   /** Marks the import failed with the error's code; if even that fails, the stale sweep will. */
   private async recordFailure(actor: Principal, importId: string, err: unknown): Promise<ImportRow> {
-    const e = err instanceof ImportFileError
-      ? { code: err.code, message: err.message, details: err.details }
-      : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+    const e =
+      err instanceof ImportFileError
+        ? { code: err.code, message: err.message, details: err.details }
+        : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
     try {
       await this.repos.imports.fail(importId, e, this.clock.now());
-      await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.failed', subjectType: 'import', subjectId: importId, details: e });
+      await this.repos.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'import.failed',
+        subjectType: 'import',
+        subjectId: importId,
+        details: e,
+      });
       return (await this.repos.imports.get(actor.orgId, importId))!;
     } catch {
       const now = this.clock.now();
       return {
-        id: importId, projectId: '', filename: '', format: null, encoding: null, status: 'failed', error: e, mapping: null, columns: null, totalBytes: null,
-        bytesRead: 0, rowsRead: 0, imported: 0, duplicateInFile: 0, duplicateExisting: 0, dnc: 0, invalid: 0, createdBy: actor.userId,
-        createdAt: now, updatedAt: now, finishedAt: now,
+        id: importId,
+        projectId: '',
+        filename: '',
+        format: null,
+        encoding: null,
+        status: 'failed',
+        error: e,
+        mapping: null,
+        columns: null,
+        totalBytes: null,
+        bytesRead: 0,
+        rowsRead: 0,
+        imported: 0,
+        duplicateInFile: 0,
+        duplicateExisting: 0,
+        dnc: 0,
+        invalid: 0,
+        createdBy: actor.userId,
+        createdAt: now,
+        updatedAt: now,
+        finishedAt: now,
       };
     }
   }
 
-  private async run(actor: Principal, imp: ImportRow, projectId: string, req: ImportRequest, totalBytes: number,
+  private async run(
+    actor: Principal,
+    imp: ImportRow,
+    projectId: string,
+    req: ImportRequest,
+    totalBytes: number,
     project: { defaultRegion: string; defaultTimezone: string; fields: import('@outdial/domain/projects').FieldDef[] },
-    onProgress?: (p: ImportProgress) => void): Promise<ImportRow> {
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<ImportRow> {
     let bytesRead = 0;
     let rowsRead = 0;
     const spec = {
@@ -121,9 +213,17 @@ export class ImportService {
       },
     } as const;
     // Large files are parsed on a worker thread, beside this thread's database work.
-    const parsed = totalBytes >= WORKER_MIN_BYTES ? parseContactFileInWorker(req.path, spec) : parseContactFile(createReadStream(req.path), spec);
+    const parsed =
+      totalBytes >= WORKER_MIN_BYTES
+        ? parseContactFileInWorker(req.path, spec)
+        : parseContactFile(createReadStream(req.path), spec);
     const header = await parsed.header;
-    await this.repos.imports.setHeader(imp.id, { format: header.format, encoding: header.encoding, mapping: header.mapping, columns: header.columns });
+    await this.repos.imports.setHeader(imp.id, {
+      format: header.format,
+      encoding: header.encoding,
+      mapping: header.mapping,
+      columns: header.columns,
+    });
 
     const counts = { accepted: 0, duplicateInFile: 0, invalid: 0 };
     const writer = this.repos.imports.writer(actor.orgId, projectId, imp.id, this.clock.now());
@@ -176,8 +276,18 @@ export class ImportService {
       throw err;
     }
     await this.repos.audit.append({
-      orgId: actor.orgId, actorUserId: actor.userId, action: 'import.completed', subjectType: 'import', subjectId: imp.id,
-      details: { imported: result.imported, duplicateInFile: result.duplicateInFile, duplicateExisting: result.duplicateExisting, dnc: result.dnc, invalid: result.invalid },
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'import.completed',
+      subjectType: 'import',
+      subjectId: imp.id,
+      details: {
+        imported: result.imported,
+        duplicateInFile: result.duplicateInFile,
+        duplicateExisting: result.duplicateExisting,
+        dnc: result.dnc,
+        invalid: result.invalid,
+      },
     });
     return result;
   }
@@ -210,8 +320,18 @@ export class ImportService {
     const imp = await this.get(actor, id);
     const mapping = imp.mapping ?? {};
     const first = await this.repos.imports.rejects(imp.id, { limit: 1, offset: 0 });
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'import.rejects_exported', subjectType: 'import', subjectId: imp.id, details: { rows: first.total }, ip: meta.ip });
-    const columns = [...new Set([...(imp.columns ?? []).map((c, i) => c || `column${i + 1}`), ...Object.values(mapping)])];
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'import.rejects_exported',
+      subjectType: 'import',
+      subjectId: imp.id,
+      details: { rows: first.total },
+      ip: meta.ip,
+    });
+    const columns = [
+      ...new Set([...(imp.columns ?? []).map((c, i) => c || `column${i + 1}`), ...Object.values(mapping)]),
+    ];
     const esc = (v: unknown) => {
       const s = v === null || v === undefined ? '' : String(v);
       return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -10,7 +10,8 @@ export class OrgService {
 
   async createSkillGroup(actor: Principal, code: string, name: string) {
     assertCan(actor, 'org:manage');
-    if (!CODE.test(code)) throw invalid('a skill code is lower-case letters, digits, - and _, starting with a letter', { field: 'code' });
+    if (!CODE.test(code))
+      throw invalid('a skill code is lower-case letters, digits, - and _, starting with a letter', { field: 'code' });
     try {
       return await this.repos.org.createSkillGroup(actor.orgId, code, name);
     } catch (err) {
@@ -44,16 +45,33 @@ export class OrgService {
     return this.repos.org.listAgents(actor.orgId, { skill });
   }
 
-  async setAgent(actor: Principal, userId: string, p: { teamId?: string | null | undefined; extension?: string | null | undefined; skills?: { code: string; level: number }[] | undefined }) {
+  async setAgent(
+    actor: Principal,
+    userId: string,
+    p: {
+      teamId?: string | null | undefined;
+      extension?: string | null | undefined;
+      skills?: { code: string; level: number }[] | undefined;
+    },
+  ) {
     assertCan(actor, 'org:manage');
-    if (p.teamId && !(await this.repos.org.listTeams(actor.orgId)).some((t) => t.id === p.teamId)) throw invalid('no such team', { field: 'teamId' });
+    if (p.teamId && !(await this.repos.org.listTeams(actor.orgId)).some((t) => t.id === p.teamId))
+      throw invalid('no such team', { field: 'teamId' });
     const exists = await this.repos.org.setAgent(actor.orgId, userId, p);
     if (!exists) throw notFound('agent');
     if (p.skills) {
       const { unknown } = await this.repos.org.replaceAgentSkills(actor.orgId, userId, p.skills);
-      if (unknown.length > 0) throw invalid(`unknown skill groups: ${unknown.join(', ')}`, { field: 'skills', unknown });
+      if (unknown.length > 0)
+        throw invalid(`unknown skill groups: ${unknown.join(', ')}`, { field: 'skills', unknown });
     }
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'agent.updated', subjectType: 'user', subjectId: userId, details: p });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'agent.updated',
+      subjectType: 'user',
+      subjectId: userId,
+      details: p,
+    });
     return (await this.repos.org.listAgents(actor.orgId)).find((a) => a.userId === userId)!;
   }
 }

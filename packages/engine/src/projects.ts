@@ -1,8 +1,14 @@
 import { ProjectsRepo, type Project, type ProjectInput, type ProjectRow, type Repositories } from '@outdial/db';
 import { validateFieldTemplate } from '@outdial/domain/fields';
 import {
-  defaultDispositions, defaultProjectRules, validateDispositions, validateProjectRules,
-  type DispositionCode, type FieldDef, type Issue, type ProjectRules,
+  defaultDispositions,
+  defaultProjectRules,
+  validateDispositions,
+  validateProjectRules,
+  type DispositionCode,
+  type FieldDef,
+  type Issue,
+  type ProjectRules,
 } from '@outdial/domain/projects';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
@@ -31,15 +37,24 @@ function validTimeZone(tz: string): boolean {
 }
 
 export class ProjectsService {
-  constructor(private readonly repos: Repositories, private readonly maxCustomFields: number) {}
+  constructor(
+    private readonly repos: Repositories,
+    private readonly maxCustomFields: number,
+  ) {}
 
   private check(p: Partial<CreateProjectInput>): void {
     const issues: Issue[] = [];
-    if (p.code !== undefined && !PROJECT_CODE.test(p.code)) issues.push({ path: 'code', message: 'letters, digits, - and _, max 40, starting with a letter or digit' });
-    if (p.defaultRegion !== undefined && !/^[A-Z]{2}$/.test(p.defaultRegion)) issues.push({ path: 'defaultRegion', message: 'an ISO 3166 country code such as CN' });
-    if (p.defaultTimezone !== undefined && !validTimeZone(p.defaultTimezone)) issues.push({ path: 'defaultTimezone', message: `"${p.defaultTimezone}" is not an IANA time zone` });
+    if (p.code !== undefined && !PROJECT_CODE.test(p.code))
+      issues.push({ path: 'code', message: 'letters, digits, - and _, max 40, starting with a letter or digit' });
+    if (p.defaultRegion !== undefined && !/^[A-Z]{2}$/.test(p.defaultRegion))
+      issues.push({ path: 'defaultRegion', message: 'an ISO 3166 country code such as CN' });
+    if (p.defaultTimezone !== undefined && !validTimeZone(p.defaultTimezone))
+      issues.push({ path: 'defaultTimezone', message: `"${p.defaultTimezone}" is not an IANA time zone` });
     if (p.rules) issues.push(...validateProjectRules(p.rules).map((i) => ({ ...i, path: `rules.${i.path}` })));
-    if (p.fields) issues.push(...validateFieldTemplate(p.fields, this.maxCustomFields).map((i) => ({ ...i, path: `fields.${i.path}` })));
+    if (p.fields)
+      issues.push(
+        ...validateFieldTemplate(p.fields, this.maxCustomFields).map((i) => ({ ...i, path: `fields.${i.path}` })),
+      );
     if (p.dispositions) issues.push(...validateDispositions(p.dispositions));
     if (issues.length > 0) throw invalid('the project configuration has problems', { issues });
   }
@@ -66,10 +81,18 @@ export class ProjectsService {
         return created;
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('conflict', `a project with code "${input.code}" exists`, { field: 'code' });
+      if (isUniqueViolation(err))
+        throw new AppError('conflict', `a project with code "${input.code}" exists`, { field: 'code' });
       throw err;
     }
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'project.created', subjectType: 'project', subjectId: row.id, details: { code: row.code } });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'project.created',
+      subjectType: 'project',
+      subjectId: row.id,
+      details: { code: row.code },
+    });
     return (await this.repos.projects.getByCode(actor.orgId, row.code))!;
   }
 
@@ -85,7 +108,11 @@ export class ProjectsService {
     return this.repos.projects.list(actor.orgId, q);
   }
 
-  async update(actor: Principal, code: string, patch: Omit<Partial<CreateProjectInput>, 'code'> & { status?: 'active' | 'archived' | undefined }): Promise<Project> {
+  async update(
+    actor: Principal,
+    code: string,
+    patch: Omit<Partial<CreateProjectInput>, 'code'> & { status?: 'active' | 'archived' | undefined },
+  ): Promise<Project> {
     assertCan(actor, 'projects:manage');
     this.check(patch);
     const current = await this.get(actor, code);
@@ -95,7 +122,14 @@ export class ProjectsService {
       if (patch.fields) await projects.replaceFields(current.id, patch.fields);
       if (patch.dispositions) await projects.replaceDispositions(current.id, patch.dispositions);
     });
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'project.updated', subjectType: 'project', subjectId: current.id, details: { code, changed: Object.keys(patch) } });
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'project.updated',
+      subjectType: 'project',
+      subjectId: current.id,
+      details: { code, changed: Object.keys(patch) },
+    });
     return this.get(actor, code);
   }
 }

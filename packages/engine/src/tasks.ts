@@ -27,7 +27,10 @@ export class TasksService {
     assertCan(actor, 'tasks:assign');
     const project = await this.repos.projects.getByCode(actor.orgId, req.projectCode);
     if (!project) throw notFound(`project "${req.projectCode}"`);
-    const contacts = await this.repos.tasks.unassignedContacts(actor.orgId, project.id, req.channel, { tag: req.tag, limit: req.limit });
+    const contacts = await this.repos.tasks.unassignedContacts(actor.orgId, project.id, req.channel, {
+      tag: req.tag,
+      limit: req.limit,
+    });
     let skillGroupId: string | null = null;
     if (req.skill) {
       const g = (await this.repos.org.listSkillGroups(actor.orgId)).find((s) => s.code === req.skill);
@@ -47,25 +50,47 @@ export class TasksService {
       perAgent[agent.username] = rows.length;
     } else {
       const agents = await this.repos.org.listAgents(actor.orgId, { skill: req.skill });
-      if (agents.length === 0) throw invalid(req.skill ? `no active agent has skill "${req.skill}"` : 'the organisation has no active agents');
-      const load = await this.repos.tasks.openLoad(actor.orgId, agents.map((a) => a.userId));
+      if (agents.length === 0)
+        throw invalid(req.skill ? `no active agent has skill "${req.skill}"` : 'the organisation has no active agents');
+      const load = await this.repos.tasks.openLoad(
+        actor.orgId,
+        agents.map((a) => a.userId),
+      );
       const queue = agents.map((a) => ({ a, load: load.get(a.userId) ?? 0 }));
       rows = contacts.map((c) => {
         // Few agents (tens to thousands): a linear scan per contact is simple and fast enough.
         let best = queue[0]!;
-        for (const q of queue) if (q.load < best.load || (q.load === best.load && q.a.username < best.a.username)) best = q;
+        for (const q of queue)
+          if (q.load < best.load || (q.load === best.load && q.a.username < best.a.username)) best = q;
         best.load++;
         perAgent[best.a.username] = (perAgent[best.a.username] ?? 0) + 1;
         return { contactId: c.id, assigneeUserId: best.a.userId, skillGroupId };
       });
     }
     let created = 0;
-    for (let i = 0; i < rows.length; i += 5000) created += await this.repos.tasks.createMany(actor.orgId, project.id, req.channel, rows.slice(i, i + 5000));
-    await this.repos.audit.append({ orgId: actor.orgId, actorUserId: actor.userId, action: 'tasks.assigned', subjectType: 'project', subjectId: project.id, details: { ...req, created } });
+    for (let i = 0; i < rows.length; i += 5000)
+      created += await this.repos.tasks.createMany(actor.orgId, project.id, req.channel, rows.slice(i, i + 5000));
+    await this.repos.audit.append({
+      orgId: actor.orgId,
+      actorUserId: actor.userId,
+      action: 'tasks.assigned',
+      subjectType: 'project',
+      subjectId: project.id,
+      details: { ...req, created },
+    });
     return { created, perAgent };
   }
 
-  async list(actor: Principal, q: { projectCode?: string | undefined; mine?: boolean | undefined; status?: 'open' | 'done' | 'cancelled' | undefined; limit: number; offset: number }) {
+  async list(
+    actor: Principal,
+    q: {
+      projectCode?: string | undefined;
+      mine?: boolean | undefined;
+      status?: 'open' | 'done' | 'cancelled' | undefined;
+      limit: number;
+      offset: number;
+    },
+  ) {
     const onlyMine = q.mine || actor.role === 'agent';
     if (!onlyMine) assertCan(actor, 'tasks:assign');
     else assertCan(actor, 'tasks:read_own');
@@ -75,6 +100,12 @@ export class TasksService {
       if (!p) throw notFound(`project "${q.projectCode}"`);
       projectId = p.id;
     }
-    return this.repos.tasks.list(actor.orgId, { projectId, assigneeUserId: onlyMine ? actor.userId : undefined, status: q.status, limit: q.limit, offset: q.offset });
+    return this.repos.tasks.list(actor.orgId, {
+      projectId,
+      assigneeUserId: onlyMine ? actor.userId : undefined,
+      status: q.status,
+      limit: q.limit,
+      offset: q.offset,
+    });
   }
 }

@@ -1,4 +1,12 @@
-export { parseContactFile, type ImportSpec, type ParseResult, type ParsedContact, type ParsedHeader, type RowErrorCode, type RowOutcome } from './parse.ts';
+export {
+  parseContactFile,
+  type ImportSpec,
+  type ParseResult,
+  type ParsedContact,
+  type ParsedHeader,
+  type RowErrorCode,
+  type RowOutcome,
+} from './parse.ts';
 export { ImportFileError, type ImportFileErrorCode } from './errors.ts';
 export { resolveMapping, normalizeHeader, FIXED_FIELDS, type ResolvedMapping } from './mapping.ts';
 export { sniffEncoding, decodeText, type Encoding } from './source.ts';

@@ -21,7 +21,9 @@ async function fileError(content: Buffer | string, spec: Partial<ImportSpec> = {
 
 describe('encoding decided late', () => {
   it('a GBK file whose first 100 KB are ASCII is still read as GBK', async () => {
-    const ascii = Array.from({ length: 4000 }, (_, i) => `Wang ${i},1380${String(i).padStart(7, '0')},P${i}`).join('\r\n');
+    const ascii = Array.from({ length: 4000 }, (_, i) => `Wang ${i},1380${String(i).padStart(7, '0')},P${i}`).join(
+      '\r\n',
+    );
     const bytes = iconv.encode(`name,phone,policy_no\r\n${ascii}\r\n张三,13912345678,P-张\r\n`, 'gbk');
     const { header, rows } = await run(bytes);
     expect(header.encoding).toBe('ascii'); // nothing but ASCII before the header was mapped
@@ -32,10 +34,18 @@ describe('encoding decided late', () => {
 
   it('UTF-8 with broken bytes later in the file: those rows are refused, not garbled', async () => {
     const good = Buffer.from('姓名,手机号,保单号\n张三,13800000001,P1\n', 'utf8');
-    const bad = Buffer.concat([Buffer.from('李'), Buffer.from([0xc0, 0xaf]), Buffer.from(',13800000002,P2\n王五,13800000003,P3\n')]);
+    const bad = Buffer.concat([
+      Buffer.from('李'),
+      Buffer.from([0xc0, 0xaf]),
+      Buffer.from(',13800000002,P2\n王五,13800000003,P3\n'),
+    ]);
     const { header, rows } = await run(Buffer.concat([good, bad]), { encoding: 'utf8' });
     expect(header.encoding).toBe('utf8');
-    expect(verdicts(rows)).toEqual([[2, 'ok'], [3, 'text_undecodable'], [4, 'ok']]);
+    expect(verdicts(rows)).toEqual([
+      [2, 'ok'],
+      [3, 'text_undecodable'],
+      [4, 'ok'],
+    ]);
   });
 
   it('UTF-16BE with BOM', async () => {
@@ -56,14 +66,20 @@ describe('encoding decided late', () => {
 });
 
 describe('file shapes', () => {
-  it('blank lines before the header: row numbers stay the file\'s own', async () => {
+  it("blank lines before the header: row numbers stay the file's own", async () => {
     const { rows } = await run('\r\n\r\n手机号,保单号\r\n13800000001,P1\r\n\r\n13800000002,P2');
-    expect(verdicts(rows)).toEqual([[4, 'ok'], [6, 'ok']]);
+    expect(verdicts(rows)).toEqual([
+      [4, 'ok'],
+      [6, 'ok'],
+    ]);
   });
 
   it('embedded newlines push later row numbers by records, not lines', async () => {
     const { rows } = await run('手机号,保单号,备注\n13800000001,P1,"a\nb\nc"\n1380000000,P2,x\n');
-    expect(verdicts(rows)).toEqual([[2, 'ok'], [3, 'phone_invalid']]);
+    expect(verdicts(rows)).toEqual([
+      [2, 'ok'],
+      [3, 'phone_invalid'],
+    ]);
   });
 
   it('a file without a header row says so', async () => {
@@ -89,20 +105,31 @@ describe('file shapes', () => {
 
   it('a huge field is refused with its column; the next row is fine', async () => {
     const { rows } = await run(`手机号,保单号,备注\n13800000001,P1,"${'长'.repeat(70_000)}"\n13800000002,P2,ok\n`);
-    expect(verdicts(rows)).toEqual([[2, 'field_too_long'], [3, 'ok']]);
+    expect(verdicts(rows)).toEqual([
+      [2, 'field_too_long'],
+      [3, 'ok'],
+    ]);
     expect(messages(rows)[0]).toContain('column "备注" holds 70000 characters');
   });
 
   it('trailing whitespace and full-width digits everywhere', async () => {
-    const { rows } = await run('手机号 , 保单号 ,保费,到期日\n  １３９ ８８８８ ７７７７  , P1  ,１２３,２０２４年３月５日\n');
-    expect(okContacts(rows)[0]).toMatchObject({ phones: ['+8613988887777'], custom: { policy_no: 'P1', premium: 123, expiry: '2024-03-05' } });
+    const { rows } = await run(
+      '手机号 , 保单号 ,保费,到期日\n  １３９ ８８８８ ７７７７  , P1  ,１２３,２０２４年３月５日\n',
+    );
+    expect(okContacts(rows)[0]).toMatchObject({
+      phones: ['+8613988887777'],
+      custom: { policy_no: 'P1', premium: 123, expiry: '2024-03-05' },
+    });
   });
 
   it('stopping early releases the file', async () => {
-    const parsed = parseContactFile((async function* () {
-      yield Buffer.from('手机号,保单号\n');
-      for (let i = 0; i < 1000; i++) yield Buffer.from(`1380000${String(i).padStart(4, '0')},P${i}\n`);
-    })(), { filename: 'x.csv', defaultRegion: 'CN', fields: FIELDS });
+    const parsed = parseContactFile(
+      (async function* () {
+        yield Buffer.from('手机号,保单号\n');
+        for (let i = 0; i < 1000; i++) yield Buffer.from(`1380000${String(i).padStart(4, '0')},P${i}\n`);
+      })(),
+      { filename: 'x.csv', defaultRegion: 'CN', fields: FIELDS },
+    );
     let n = 0;
     for await (const _ of parsed.rows) if (++n === 3) break;
     expect(n).toBe(3);
@@ -110,10 +137,19 @@ describe('file shapes', () => {
 
   it('batches give the same outcomes as rows', async () => {
     const csv = '手机号,保单号\n13800000001,P1\n138,P2\n13800000001,P3\n';
-    const parsed = parseContactFile((async function* () { yield Buffer.from(csv); })(), { filename: 'x.csv', defaultRegion: 'CN', fields: FIELDS });
+    const parsed = parseContactFile(
+      (async function* () {
+        yield Buffer.from(csv);
+      })(),
+      { filename: 'x.csv', defaultRegion: 'CN', fields: FIELDS },
+    );
     const all: RowOutcome[] = [];
     for await (const b of parsed.batches) all.push(...b);
-    expect(verdicts(all)).toEqual([[2, 'ok'], [3, 'phone_too_short'], [4, 'dup:2']]);
+    expect(verdicts(all)).toEqual([
+      [2, 'ok'],
+      [3, 'phone_too_short'],
+      [4, 'dup:2'],
+    ]);
     expect(() => parsed.rows[Symbol.asyncIterator]()).toThrow(/not both/);
   });
 });
@@ -138,22 +174,59 @@ describe('rows', () => {
       '蒋六,无,,P14,,,,,,,', // 15 placeholder
     ].join('\r\n');
     const { header, rows } = await run(iconv.encode(csv, 'gbk'));
-    expect(header.mapping).toMatchObject({ name: '客户姓名', phone: '联系电话', phone2: '备用号码', timezone: '时区', external_id: '客户编号', tags: '标签' });
+    expect(header.mapping).toMatchObject({
+      name: '客户姓名',
+      phone: '联系电话',
+      phone2: '备用号码',
+      timezone: '时区',
+      external_id: '客户编号',
+      tags: '标签',
+    });
     expect(verdicts(rows)).toEqual([
-      [2, 'ok'], [3, 'dup:2'], [4, 'phone_invalid'], [5, 'phone_invalid'], [6, 'ok'], [7, 'secondary_phone_too_short'],
-      [8, 'number_invalid'], [9, 'required_missing'], [10, 'timezone_invalid'], [11, 'ok'], [12, 'dup:11'],
-      [13, 'phone_not_a_number'], [14, 'phone_has_extension'], [15, 'phone_empty'],
+      [2, 'ok'],
+      [3, 'dup:2'],
+      [4, 'phone_invalid'],
+      [5, 'phone_invalid'],
+      [6, 'ok'],
+      [7, 'secondary_phone_too_short'],
+      [8, 'number_invalid'],
+      [9, 'required_missing'],
+      [10, 'timezone_invalid'],
+      [11, 'ok'],
+      [12, 'dup:11'],
+      [13, 'phone_not_a_number'],
+      [14, 'phone_has_extension'],
+      [15, 'phone_empty'],
     ]);
     const [a, promoted, several] = okContacts(rows);
-    expect(a).toEqual({ rowNumber: 2, name: '张三', phones: ['+8613812345678'], timezone: 'Asia/Shanghai', region: 'CN', tags: ['老客户', '高价值'], externalId: 'C1', custom: { policy_no: 'P1', premium: 1200, expiry: '2024-03-05', tier: '金卡', vip: true } });
+    expect(a).toEqual({
+      rowNumber: 2,
+      name: '张三',
+      phones: ['+8613812345678'],
+      timezone: 'Asia/Shanghai',
+      region: 'CN',
+      tags: ['老客户', '高价值'],
+      externalId: 'C1',
+      custom: { policy_no: 'P1', premium: 1200, expiry: '2024-03-05', tier: '金卡', vip: true },
+    });
     expect(promoted).toMatchObject({ rowNumber: 6, phones: ['+862161234567'] });
-    expect(several).toMatchObject({ phones: ['+8613900000005', '+8613900000006'], timezone: 'Asia/Shanghai', custom: { tier: '银卡', vip: false } });
+    expect(several).toMatchObject({
+      phones: ['+8613900000005', '+8613900000006'],
+      timezone: 'Asia/Shanghai',
+      custom: { tier: '银卡', vip: false },
+    });
     const dup = rows[1] as Extract<RowOutcome, { kind: 'duplicate_in_file' }>;
-    expect(dup).toMatchObject({ phone: '+8613812345678', firstRowNumber: 2, raw: { 客户姓名: '李四', 联系电话: '+86 138 1234 5678' } });
+    expect(dup).toMatchObject({
+      phone: '+8613812345678',
+      firstRowNumber: 2,
+      raw: { 客户姓名: '李四', 联系电话: '+86 138 1234 5678' },
+    });
     const msg = messages(rows);
     expect(msg[0]).toBe('联系电话: "1381234567" is not a valid CN number (mistyped or missing digits?)');
     expect(msg[2]).toContain('备用号码: "12"');
-    expect(msg[3]).toBe('保费 (premium): "1.2.3" is not a number (write e.g. 1234.5 or 1,234.5); 到期日 (expiry): "2024-02-30" is not a date (write 2024-03-05); 等级 (tier): "铜卡" is not one of 金卡 / 银卡; 是否VIP (vip): "也许" is not yes/no (是/否)');
+    expect(msg[3]).toBe(
+      '保费 (premium): "1.2.3" is not a number (write e.g. 1234.5 or 1,234.5); 到期日 (expiry): "2024-02-30" is not a date (write 2024-03-05); 等级 (tier): "铜卡" is not one of 金卡 / 银卡; 是否VIP (vip): "也许" is not yes/no (是/否)',
+    );
     expect(msg[4]).toBe('保单号 (policy_no) is required');
   });
 });
@@ -170,17 +243,36 @@ describe('XLSX', () => {
       const ws = wb.addWorksheet('list');
       ws.addRow(['手机号', '保单号', '到期日', '是否VIP', '姓名', '保费']);
       ws.addRow([8613800000001, 'P1', 45356, true, { text: '链接名', hyperlink: 'https://example.com' }, 1234.5]);
-      ws.addRow([{ formula: '13800000000+2', result: 13800000002 }, { richText: [{ text: 'P' }, { text: '2' }] }, new Date(Date.UTC(2024, 11, 31)), false, 'x']);
+      ws.addRow([
+        { formula: '13800000000+2', result: 13800000002 },
+        { richText: [{ text: 'P' }, { text: '2' }] },
+        new Date(Date.UTC(2024, 11, 31)),
+        false,
+        'x',
+      ]);
       ws.addRow([13800000003, 'P3', 'soon', 'maybe']);
       ws.addRow([13800000004, 'P4', null, null, null, null, 'extra']);
       ws.addRow([{ formula: '1/0', result: { error: '#DIV/0!' } }, 'P5']);
     });
     const { header, rows } = await run(bytes, { filename: 'list.XLSX' });
     expect(header).toMatchObject({ format: 'xlsx', encoding: 'xlsx' });
-    expect(verdicts(rows)).toEqual([[2, 'ok'], [3, 'ok'], [4, 'date_invalid'], [5, 'too_many_columns'], [6, 'phone_empty']]);
+    expect(verdicts(rows)).toEqual([
+      [2, 'ok'],
+      [3, 'ok'],
+      [4, 'date_invalid'],
+      [5, 'too_many_columns'],
+      [6, 'phone_empty'],
+    ]);
     const [a, b] = okContacts(rows);
-    expect(a).toMatchObject({ phones: ['+8613800000001'], name: '链接名', custom: { expiry: '2024-03-05', vip: true, premium: 1234.5 } });
-    expect(b).toMatchObject({ phones: ['+8613800000002'], custom: { policy_no: 'P2', expiry: '2024-12-31', vip: false } });
+    expect(a).toMatchObject({
+      phones: ['+8613800000001'],
+      name: '链接名',
+      custom: { expiry: '2024-03-05', vip: true, premium: 1234.5 },
+    });
+    expect(b).toMatchObject({
+      phones: ['+8613800000002'],
+      custom: { policy_no: 'P2', expiry: '2024-12-31', vip: false },
+    });
   });
 
   it('a workbook without a sheet, and a workbook named .csv by mistake', async () => {

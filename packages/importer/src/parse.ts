@@ -38,7 +38,13 @@ export interface ParsedContact {
 export type RowOutcome =
   | { kind: 'ok'; contact: ParsedContact }
   | { kind: 'invalid'; rowNumber: number; code: string; message: string; raw: Record<string, string> }
-  | { kind: 'duplicate_in_file'; rowNumber: number; firstRowNumber: number; phone: string; raw: Record<string, string> };
+  | {
+      kind: 'duplicate_in_file';
+      rowNumber: number;
+      firstRowNumber: number;
+      phone: string;
+      raw: Record<string, string>;
+    };
 
 export interface ParsedHeader {
   /** Header cells as written (trimmed, BOM removed). */
@@ -98,15 +104,24 @@ function canonicalTimeZone(tz: string): string | null {
   }
   return v;
 }
-const TZ_ALIASES: Record<string, string> = { 北京时间: 'Asia/Shanghai', 中国标准时间: 'Asia/Shanghai', cst: 'Asia/Shanghai', 'utc+8': 'Asia/Shanghai', 'gmt+8': 'Asia/Shanghai' };
+const TZ_ALIASES: Record<string, string> = {
+  北京时间: 'Asia/Shanghai',
+  中国标准时间: 'Asia/Shanghai',
+  cst: 'Asia/Shanghai',
+  'utc+8': 'Asia/Shanghai',
+  'gmt+8': 'Asia/Shanghai',
+};
 
 function formatOf(spec: ImportSpec): 'csv' | 'xlsx' {
   if (spec.format) return spec.format;
   const ext = /\.([a-z0-9]+)$/i.exec(spec.filename)?.[1]?.toLowerCase();
   if (ext === 'xlsx' || ext === 'xlsm') return 'xlsx';
   if (ext === undefined || ['csv', 'txt', 'tsv'].includes(ext)) return 'csv';
-  if (ext === 'xls') throw new ImportFileError('unsupported_format', 'the old .xls format is not read: save the sheet as .xlsx or CSV');
-  throw new ImportFileError('unsupported_format', `".${ext}" files are not read: use CSV (UTF-8 or GBK) or .xlsx`, { extension: ext });
+  if (ext === 'xls')
+    throw new ImportFileError('unsupported_format', 'the old .xls format is not read: save the sheet as .xlsx or CSV');
+  throw new ImportFileError('unsupported_format', `".${ext}" files are not read: use CSV (UTF-8 or GBK) or .xlsx`, {
+    extension: ext,
+  });
 }
 
 const isBlank = (cells: readonly string[]): boolean => {
@@ -285,7 +300,12 @@ export function parseContactFile(input: AsyncIterable<Buffer | Uint8Array | stri
 }
 
 /** Maps the header and returns the per-row function (all per-file work done once here). */
-function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 'csv' | 'xlsx', encoding: Encoding | 'xlsx'): { header: ParsedHeader; process: (rec: RawRecord) => RowOutcome | null } {
+function rowProcessor(
+  headerCells: readonly string[],
+  spec: ImportSpec,
+  format: 'csv' | 'xlsx',
+  encoding: Encoding | 'xlsx',
+): { header: ParsedHeader; process: (rec: RawRecord) => RowOutcome | null } {
   const columns = headerCells.map((c) => c.replace(/^\ufeff/, '').trim());
   let m;
   try {
@@ -295,7 +315,11 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
       // A file without a header row: its first row is data. Say so.
       const looksLikeData = columns.some((c) => normalizePhone(c, spec.defaultRegion).ok);
       if (looksLikeData) {
-        throw new ImportFileError('no_phone_column', `${err.message}. The first row holds a phone number: the file seems to have no header row; add one (e.g. 姓名,手机号)`, { columns, firstRowLooksLikeData: true });
+        throw new ImportFileError(
+          'no_phone_column',
+          `${err.message}. The first row holds a phone number: the file seems to have no header row; add one (e.g. 姓名,手机号)`,
+          { columns, firstRowLooksLikeData: true },
+        );
       }
     }
     throw err;
@@ -313,13 +337,16 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
   });
   const rawOf = (cells: readonly string[]): Record<string, string> => {
     const raw: Record<string, string> = {};
-    for (let i = 0; i < Math.max(cells.length, rawKeys.length); i++) raw[rawKeys[i] ?? `column${i + 1}`] = cells[i] ?? '';
+    for (let i = 0; i < Math.max(cells.length, rawKeys.length); i++)
+      raw[rawKeys[i] ?? `column${i + 1}`] = cells[i] ?? '';
     return raw;
   };
 
   const col = (f: string) => m.index.get(f) ?? -1;
   const phoneCol = col('phone');
-  const extraCols = FIXED_FIELDS.filter((f) => /^phone\d$/.test(f)).map(col).filter((i) => i >= 0);
+  const extraCols = FIXED_FIELDS.filter((f) => /^phone\d$/.test(f))
+    .map(col)
+    .filter((i) => i >= 0);
   const nameCol = col('name');
   const tzCol = col('timezone');
   const regionCol = col('region');
@@ -335,22 +362,51 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
   // half the memory of a Map of strings) → first row.
   const firstRow = new Map<number, number>();
 
-  const refuse = (rowNumber: number, cells: readonly string[], code: string, message: string): RowOutcome => ({ kind: 'invalid', rowNumber, code, message, raw: rawOf(cells) });
+  const refuse = (rowNumber: number, cells: readonly string[], code: string, message: string): RowOutcome => ({
+    kind: 'invalid',
+    rowNumber,
+    code,
+    message,
+    raw: rawOf(cells),
+  });
 
   const process = (rec: RawRecord): RowOutcome | null => {
     const { rowNumber, cells } = rec;
     if (isBlank(cells)) return null;
     if (cells.length > columns.length) {
       for (let i = columns.length; i < cells.length; i++) {
-        if (cells[i]!.trim() !== '') return refuse(rowNumber, cells, 'too_many_columns', `row has ${cells.length} columns but the header has ${columns.length} (an unquoted comma or delimiter in a value?)`);
+        if (cells[i]!.trim() !== '')
+          return refuse(
+            rowNumber,
+            cells,
+            'too_many_columns',
+            `row has ${cells.length} columns but the header has ${columns.length} (an unquoted comma or delimiter in a value?)`,
+          );
       }
     } else if (format === 'csv' && cells.length < width) {
-      return refuse(rowNumber, cells, 'too_few_columns', `row has ${cells.length} columns but the header has ${width} (a line broken in two, or values missing?)`);
+      return refuse(
+        rowNumber,
+        cells,
+        'too_few_columns',
+        `row has ${cells.length} columns but the header has ${width} (a line broken in two, or values missing?)`,
+      );
     }
     for (let i = 0; i < cells.length; i++) {
       const c = cells[i]!;
-      if (c.length > MAX_FIELD_CHARS) return refuse(rowNumber, cells, 'field_too_long', `column "${columns[i] ?? i + 1}" holds ${c.length} characters (max ${MAX_FIELD_CHARS})`);
-      if (c.includes('\ufffd')) return refuse(rowNumber, cells, 'text_undecodable', `column "${columns[i] ?? i + 1}" has bytes that are not valid text in this file's encoding (${encoding}); save the file as UTF-8 or choose the encoding`);
+      if (c.length > MAX_FIELD_CHARS)
+        return refuse(
+          rowNumber,
+          cells,
+          'field_too_long',
+          `column "${columns[i] ?? i + 1}" holds ${c.length} characters (max ${MAX_FIELD_CHARS})`,
+        );
+      if (c.includes('\ufffd'))
+        return refuse(
+          rowNumber,
+          cells,
+          'text_undecodable',
+          `column "${columns[i] ?? i + 1}" has bytes that are not valid text in this file's encoding (${encoding}); save the file as UTF-8 or choose the encoding`,
+        );
     }
 
     // Phones: the phone column first (several numbers in one cell are split), then extra columns.
@@ -361,10 +417,17 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     for (const i of extraCols) addCandidates(candidates, i, cellAt(cells, i));
     // An empty phone cell with a number in a backup column: the backup becomes the primary.
     const primaryRaw = candidates[0];
-    const primary: NormalizedPhone = primaryRaw ? normalizePhone(primaryRaw.raw, region) : normalizePhone(phoneCell, region);
+    const primary: NormalizedPhone = primaryRaw
+      ? normalizePhone(primaryRaw.raw, region)
+      : normalizePhone(phoneCell, region);
     if (!primary.ok) {
       const where = primaryRaw ? columns[primaryRaw.col] : columns[phoneCol];
-      return refuse(rowNumber, cells, primary.code, `${where}: ${primary.message}${primaryRaw && fromPhoneColumn === 0 ? ` (the ${columns[phoneCol]} cell is empty; this is the first backup number)` : ''}`);
+      return refuse(
+        rowNumber,
+        cells,
+        primary.code,
+        `${where}: ${primary.message}${primaryRaw && fromPhoneColumn === 0 ? ` (the ${columns[phoneCol]} cell is empty; this is the first backup number)` : ''}`,
+      );
     }
     const phones = [primary.e164];
     for (let k = 1; k < candidates.length; k++) {
@@ -381,7 +444,13 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     const tzText = cellAt(cells, tzCol);
     if (tzText) {
       timezone = canonicalTimeZone(tzText);
-      if (timezone === null) return refuse(rowNumber, cells, 'timezone_invalid', `${columns[tzCol]}: "${tzText}" is not a time zone (use an IANA name such as Asia/Shanghai)`);
+      if (timezone === null)
+        return refuse(
+          rowNumber,
+          cells,
+          'timezone_invalid',
+          `${columns[tzCol]}: "${tzText}" is not a time zone (use an IANA name such as Asia/Shanghai)`,
+        );
     } else timezone = defaultTimeZoneForRegion(primary.region);
 
     const custom: Record<string, FieldValue> = {};
@@ -394,9 +463,21 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
     if (problems) return refuse(rowNumber, cells, problems[0]!.code, problems.map((p) => p.message).join('; '));
 
     const name = cellAt(cells, nameCol);
-    if (name.length > MAX_NAME) return refuse(rowNumber, cells, 'value_too_long', `${columns[nameCol]}: a name of ${name.length} characters (max ${MAX_NAME})`);
+    if (name.length > MAX_NAME)
+      return refuse(
+        rowNumber,
+        cells,
+        'value_too_long',
+        `${columns[nameCol]}: a name of ${name.length} characters (max ${MAX_NAME})`,
+      );
     const externalId = cellAt(cells, extCol);
-    if (externalId.length > MAX_EXTERNAL_ID) return refuse(rowNumber, cells, 'value_too_long', `${columns[extCol]}: an id of ${externalId.length} characters (max ${MAX_EXTERNAL_ID})`);
+    if (externalId.length > MAX_EXTERNAL_ID)
+      return refuse(
+        rowNumber,
+        cells,
+        'value_too_long',
+        `${columns[extCol]}: an id of ${externalId.length} characters (max ${MAX_EXTERNAL_ID})`,
+      );
     const tagText = cellAt(cells, tagsCol);
     let tags: string[] = [];
     if (tagText) {
@@ -404,20 +485,37 @@ function rowProcessor(headerCells: readonly string[], spec: ImportSpec, format: 
       for (const part of tagText.split(SPLIT_TAGS)) {
         const t = part.trim();
         if (!t || tags.includes(t)) continue;
-        if (t.length > MAX_TAG) return refuse(rowNumber, cells, 'value_too_long', `${columns[tagsCol]}: tag "${t.slice(0, 20)}…" is longer than ${MAX_TAG} characters`);
+        if (t.length > MAX_TAG)
+          return refuse(
+            rowNumber,
+            cells,
+            'value_too_long',
+            `${columns[tagsCol]}: tag "${t.slice(0, 20)}…" is longer than ${MAX_TAG} characters`,
+          );
         tags.push(t);
         if (tags.length > MAX_TAGS) break; // refused just below; stop before the loop turns quadratic
       }
-      if (tags.length > MAX_TAGS) return refuse(rowNumber, cells, 'value_too_long', `${columns[tagsCol]}: more than ${MAX_TAGS} tags`);
+      if (tags.length > MAX_TAGS)
+        return refuse(rowNumber, cells, 'value_too_long', `${columns[tagsCol]}: more than ${MAX_TAGS} tags`);
     }
 
     const key = Number(primary.e164.slice(1));
     const first = firstRow.get(key);
-    if (first !== undefined) return { kind: 'duplicate_in_file', rowNumber, firstRowNumber: first, phone: primary.e164, raw: rawOf(cells) };
+    if (first !== undefined)
+      return { kind: 'duplicate_in_file', rowNumber, firstRowNumber: first, phone: primary.e164, raw: rawOf(cells) };
     firstRow.set(key, rowNumber);
     return {
       kind: 'ok',
-      contact: { rowNumber, name: name || null, phones, timezone, region: cellAt(cells, regionCol) || primary.region, tags, externalId: externalId || null, custom },
+      contact: {
+        rowNumber,
+        name: name || null,
+        phones,
+        timezone,
+        region: cellAt(cells, regionCol) || primary.region,
+        tags,
+        externalId: externalId || null,
+        custom,
+      },
     };
   };
   return { header, process };

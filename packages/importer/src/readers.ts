@@ -58,7 +58,11 @@ export interface CsvSource {
  * one row, as Excel shows it. Empty lines are records too (numbered, then skipped by the
  * caller), so numbers match the line numbers of a file without embedded line breaks.
  */
-export function readCsv(input: AsyncIterable<Buffer | Uint8Array | string>, forced: 'auto' | 'utf8' | 'gb18030', counter: ByteCounter): CsvSource {
+export function readCsv(
+  input: AsyncIterable<Buffer | Uint8Array | string>,
+  forced: 'auto' | 'utf8' | 'gb18030',
+  counter: ByteCounter,
+): CsvSource {
   const decoded = decodeText(input, forced, counter);
   async function* batches(): AsyncGenerator<RawRecord[]> {
     let head = '';
@@ -84,11 +88,16 @@ export function readCsv(input: AsyncIterable<Buffer | Uint8Array | string>, forc
     const fail = (err: unknown): ImportFileError => {
       const e = err as { code?: string; message?: string };
       const hint = e.code === 'CSV_MAX_RECORD_SIZE' ? ' (a quote that is never closed?)' : '';
-      return new ImportFileError('file_unreadable', `the CSV cannot be read after row ${row}: ${e.message ?? String(err)}${hint}`, { row, code: e.code });
+      return new ImportFileError(
+        'file_unreadable',
+        `the CSV cannot be read after row ${row}: ${e.message ?? String(err)}${hint}`,
+        { row, code: e.code },
+      );
     };
     const drain = (): RawRecord[] => {
       const out: RawRecord[] = [];
-      for (let r = parser.read() as string[] | null; r !== null; r = parser.read() as string[] | null) out.push({ rowNumber: ++row, cells: r });
+      for (let r = parser.read() as string[] | null; r !== null; r = parser.read() as string[] | null)
+        out.push({ rowNumber: ++row, cells: r });
       return out;
     };
     // Errors are emitted on a later tick: wait one, so the error (not a truncated success) is reported.
@@ -163,9 +172,11 @@ export function cellText(v: ExcelJS.CellValue): string {
   }
   if (typeof v === 'object') {
     const o = v as unknown as Record<string, unknown>;
-    if (Array.isArray(o['richText'])) return (o['richText'] as { text?: unknown }[]).map((r) => (typeof r.text === 'string' ? r.text : '')).join('');
+    if (Array.isArray(o['richText']))
+      return (o['richText'] as { text?: unknown }[]).map((r) => (typeof r.text === 'string' ? r.text : '')).join('');
     if ('error' in o) return '';
-    if ('formula' in o || 'sharedFormula' in o || 'result' in o) return cellText((o['result'] ?? null) as ExcelJS.CellValue);
+    if ('formula' in o || 'sharedFormula' in o || 'result' in o)
+      return cellText((o['result'] ?? null) as ExcelJS.CellValue);
     if ('text' in o) return cellText((o['text'] ?? null) as ExcelJS.CellValue); // hyperlink; its text may itself be rich text
   }
   return String(v);
@@ -175,14 +186,24 @@ export function cellText(v: ExcelJS.CellValue): string {
  * Rows of the first worksheet, streamed (the workbook is never loaded whole). Row numbers
  * are the sheet's own; exceljs does not emit empty rows, so gaps show as gaps.
  */
-export async function* readXlsx(input: AsyncIterable<Buffer | Uint8Array | string>, counter: ByteCounter): AsyncGenerator<RawRecord[]> {
+export async function* readXlsx(
+  input: AsyncIterable<Buffer | Uint8Array | string>,
+  counter: ByteCounter,
+): AsyncGenerator<RawRecord[]> {
   const { head, stream } = await peek(input, 4, counter);
   if (head.length === 0) throw new ImportFileError('file_empty', 'the file is empty (0 bytes)');
   if (head[0] !== 0x50 || head[1] !== 0x4b) {
-    throw new ImportFileError('file_unreadable', 'this is not an XLSX workbook (an .xlsx file is a ZIP archive); save it as .xlsx or CSV');
+    throw new ImportFileError(
+      'file_unreadable',
+      'this is not an XLSX workbook (an .xlsx file is a ZIP archive); save it as .xlsx or CSV',
+    );
   }
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(stream), {
-    sharedStrings: 'cache', hyperlinks: 'cache', styles: 'cache', worksheets: 'emit', entries: 'ignore',
+    sharedStrings: 'cache',
+    hyperlinks: 'cache',
+    styles: 'cache',
+    worksheets: 'emit',
+    entries: 'ignore',
   });
   let sawSheet = false;
   try {

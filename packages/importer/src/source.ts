@@ -46,8 +46,20 @@ interface Decoder {
   end(): string;
 }
 
-const WHATWG_LABEL: Record<string, string> = { utf8: 'utf-8', 'utf8-bom': 'utf-8', gb18030: 'gb18030', utf16le: 'utf-16le', utf16be: 'utf-16be' };
-const ICONV_NAME: Record<string, string> = { utf8: 'utf8', 'utf8-bom': 'utf8', gb18030: 'gb18030', utf16le: 'utf16le', utf16be: 'utf16-be' };
+const WHATWG_LABEL: Record<string, string> = {
+  utf8: 'utf-8',
+  'utf8-bom': 'utf-8',
+  gb18030: 'gb18030',
+  utf16le: 'utf-16le',
+  utf16be: 'utf-16be',
+};
+const ICONV_NAME: Record<string, string> = {
+  utf8: 'utf8',
+  'utf8-bom': 'utf8',
+  gb18030: 'gb18030',
+  utf16le: 'utf16le',
+  utf16be: 'utf16-be',
+};
 
 /**
  * A streaming decoder. Node's built-in (ICU) TextDecoder decodes GB18030 about four times
@@ -65,7 +77,12 @@ function makeDecoder(enc: Exclude<Encoding, 'ascii'>): Decoder {
   }
 }
 
-const toBuffer = (v: Buffer | Uint8Array | string): Buffer => (typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+const toBuffer = (v: Buffer | Uint8Array | string): Buffer =>
+  typeof v === 'string'
+    ? Buffer.from(v, 'utf8')
+    : Buffer.isBuffer(v)
+      ? v
+      : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
 function firstHighByte(b: Buffer): number {
   for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return i;
@@ -164,7 +181,11 @@ export function decodeText(
 }
 
 /** Reads the first bytes of a stream, and gives them back with the rest of the stream. */
-export async function peek(input: AsyncIterable<Buffer | Uint8Array | string>, want: number, counter?: ByteCounter): Promise<{ head: Buffer; complete: boolean; stream: AsyncIterable<Buffer> }> {
+export async function peek(
+  input: AsyncIterable<Buffer | Uint8Array | string>,
+  want: number,
+  counter?: ByteCounter,
+): Promise<{ head: Buffer; complete: boolean; stream: AsyncIterable<Buffer> }> {
   const it = input[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let size = 0;

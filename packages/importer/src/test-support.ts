@@ -13,7 +13,12 @@ export const FIELDS: FieldDef[] = [
 /** Parses `content` (one buffer, a string, or chunks as a stream would deliver them) with FIELDS; returns the header and every row. */
 export async function run(content: Buffer | string | Buffer[], spec: Partial<ImportSpec> = {}) {
   const chunks = Array.isArray(content) ? content : [typeof content === 'string' ? Buffer.from(content) : content];
-  const parsed = parseContactFile((async function* () { yield* chunks; })(), { filename: 'list.csv', defaultRegion: 'CN', fields: FIELDS, ...spec });
+  const parsed = parseContactFile(
+    (async function* () {
+      yield* chunks;
+    })(),
+    { filename: 'list.csv', defaultRegion: 'CN', fields: FIELDS, ...spec },
+  );
   const header = await parsed.header;
   const rows: RowOutcome[] = [];
   for await (const r of parsed.rows) rows.push(r);
@@ -21,4 +26,11 @@ export async function run(content: Buffer | string | Buffer[], spec: Partial<Imp
 }
 
 /** Each row as [row number, 'ok' | error code | 'dup:<first row>']. */
-export const verdicts = (rows: RowOutcome[]) => rows.map((r) => (r.kind === 'ok' ? [r.contact.rowNumber, 'ok'] : r.kind === 'invalid' ? [r.rowNumber, r.code] : [r.rowNumber, `dup:${r.firstRowNumber}`]));
+export const verdicts = (rows: RowOutcome[]) =>
+  rows.map((r) =>
+    r.kind === 'ok'
+      ? [r.contact.rowNumber, 'ok']
+      : r.kind === 'invalid'
+        ? [r.rowNumber, r.code]
+        : [r.rowNumber, `dup:${r.firstRowNumber}`],
+  );

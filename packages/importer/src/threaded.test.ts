@@ -5,14 +5,25 @@ import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import type { FieldDef } from '@outdial/domain/projects';
-import { ImportFileError, parseContactFile, parseContactFileInWorker, type ImportSpec, type RowOutcome } from './index.ts';
+import {
+  ImportFileError,
+  parseContactFile,
+  parseContactFileInWorker,
+  type ImportSpec,
+  type RowOutcome,
+} from './index.ts';
 
 const FIELDS: FieldDef[] = [
   { key: 'policy_no', labelZh: '保单号', labelEn: 'Policy number', type: 'text', required: true },
   { key: 'premium', labelZh: '保费', labelEn: 'Premium', type: 'number', required: false },
 ];
 const dir = mkdtempSync(join(tmpdir(), 'outdial-threaded-'));
-const spec = (extra: Partial<ImportSpec> = {}): ImportSpec => ({ filename: 'list.csv', defaultRegion: 'CN', fields: FIELDS, ...extra });
+const spec = (extra: Partial<ImportSpec> = {}): ImportSpec => ({
+  filename: 'list.csv',
+  defaultRegion: 'CN',
+  fields: FIELDS,
+  ...extra,
+});
 
 async function all(batches: AsyncIterable<RowOutcome[]>): Promise<RowOutcome[]> {
   const out: RowOutcome[] = [];
@@ -24,7 +35,14 @@ describe('the parser on a worker thread', () => {
   it('gives the same header, outcomes and progress as in-thread, across many batches', async () => {
     const lines = ['姓名,手机号,保单号,保费,标签'];
     for (let i = 0; i < 6000; i++) {
-      const phone = i % 97 === 0 ? '1380013' : i % 101 === 0 ? `138${String(i - 1).padStart(8, '0')}` : `+86 138 ${String(i).padStart(8, '0').replace(/(\d{4})(\d{4})/, '$1 $2')}`;
+      const phone =
+        i % 97 === 0
+          ? '1380013'
+          : i % 101 === 0
+            ? `138${String(i - 1).padStart(8, '0')}`
+            : `+86 138 ${String(i)
+                .padStart(8, '0')
+                .replace(/(\d{4})(\d{4})/, '$1 $2')}`;
       lines.push(`客户${i},${phone},P${i},"${(i * 3.5).toFixed(2)}",${i % 3 ? 'vip|新' : ''}`);
     }
     const path = join(dir, 'big.csv');
@@ -55,7 +73,12 @@ describe('the parser on a worker thread', () => {
 
   it('stops its thread when the consumer stops early', async () => {
     const path = join(dir, 'early.csv');
-    writeFileSync(path, ['手机号,保单号', ...Array.from({ length: 20000 }, (_, i) => `139${String(i).padStart(8, '0')},P${i}`)].join('\n'));
+    writeFileSync(
+      path,
+      ['手机号,保单号', ...Array.from({ length: 20000 }, (_, i) => `139${String(i).padStart(8, '0')},P${i}`)].join(
+        '\n',
+      ),
+    );
     const threaded = parseContactFileInWorker(path, spec());
     let seen = 0;
     for await (const b of threaded.batches) {

@@ -20,7 +20,10 @@ const CREDITS = 48;
  * thread's database work instead of taking turns with it. Same results, same errors; the
  * rows arrive in the same batches, by structured clone.
  */
-export function parseContactFileInWorker(path: string, spec: ImportSpec): { header: Promise<ParsedHeader>; batches: AsyncIterable<RowOutcome[]> } {
+export function parseContactFileInWorker(
+  path: string,
+  spec: ImportSpec,
+): { header: Promise<ParsedHeader>; batches: AsyncIterable<RowOutcome[]> } {
   const { onProgress, ...plain } = spec;
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { path, spec: plain } });
   const queue: RowOutcome[][] = [];
@@ -47,11 +50,23 @@ export function parseContactFileInWorker(path: string, spec: ImportSpec): { head
   };
   worker.on('message', (m: ToParent) => {
     switch (m.t) {
-      case 'header': resolveHeader(m.header); break;
-      case 'batch': queue.push(m.rows); notify(); break;
-      case 'progress': onProgress?.({ bytesRead: m.bytesRead, rowsRead: m.rowsRead }); break;
-      case 'end': done = true; notify(); break;
-      case 'error': fail(m.fileError ? new ImportFileError(m.code, m.message, m.details) : new Error(m.message)); break;
+      case 'header':
+        resolveHeader(m.header);
+        break;
+      case 'batch':
+        queue.push(m.rows);
+        notify();
+        break;
+      case 'progress':
+        onProgress?.({ bytesRead: m.bytesRead, rowsRead: m.rowsRead });
+        break;
+      case 'end':
+        done = true;
+        notify();
+        break;
+      case 'error':
+        fail(m.fileError ? new ImportFileError(m.code, m.message, m.details) : new Error(m.message));
+        break;
     }
   });
   worker.on('error', (e) => fail(e));

@@ -36,8 +36,10 @@ try {
   }
   send({ t: 'end' });
 } catch (err) {
-  send(err instanceof ImportFileError
-    ? { t: 'error', fileError: true, code: err.code, message: err.message, details: err.details }
-    : { t: 'error', fileError: false, message: err instanceof Error ? err.message : String(err) });
+  send(
+    err instanceof ImportFileError
+      ? { t: 'error', fileError: true, code: err.code, message: err.message, details: err.details }
+      : { t: 'error', fileError: false, message: err instanceof Error ? err.message : String(err) },
+  );
 }
 port.close();

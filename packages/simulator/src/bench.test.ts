@@ -6,9 +6,18 @@ import { parseScenario, ScenarioError } from './scenario.ts';
 import { runBench, runPacingBenchCli } from './bench.ts';
 
 const TINY = {
-  name: 'tiny', agents: 6, shift: { days: 2, hoursPerDay: 4, startHour: 9 }, replications: 2, seed: 5,
-  answer: { human: 0.25, machine: 0.05 }, ringToAnswerSeconds: { dist: 'lognormal', mean: 7, cv: 0.5 }, noAnswerTimeoutSeconds: 20,
-  greetingSeconds: 1, connectWithinSeconds: 2, talkSeconds: { dist: 'exponential', mean: 90 }, wrapSeconds: { dist: 'constant', mean: 10 },
+  name: 'tiny',
+  agents: 6,
+  shift: { days: 2, hoursPerDay: 4, startHour: 9 },
+  replications: 2,
+  seed: 5,
+  answer: { human: 0.25, machine: 0.05 },
+  ringToAnswerSeconds: { dist: 'lognormal', mean: 7, cv: 0.5 },
+  noAnswerTimeoutSeconds: 20,
+  greetingSeconds: 1,
+  connectWithinSeconds: 2,
+  talkSeconds: { dist: 'exponential', mean: 90 },
+  wrapSeconds: { dist: 'constant', mean: 10 },
   amd: { enabled: false },
 };
 
@@ -16,7 +25,13 @@ describe('scenario files', () => {
   it('accept the format and refuse bad files with every problem', () => {
     expect(parseScenario(TINY).agents).toBe(6);
     try {
-      parseScenario({ ...TINY, agents: 0, talkSeconds: { dist: 'gamma', mean: 1 }, answer: { human: 0.9, machine: 0.2 }, amd: {} });
+      parseScenario({
+        ...TINY,
+        agents: 0,
+        talkSeconds: { dist: 'gamma', mean: 1 },
+        answer: { human: 0.9, machine: 0.2 },
+        amd: {},
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ScenarioError);
@@ -42,15 +57,36 @@ describe('the pacing benchmark', () => {
     const file = join(dir, 'tiny.json');
     writeFileSync(file, JSON.stringify(TINY));
     let out = '';
-    await runPacingBenchCli({ scenario: file, policies: ['progressive', 'predictive'], json: true }, (t) => { out += t; });
-    const r = JSON.parse(out) as { scenario: string; results: { policy: string; occupancy: number; abandon: { mean: number; p95: number; shareOver3pct: number; worstDay: number } }[]; bounds: { u1: number } };
+    await runPacingBenchCli({ scenario: file, policies: ['progressive', 'predictive'], json: true }, (t) => {
+      out += t;
+    });
+    const r = JSON.parse(out) as {
+      scenario: string;
+      results: {
+        policy: string;
+        occupancy: number;
+        abandon: { mean: number; p95: number; shareOver3pct: number; worstDay: number };
+      }[];
+      bounds: { u1: number };
+    };
     expect(r.scenario).toBe('tiny');
     expect(r.results.map((x) => x.policy)).toEqual(['progressive', 'predictive']);
-    expect(r.results[0]).toMatchObject({ occupancy: expect.any(Number), talkMinutesPerAgentHour: expect.any(Number), idleWaitPerConnectS: expect.any(Number), connectsPerAgentHour: expect.any(Number), dialsPerHour: expect.any(Number), abandon: { mean: 0, p95: 0, shareOver3pct: 0, worstDay: 0 } });
+    expect(r.results[0]).toMatchObject({
+      occupancy: expect.any(Number),
+      talkMinutesPerAgentHour: expect.any(Number),
+      idleWaitPerConnectS: expect.any(Number),
+      connectsPerAgentHour: expect.any(Number),
+      dialsPerHour: expect.any(Number),
+      abandon: { mean: 0, p95: 0, shareOver3pct: 0, worstDay: 0 },
+    });
     expect(r.bounds.u1).toBeCloseTo(90 / 100, 5);
-    await expect(runPacingBenchCli({ scenario: file, policies: ['magic'] }, () => undefined)).rejects.toThrow(/unknown policy magic/);
+    await expect(runPacingBenchCli({ scenario: file, policies: ['magic'] }, () => undefined)).rejects.toThrow(
+      /unknown policy magic/,
+    );
     writeFileSync(file, '{ not json');
     await expect(runPacingBenchCli({ scenario: file }, () => undefined)).rejects.toThrow(/not JSON/);
-    await expect(runPacingBenchCli({ scenario: join(dir, 'missing.json') }, () => undefined)).rejects.toThrow(/cannot read/);
+    await expect(runPacingBenchCli({ scenario: join(dir, 'missing.json') }, () => undefined)).rejects.toThrow(
+      /cannot read/,
+    );
   });
 });

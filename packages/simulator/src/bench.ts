@@ -49,7 +49,9 @@ export function aggregate(policy: string, reps: ReplicationResult[], sc: Scenari
   const n = reps.length;
   const sum = (f: (r: ReplicationResult) => number) => reps.reduce((a, r) => a + f(r), 0);
   const rates = reps.map((r) => (r.humans ? r.abandons / r.humans : 0));
-  const worstDay = Math.max(...reps.map((r) => Math.max(0, ...r.dayHumans.map((h, i) => (h >= 20 ? r.dayAbandons[i]! / h : 0)))));
+  const worstDay = Math.max(
+    ...reps.map((r) => Math.max(0, ...r.dayHumans.map((h, i) => (h >= 20 ? r.dayAbandons[i]! / h : 0)))),
+  );
   const agentHours = sum((r) => r.agentHours);
   return {
     policy,
@@ -63,12 +65,20 @@ export function aggregate(policy: string, reps: ReplicationResult[], sc: Scenari
       worstHour: Math.max(...reps.map((r) => r.worstHourRate)),
       ofcomMean: sum((r) => (r.humans ? (r.abandons + r.amdDrops) / r.humans : 0)) / n,
     },
-    idleWaitPerConnectS: sum((r) => r.idleS) / Math.max(1, sum((r) => r.connects)),
+    idleWaitPerConnectS:
+      sum((r) => r.idleS) /
+      Math.max(
+        1,
+        sum((r) => r.connects),
+      ),
     connectsPerAgentHour: sum((r) => r.connects) / agentHours,
     dialsPerHour: sum((r) => r.dials) / (n * days * sc.shift.hoursPerDay),
     peakLines: Math.max(...reps.map((r) => r.peakLines)),
     leadsPerReplication: sum((r) => r.dials) / n,
-    waitP95S: quantile(reps.map((r) => r.waitP95), 0.95),
+    waitP95S: quantile(
+      reps.map((r) => r.waitP95),
+      0.95,
+    ),
     replications: n,
     days,
   };
@@ -90,14 +100,23 @@ export async function loadScenario(path: string): Promise<Scenario> {
   return parseScenario(json, path);
 }
 
-function plan(sc: Scenario, opts: { replications?: number | undefined; days?: number | undefined; quick?: boolean | undefined }) {
+function plan(
+  sc: Scenario,
+  opts: { replications?: number | undefined; days?: number | undefined; quick?: boolean | undefined },
+) {
   return {
     reps: opts.replications ?? (opts.quick ? Math.min(3, sc.replications) : sc.replications),
     days: opts.days ?? (opts.quick ? Math.min(5, sc.shift.days) : sc.shift.days),
   };
 }
 
-function summarise(sc: Scenario, policies: readonly PolicyName[], runs: Map<PolicyName, ReplicationResult[]>, days: number, t0: number): BenchResult {
+function summarise(
+  sc: Scenario,
+  policies: readonly PolicyName[],
+  runs: Map<PolicyName, ReplicationResult[]>,
+  days: number,
+  t0: number,
+): BenchResult {
   const results = policies.map((name) => aggregate(name, runs.get(name)!, sc, days));
   const T = distMean(sc.talkSeconds);
   const W = distMean(sc.wrapSeconds);
@@ -107,22 +126,44 @@ function summarise(sc: Scenario, policies: readonly PolicyName[], runs: Map<Poli
   const ramp = distMean(sc.ringToAnswerSeconds) / (sc.shift.hoursPerDay * 3600);
   const eligible = results.filter((r) => r.abandon.shareOver3pct <= 0.05);
   const winner = eligible.length ? eligible.reduce((a, b) => (b.occupancy > a.occupancy ? b : a)).policy : null;
-  return { scenario: sc.name, results, bounds: { u1, u2: u1 * (1 - ramp) }, winner, seconds: (performance.now() - t0) / 1000 };
+  return {
+    scenario: sc.name,
+    results,
+    bounds: { u1, u2: u1 * (1 - ramp) },
+    winner,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /** In this thread: for tests and small runs. */
-export function runBench(sc: Scenario, policies: readonly PolicyName[], opts: { replications?: number; days?: number; quick?: boolean } = {}): BenchResult {
+export function runBench(
+  sc: Scenario,
+  policies: readonly PolicyName[],
+  opts: { replications?: number; days?: number; quick?: boolean } = {},
+): BenchResult {
   const t0 = performance.now();
   const { reps, days } = plan(sc, opts);
   const runs = new Map<PolicyName, ReplicationResult[]>();
   for (const policy of policies) {
-    runs.set(policy, Array.from({ length: reps }, (_, rep) => runTask({ scenario: sc, policy, rep, days })));
+    runs.set(
+      policy,
+      Array.from({ length: reps }, (_, rep) => runTask({ scenario: sc, policy, rep, days })),
+    );
   }
   return summarise(sc, policies, runs, days, t0);
 }
 
 /** Across worker threads, one per core: replications are independent, so they spread perfectly. */
-export async function runBenchParallel(sc: Scenario, policies: readonly PolicyName[], opts: { replications?: number | undefined; days?: number | undefined; quick?: boolean | undefined; threads?: number } = {}): Promise<BenchResult> {
+export async function runBenchParallel(
+  sc: Scenario,
+  policies: readonly PolicyName[],
+  opts: {
+    replications?: number | undefined;
+    days?: number | undefined;
+    quick?: boolean | undefined;
+    threads?: number;
+  } = {},
+): Promise<BenchResult> {
   const t0 = performance.now();
   const { reps, days } = plan(sc, opts);
   const tasks: Task[] = [];
@@ -132,28 +173,34 @@ export async function runBenchParallel(sc: Scenario, policies: readonly PolicyNa
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), tasks.length));
   const results: ReplicationResult[] = new Array(tasks.length);
   let next = 0;
-  await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./worker.mjs', import.meta.url));
-    const send = () => {
-      if (next >= tasks.length) {
-        void w.terminate().then(() => resolve());
-        return;
-      }
-      const id = next++;
-      w.postMessage({ id, task: tasks[id] });
-    };
-    w.on('message', (m: { id: number; result?: ReplicationResult; error?: string }) => {
-      if (m.error) {
-        void w.terminate();
-        reject(new Error(m.error));
-        return;
-      }
-      results[m.id] = m.result!;
-      send();
-    });
-    w.on('error', reject);
-    send();
-  })));
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(new URL('./worker.mjs', import.meta.url));
+          const send = () => {
+            if (next >= tasks.length) {
+              void w.terminate().then(() => resolve());
+              return;
+            }
+            const id = next++;
+            w.postMessage({ id, task: tasks[id] });
+          };
+          w.on('message', (m: { id: number; result?: ReplicationResult; error?: string }) => {
+            if (m.error) {
+              void w.terminate();
+              reject(new Error(m.error));
+              return;
+            }
+            results[m.id] = m.result!;
+            send();
+          });
+          w.on('error', reject);
+          send();
+        }),
+    ),
+  );
   const runs = new Map<PolicyName, ReplicationResult[]>();
   tasks.forEach((t, i) => {
     const list = runs.get(t.policy) ?? [];
@@ -166,16 +213,39 @@ export async function runBenchParallel(sc: Scenario, policies: readonly PolicyNa
 const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
 
 export function formatTable(b: BenchResult): string {
-  const head = ['policy', 'occupancy', 'talk min/agent-h', 'abandon mean', 'p95', 'P(>3%)', 'worst day', 'Ofcom', 'idle s/connect', 'connects/agent-h', 'dials/h'];
+  const head = [
+    'policy',
+    'occupancy',
+    'talk min/agent-h',
+    'abandon mean',
+    'p95',
+    'P(>3%)',
+    'worst day',
+    'Ofcom',
+    'idle s/connect',
+    'connects/agent-h',
+    'dials/h',
+  ];
   const rows = b.results.map((r) => [
-    r.policy + (r.policy === b.winner ? ' *' : ''), pct(r.occupancy), r.talkMinutesPerAgentHour.toFixed(1), pct(r.abandon.mean, 2), pct(r.abandon.p95, 2),
-    pct(r.abandon.shareOver3pct, 0), pct(r.abandon.worstDay, 1), pct(r.abandon.ofcomMean, 2), r.idleWaitPerConnectS.toFixed(1), r.connectsPerAgentHour.toFixed(1), r.dialsPerHour.toFixed(0),
+    r.policy + (r.policy === b.winner ? ' *' : ''),
+    pct(r.occupancy),
+    r.talkMinutesPerAgentHour.toFixed(1),
+    pct(r.abandon.mean, 2),
+    pct(r.abandon.p95, 2),
+    pct(r.abandon.shareOver3pct, 0),
+    pct(r.abandon.worstDay, 1),
+    pct(r.abandon.ofcomMean, 2),
+    r.idleWaitPerConnectS.toFixed(1),
+    r.connectsPerAgentHour.toFixed(1),
+    r.dialsPerHour.toFixed(0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
     `${b.scenario}: U1 = ${pct(b.bounds.u1)}, U2 ≈ ${pct(b.bounds.u2)}; * = highest occupancy with P(30-day abandon > 3%) ≤ 5%  (${b.seconds.toFixed(1)} s)`,
-    line(head), ...rows.map(line),
+    line(head),
+    ...rows.map(line),
   ].join('\n');
 }
 
@@ -186,6 +256,10 @@ export async function runPacingBenchCli(opts: PacingBenchOptions, out: (text: st
   if (unknown.length) throw new Error(`unknown policy ${unknown.join(', ')}; known: ${POLICY_NAMES.join(', ')}`);
   let sc = await loadScenario(opts.scenario);
   if (opts.seed !== undefined) sc = { ...sc, seed: opts.seed };
-  const result = await runBenchParallel(sc, names as PolicyName[], { replications: opts.replications, days: opts.days, quick: opts.quick });
+  const result = await runBenchParallel(sc, names as PolicyName[], {
+    replications: opts.replications,
+    days: opts.days,
+    quick: opts.quick,
+  });
   out(opts.json ? JSON.stringify(result) : formatTable(result));
 }

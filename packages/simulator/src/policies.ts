@@ -1,12 +1,27 @@
 import {
-  ErlangOpenLoopPolicy, PowerPolicy, PredictivePolicy, PreviewPolicy, ProgressivePolicy, VicidialAdaptivePolicy,
-  type DialerSettings, type PacingPolicy,
+  ErlangOpenLoopPolicy,
+  PowerPolicy,
+  PredictivePolicy,
+  PreviewPolicy,
+  ProgressivePolicy,
+  VicidialAdaptivePolicy,
+  type DialerSettings,
+  type PacingPolicy,
 } from '@outdial/domain/pacing';
 import { distMean, type Scenario } from './scenario.ts';
 
 export const POLICY_NAMES = [
-  'preview', 'progressive', 'power-1.5', 'power-2', 'power-2.5', 'power-3',
-  'vicidial-hard', 'vicidial-average', 'vicidial-tapered', 'erlang', 'predictive',
+  'preview',
+  'progressive',
+  'power-1.5',
+  'power-2',
+  'power-2.5',
+  'power-3',
+  'vicidial-hard',
+  'vicidial-average',
+  'vicidial-tapered',
+  'erlang',
+  'predictive',
 ] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
@@ -26,7 +41,9 @@ export function dialerSettings(sc: Scenario): DialerSettings {
 
 /** Mean person-answer probability over the shift (the Erlang baseline is told it). */
 export function meanHumanRate(sc: Scenario): number {
-  return sc.answer.humanByHour ? sc.answer.humanByHour.reduce((a, b) => a + b, 0) / sc.answer.humanByHour.length : (sc.answer.human ?? 0);
+  return sc.answer.humanByHour
+    ? sc.answer.humanByHour.reduce((a, b) => a + b, 0) / sc.answer.humanByHour.length
+    : (sc.answer.human ?? 0);
 }
 
 /** A fresh policy per replication: no state carries from one month to the next. */
@@ -50,12 +67,24 @@ export function makePolicy(name: PolicyName, sc: Scenario): { policy: PacingPoli
     case 'vicidial-tapered': {
       const method = name === 'vicidial-hard' ? 'HARD_LIMIT' : name === 'vicidial-average' ? 'AVERAGE' : 'TAPERED';
       const start = sc.shift.startHour * 3600;
-      return { policy: new VicidialAdaptivePolicy(method, { ...settings, shiftStartS: start, shiftEndS: start + sc.shift.hoursPerDay * 3600 }), agentBound: false };
+      return {
+        policy: new VicidialAdaptivePolicy(method, {
+          ...settings,
+          shiftStartS: start,
+          shiftEndS: start + sc.shift.hoursPerDay * 3600,
+        }),
+        agentBound: false,
+      };
     }
     case 'erlang': {
       const breaks = sc.breaks ? sc.breaks.fractionOfAgents * (sc.breaks.minutes / sc.breaks.everyMinutes) : 0;
       return {
-        policy: new ErlangOpenLoopPolicy({ agents: Math.max(1, Math.round(sc.agents * (1 - breaks))), answerRate: meanHumanRate(sc), meanHandleS: distMean(sc.talkSeconds) + distMean(sc.wrapSeconds), target: 0.03 }),
+        policy: new ErlangOpenLoopPolicy({
+          agents: Math.max(1, Math.round(sc.agents * (1 - breaks))),
+          answerRate: meanHumanRate(sc),
+          meanHandleS: distMean(sc.talkSeconds) + distMean(sc.wrapSeconds),
+          target: 0.03,
+        }),
         agentBound: false,
       };
     }

@@ -31,7 +31,10 @@ export interface Scenario {
 }
 
 export class ScenarioError extends Error {
-  constructor(readonly problems: string[], source = 'scenario') {
+  constructor(
+    readonly problems: string[],
+    source = 'scenario',
+  ) {
     super(`${source} is not a valid pacing scenario:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ScenarioError';
   }
@@ -42,7 +45,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 export function parseScenario(json: unknown, source = 'scenario'): Scenario {
   const problems: string[] = [];
-  const num = (o: Obj, key: string, path: string, opts: { min?: number; max?: number; int?: boolean; optional?: boolean } = {}): number => {
+  const num = (
+    o: Obj,
+    key: string,
+    path: string,
+    opts: { min?: number; max?: number; int?: boolean; optional?: boolean } = {},
+  ): number => {
     const v = o[key];
     if (v === undefined && opts.optional) return NaN;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -65,7 +73,11 @@ export function parseScenario(json: unknown, source = 'scenario'): Scenario {
       case 'exponential':
         return { dist: d['dist'], mean: num(d, 'mean', `${key}.`, { min: 0 }) };
       case 'lognormal':
-        return { dist: 'lognormal', mean: num(d, 'mean', `${key}.`, { min: 1e-9 }), cv: num(d, 'cv', `${key}.`, { min: 0 }) };
+        return {
+          dist: 'lognormal',
+          mean: num(d, 'mean', `${key}.`, { min: 1e-9 }),
+          cv: num(d, 'cv', `${key}.`, { min: 0 }),
+        };
       case 'uniform': {
         const min = num(d, 'min', `${key}.`, { min: 0 });
         const max = num(d, 'max', `${key}.`, { min: 0 });
@@ -73,7 +85,9 @@ export function parseScenario(json: unknown, source = 'scenario'): Scenario {
         return { dist: 'uniform', min, max };
       }
       default:
-        problems.push(`${key}.dist: one of constant, exponential, lognormal, uniform (got ${JSON.stringify(d['dist'])})`);
+        problems.push(
+          `${key}.dist: one of constant, exponential, lognormal, uniform (got ${JSON.stringify(d['dist'])})`,
+        );
         return { dist: 'constant', mean: 1 };
     }
   };
@@ -109,7 +123,8 @@ export function parseScenario(json: unknown, source = 'scenario'): Scenario {
   }
   if (answer['humanByHour'] !== undefined) {
     const h = answer['humanByHour'];
-    if (!Array.isArray(h) || h.length === 0 || !h.every((x) => typeof x === 'number' && x >= 0 && x <= 1)) problems.push('answer.humanByHour: a non-empty list of probabilities');
+    if (!Array.isArray(h) || h.length === 0 || !h.every((x) => typeof x === 'number' && x >= 0 && x <= 1))
+      problems.push('answer.humanByHour: a non-empty list of probabilities');
     else s.answer.humanByHour = h as number[];
   } else {
     s.answer.human = num(answer, 'human', 'answer.', { min: 0, max: 1 });
@@ -121,7 +136,11 @@ export function parseScenario(json: unknown, source = 'scenario'): Scenario {
     else {
       s.answer.steps = answer['steps'].map((st: unknown, i: number) => {
         const o = isObj(st) ? st : (problems.push(`answer.steps.${i}: expected an object`), {} as Obj);
-        return { atHour: num(o, 'atHour', `answer.steps.${i}.`, { min: 0 }), durationMinutes: num(o, 'durationMinutes', `answer.steps.${i}.`, { min: 0 }), factor: num(o, 'factor', `answer.steps.${i}.`, { min: 0 }) };
+        return {
+          atHour: num(o, 'atHour', `answer.steps.${i}.`, { min: 0 }),
+          durationMinutes: num(o, 'durationMinutes', `answer.steps.${i}.`, { min: 0 }),
+          factor: num(o, 'factor', `answer.steps.${i}.`, { min: 0 }),
+        };
       });
     }
   }

@@ -37,9 +37,24 @@ export interface ReplicationResult {
   agentHours: number;
 }
 
-const READY = 0, TALK = 1, WRAP = 2, BREAK = 3;
-const EV_SHIFT_START = 0, EV_SHIFT_END = 1, EV_DECIDE = 2, EV_RING_END = 3, EV_AMD_DONE = 4, EV_DEADLINE = 5, EV_TALK_END = 6, EV_WRAP_END = 7, EV_BREAK_DUE = 8, EV_BREAK_END = 9;
-const RINGING = 0, IN_AMD = 1, WAITING = 2, CONNECTED = 3;
+const READY = 0,
+  TALK = 1,
+  WRAP = 2,
+  BREAK = 3;
+const EV_SHIFT_START = 0,
+  EV_SHIFT_END = 1,
+  EV_DECIDE = 2,
+  EV_RING_END = 3,
+  EV_AMD_DONE = 4,
+  EV_DEADLINE = 5,
+  EV_TALK_END = 6,
+  EV_WRAP_END = 7,
+  EV_BREAK_DUE = 8,
+  EV_BREAK_END = 9;
+const RINGING = 0,
+  IN_AMD = 1,
+  WAITING = 2,
+  CONNECTED = 3;
 /** An agent given a machine (no AMD, or an AMD miss) notices and drops it after this long. */
 const MACHINE_TALK_S = 10;
 
@@ -65,7 +80,12 @@ export interface SimOptions {
   agentBound?: boolean;
 }
 
-export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: number, opts: SimOptions = {}): ReplicationResult {
+export function simulateReplication(
+  sc: Scenario,
+  policy: PacingPolicy,
+  rep: number,
+  opts: SimOptions = {},
+): ReplicationResult {
   const N = sc.agents;
   const days = opts.days ?? sc.shift.days;
   const bound = opts.agentBound ?? false;
@@ -100,8 +120,22 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
   let inAmd = 0;
 
   const r: ReplicationResult = {
-    talkS: 0, availableS: 0, idleS: 0, dials: 0, humans: 0, machines: 0, abandons: 0, amdDrops: 0, connects: 0, days,
-    dayHumans: new Array<number>(days).fill(0), dayAbandons: new Array<number>(days).fill(0), worstHourRate: 0, peakLines: 0, waitP95: 0, agentHours: 0,
+    talkS: 0,
+    availableS: 0,
+    idleS: 0,
+    dials: 0,
+    humans: 0,
+    machines: 0,
+    abandons: 0,
+    amdDrops: 0,
+    connects: 0,
+    days,
+    dayHumans: new Array<number>(days).fill(0),
+    dayAbandons: new Array<number>(days).fill(0),
+    worstHourRate: 0,
+    peakLines: 0,
+    waitP95: 0,
+    agentHours: 0,
   };
   const hourHumans = new Map<number, number>();
   const hourAbandons = new Map<number, number>();
@@ -222,9 +256,18 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
     const answers = uO < pH + sc.answer.machine;
     const ringS = ringDraw(hashUniform(sc.seed, rep, i, 1));
     const c: Call = {
-      id: nextCall++, state: RINGING, dialT: t, human, answers: answers && ringS < sc.noAnswerTimeoutSeconds, ringS,
-      talkS: talkDraw(hashUniform(sc.seed, rep, i, 2)), wrapS: wrapDraw(hashUniform(sc.seed, rep, i, 3)),
-      amdMachine: false, greetEnd: 0, agent: -1, bound: -1,
+      id: nextCall++,
+      state: RINGING,
+      dialT: t,
+      human,
+      answers: answers && ringS < sc.noAnswerTimeoutSeconds,
+      ringS,
+      talkS: talkDraw(hashUniform(sc.seed, rep, i, 2)),
+      wrapS: wrapDraw(hashUniform(sc.seed, rep, i, 3)),
+      amdMachine: false,
+      greetEnd: 0,
+      agent: -1,
+      bound: -1,
     };
     if (amdOn && c.answers) {
       const u = hashUniform(sc.seed, rep, i, 4);
@@ -253,7 +296,8 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
   const lists: SnapshotLists = {
     agents(want: number, t: number) {
       const out: number[] = [];
-      for (let a = 0; a < N; a++) if (state[a] === want && (want !== READY || boundCall[a] === -1)) out.push(t - since[a]!);
+      for (let a = 0; a < N; a++)
+        if (state[a] === want && (want !== READY || boundCall[a] === -1)) out.push(t - since[a]!);
       return out;
     },
     ringing(t: number) {
@@ -263,7 +307,10 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
     },
   };
   const snapshot = (t: number): PacingSnapshot => {
-    let ready = 0, talking = 0, wrapping = 0, onBreak = 0;
+    let ready = 0,
+      talking = 0,
+      wrapping = 0,
+      onBreak = 0;
     for (let a = 0; a < N; a++) {
       const st = state[a];
       if (st === READY) ready++;
@@ -271,7 +318,19 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
       else if (st === WRAP) wrapping++;
       else onBreak++;
     }
-    return new LazySnapshot(lists, t, N - onBreak, ready, talking, wrapping, onBreak, ringingCount, waiting.length - waitHead, inAmd, calls.size);
+    return new LazySnapshot(
+      lists,
+      t,
+      N - onBreak,
+      ready,
+      talking,
+      wrapping,
+      onBreak,
+      ringingCount,
+      waiting.length - waitHead,
+      inAmd,
+      calls.size,
+    );
   };
 
   const decide = (t: number) => {
@@ -443,7 +502,6 @@ export function simulateReplication(sc: Scenario, policy: PacingPolicy, rep: num
   }
   return r;
 }
-
 
 interface SnapshotLists {
   agents(state: number, t: number): number[];

@@ -11,10 +11,20 @@ import { simulateReplication } from './sim.ts';
  */
 function scenario(patch: Record<string, unknown>): Scenario {
   return parseScenario({
-    name: 'validation', agents: 10, shift: { days: 4, hoursPerDay: 24, startHour: 0 }, replications: 1, seed: 7,
-    answer: { human: 0.3, machine: 0 }, ringToAnswerSeconds: { dist: 'uniform', min: 2, max: 12 }, noAnswerTimeoutSeconds: 20,
-    greetingSeconds: 0, connectWithinSeconds: 0, talkSeconds: { dist: 'lognormal', mean: 60, cv: 1.2 }, wrapSeconds: { dist: 'constant', mean: 0 },
-    amd: { enabled: false }, ...patch,
+    name: 'validation',
+    agents: 10,
+    shift: { days: 4, hoursPerDay: 24, startHour: 0 },
+    replications: 1,
+    seed: 7,
+    answer: { human: 0.3, machine: 0 },
+    ringToAnswerSeconds: { dist: 'uniform', min: 2, max: 12 },
+    noAnswerTimeoutSeconds: 20,
+    greetingSeconds: 0,
+    connectWithinSeconds: 0,
+    talkSeconds: { dist: 'lognormal', mean: 60, cv: 1.2 },
+    wrapSeconds: { dist: 'constant', mean: 0 },
+    amd: { enabled: false },
+    ...patch,
   });
 }
 
@@ -26,7 +36,11 @@ describe('simulator vs Erlang-B (Poisson dialing, zero patience)', () => {
   ] as const)('N=%i agents, offered load %f erlangs, %s talk', (agents, load, dist) => {
     const talk = dist === 'lognormal' ? { dist, mean: 60, cv: 1.2 } : { dist, mean: 60 };
     // Few agents serve few calls: simulate longer so sampling noise stays inside the tolerance.
-    const sc = scenario({ agents, talkSeconds: talk, shift: { days: agents < 10 ? 24 : 3, hoursPerDay: 24, startHour: 0 } });
+    const sc = scenario({
+      agents,
+      talkSeconds: talk,
+      shift: { days: agents < 10 ? 24 : 3, hoursPerDay: 24, startHour: 0 },
+    });
     const p = 0.3;
     const lambda = load / (p * 60); // dials per second
     const policy = new ErlangOpenLoopPolicy({ agents, answerRate: p, meanHandleS: 60, target: 0.03, dialRate: lambda });
@@ -47,10 +61,19 @@ describe('simulator vs the progressive closed form', () => {
     [0.3, { dist: 'uniform', min: 2, max: 12 }, 60, 10],
     [0.12, { dist: 'lognormal', mean: 8, cv: 0.5 }, 120, 15],
   ] as const)('p=%f', (p, ring, T, W) => {
-    const sc = scenario({ agents: 10, answer: { human: p, machine: 0 }, ringToAnswerSeconds: ring, talkSeconds: { dist: 'exponential', mean: T }, wrapSeconds: { dist: 'constant', mean: W }, greetingSeconds: 1, connectWithinSeconds: 2 });
+    const sc = scenario({
+      agents: 10,
+      answer: { human: p, machine: 0 },
+      ringToAnswerSeconds: ring,
+      talkSeconds: { dist: 'exponential', mean: T },
+      wrapSeconds: { dist: 'constant', mean: W },
+      greetingSeconds: 1,
+      connectWithinSeconds: 2,
+    });
     const r = simulateReplication(sc, new ProgressivePolicy(), 0, { agentBound: true });
     // Rings that would last past the no-answer timeout are no-answers: condition on < 20 s.
-    const ringMean = ring.dist === 'uniform' ? (ring.min + ring.max) / 2 : truncatedLognormalMean(ring.mean, ring.cv, 20);
+    const ringMean =
+      ring.dist === 'uniform' ? (ring.min + ring.max) / 2 : truncatedLognormalMean(ring.mean, ring.cv, 20);
     const pEff = ring.dist === 'uniform' ? p : p * lognormalCdf(ring.mean, ring.cv, 20);
     const expected = T / (T + W + (1 / pEff - 1) * 20 + ringMean);
     expect(r.abandons).toBe(0);
@@ -72,6 +95,8 @@ function truncatedLognormalMean(mean: number, cv: number, x: number): number {
 }
 function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   return x >= 0 ? y : -y;
 }

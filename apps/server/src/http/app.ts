@@ -39,7 +39,12 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | obje
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Outdial API', version: '1', description: 'Outbound contact-centre platform (外呼平台). Log in with POST /api/v1/auth/login and send the token as `Authorization: Bearer <token>`. Errors: `{error:{code,message,details}}`.' },
+      info: {
+        title: 'Outdial API',
+        version: '1',
+        description:
+          'Outbound contact-centre platform (外呼平台). Log in with POST /api/v1/auth/login and send the token as `Authorization: Bearer <token>`. Errors: `{error:{code,message,details}}`.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -54,30 +59,35 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | obje
       await ctx.repos.db.query('SELECT 1');
       return { status: 'ok', database: ctx.repos.db.kind };
     } catch (err) {
-      return reply.status(503).send({ status: 'unavailable', database: ctx.repos.db.kind, error: (err as Error).message });
+      return reply
+        .status(503)
+        .send({ status: 'unavailable', database: ctx.repos.db.kind, error: (err as Error).message });
     }
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(async (v1) => {
-    v1.addHook('onRequest', async (req) => {
-      if (req.routeOptions.config.public) return;
-      const token = bearerToken(req);
-      if (token) req.principal = await ctx.services.auth.authenticate(token);
-    });
-    await v1.register(authRoutes(ctx));
-    await v1.register(userRoutes(ctx));
-    await v1.register(projectRoutes(ctx));
-    await v1.register(contactRoutes(ctx));
-    await v1.register(importRoutes(ctx));
-    await v1.register(dncRoutes(ctx));
-    await v1.register(orgRoutes(ctx));
-    await v1.register(taskRoutes(ctx));
-    await v1.register(campaignRoutes(ctx));
-    await v1.register(auditRoutes(ctx));
-    await v1.register(callRoutes(ctx));
-    await v1.register(wsRoutes(ctx));
-  }, { prefix: '/api/v1' });
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (req) => {
+        if (req.routeOptions.config.public) return;
+        const token = bearerToken(req);
+        if (token) req.principal = await ctx.services.auth.authenticate(token);
+      });
+      await v1.register(authRoutes(ctx));
+      await v1.register(userRoutes(ctx));
+      await v1.register(projectRoutes(ctx));
+      await v1.register(contactRoutes(ctx));
+      await v1.register(importRoutes(ctx));
+      await v1.register(dncRoutes(ctx));
+      await v1.register(orgRoutes(ctx));
+      await v1.register(taskRoutes(ctx));
+      await v1.register(campaignRoutes(ctx));
+      await v1.register(auditRoutes(ctx));
+      await v1.register(callRoutes(ctx));
+      await v1.register(wsRoutes(ctx));
+    },
+    { prefix: '/api/v1' },
+  );
 
   return app;
 }

@@ -28,7 +28,11 @@ export interface HttpContext {
 }
 
 export function principalOf(req: FastifyRequest): Principal {
-  if (!req.principal) throw new AppError('unauthenticated', 'log in first (POST /api/v1/auth/login) and send Authorization: Bearer <token>');
+  if (!req.principal)
+    throw new AppError(
+      'unauthenticated',
+      'log in first (POST /api/v1/auth/login) and send Authorization: Bearer <token>',
+    );
   return req.principal;
 }
 

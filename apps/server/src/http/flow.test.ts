@@ -4,14 +4,47 @@ import { testDatabases } from '@outdial/db';
 import { DEMO_PROJECT } from '../demo.ts';
 import { harness, multipart, type Harness } from './testing/harness.ts';
 
-interface Page<T> { items: T[]; total: number; page: number; pageSize: number }
-interface Contact { id: string; phone: string; phones: string[]; masked: boolean; name: string | null; custom: Record<string, unknown> }
-interface Import { id: string; status: string; imported: number; duplicateInFile: number; duplicateExisting: number; dnc: number; invalid: number; rowsRead: number; progress: number; error: { code: string; message: string } | null }
-interface Reject { rowNumber: number; outcome: string; code: string | null; message: string | null; raw: Record<string, string> | null }
+interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+interface Contact {
+  id: string;
+  phone: string;
+  phones: string[];
+  masked: boolean;
+  name: string | null;
+  custom: Record<string, unknown>;
+}
+interface Import {
+  id: string;
+  status: string;
+  imported: number;
+  duplicateInFile: number;
+  duplicateExisting: number;
+  dnc: number;
+  invalid: number;
+  rowsRead: number;
+  progress: number;
+  error: { code: string; message: string } | null;
+}
+interface Reject {
+  rowNumber: number;
+  outcome: string;
+  code: string | null;
+  message: string | null;
+  raw: Record<string, string> | null;
+}
 
 async function waitForImport(h: Harness, token: string, id: string): Promise<Import> {
   for (let i = 0; i < 600; i++) {
-    const res = await h.app.inject({ method: 'GET', url: `/api/v1/imports/${id}`, headers: { authorization: `Bearer ${token}` } });
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/imports/${id}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
     const imp = res.json() as Import;
     if (imp.status === 'completed' || imp.status === 'failed') return imp;
     await new Promise((r) => setTimeout(r, 50));
@@ -19,7 +52,7 @@ async function waitForImport(h: Harness, token: string, id: string): Promise<Imp
   throw new Error('import did not finish');
 }
 
-describe.each(testDatabases())('the new user\'s walk through the API on $name', (engine) => {
+describe.each(testDatabases())("the new user's walk through the API on $name", (engine) => {
   let h: Harness;
   let admin: string;
   let agent: string;
@@ -34,13 +67,26 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
 
   it('answers health and serves OpenAPI', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'ok' });
-    const spec = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as { paths: Record<string, unknown> };
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/projects', '/api/v1/projects/{code}/imports', '/api/v1/imports/{id}/rejects']));
+    const spec = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/auth/login',
+        '/api/v1/projects',
+        '/api/v1/projects/{code}/imports',
+        '/api/v1/imports/{id}/rejects',
+      ]),
+    );
     expect((await h.app.inject({ method: 'GET', url: '/api/docs' })).statusCode).toBeLessThan(400);
   });
 
   it('refuses bad logins and requests without a session, with the error shape', async () => {
-    const bad = await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'wrong-password' } });
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'admin', password: 'wrong-password' },
+    });
     expect(bad.statusCode).toBe(401);
     expect(bad.json()).toEqual({ error: { code: 'invalid_credentials', message: expect.any(String) } });
     const anon = await h.app.inject({ method: 'GET', url: '/api/v1/projects' });
@@ -53,16 +99,32 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
 
   it('creates a project with two custom fields; bad configuration gets every problem listed', async () => {
     const bad = await h.app.inject({
-      method: 'POST', url: '/api/v1/projects', headers: auth(admin),
-      payload: { code: 'BAD', name: 'x', rules: { closing: { maxAttempts: 3, windowDays: 10, closeOnSuccess: true }, callingWindows: { '1': [{ start: '21:00', end: '09:00' }] }, holidays: [], retryDelaysMinutes: { busy: 1, noAnswer: 1, machine: 1, abandoned: 1, failed: 1 }, dailyNumberCap: 1, maxAbandonRate: 0.03 } },
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: auth(admin),
+      payload: {
+        code: 'BAD',
+        name: 'x',
+        rules: {
+          closing: { maxAttempts: 3, windowDays: 10, closeOnSuccess: true },
+          callingWindows: { '1': [{ start: '21:00', end: '09:00' }] },
+          holidays: [],
+          retryDelaysMinutes: { busy: 1, noAnswer: 1, machine: 1, abandoned: 1, failed: 1 },
+          dailyNumberCap: 1,
+          maxAbandonRate: 0.03,
+        },
+      },
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details.issues[0].path).toBe('rules.callingWindows.1.0');
 
     const res = await h.app.inject({
-      method: 'POST', url: '/api/v1/projects', headers: auth(admin),
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: auth(admin),
       payload: {
-        code: 'GBK-TEST', name: '测试专案',
+        code: 'GBK-TEST',
+        name: '测试专案',
         fields: [
           { key: 'policy_no', labelZh: '保单号', labelEn: 'Policy number', type: 'text', required: true },
           { key: 'premium', labelZh: '保费', labelEn: 'Premium', type: 'number', required: false },
@@ -72,18 +134,38 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
     expect(res.statusCode).toBe(201);
     expect(res.json().fields).toHaveLength(2);
     expect(res.json().rules.closing).toEqual({ maxAttempts: 3, windowDays: 10, closeOnSuccess: true });
-    const dup = await h.app.inject({ method: 'POST', url: '/api/v1/projects', headers: auth(admin), payload: { code: 'GBK-TEST', name: 'again' } });
+    const dup = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: auth(admin),
+      payload: { code: 'GBK-TEST', name: 'again' },
+    });
     expect(dup.statusCode).toBe(409);
-    const asAgent = await h.app.inject({ method: 'POST', url: '/api/v1/projects', headers: auth(agent), payload: { code: 'NOPE', name: 'x' } });
+    const asAgent = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: auth(agent),
+      payload: { code: 'NOPE', name: 'x' },
+    });
     expect(asAgent.statusCode).toBe(403);
   });
 
   it('imports a messy GBK CSV and says exactly why each rejected row was rejected', async () => {
-    const dnc = await h.app.inject({ method: 'POST', url: '/api/v1/dnc/entries', headers: auth(admin), payload: { phones: ['13900001111', 'not-a-number'], reason: '投诉' } });
+    const dnc = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/dnc/entries',
+      headers: auth(admin),
+      payload: { phones: ['13900001111', 'not-a-number'], reason: '投诉' },
+    });
     expect(dnc.json()).toMatchObject({ added: 1, rejected: [{ input: 'not-a-number' }] });
 
     const first = multipart({ name: 'first.csv', content: Buffer.from('手机号,保单号\n13700002222,P0\n') });
-    const r1 = await h.app.inject({ method: 'POST', url: '/api/v1/projects/GBK-TEST/imports', headers: { ...auth(admin), ...first.headers }, payload: first.payload });
+    const r1 = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/projects/GBK-TEST/imports',
+      headers: { ...auth(admin), ...first.headers },
+      payload: first.payload,
+    });
     expect(r1.statusCode).toBe(202);
     expect((await waitForImport(h, admin, r1.json().id)).imported).toBe(1);
 
@@ -99,12 +181,28 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
       '"郑,十一",１３６１２３４５６７８,P009,abc',
     ].join('\r\n');
     const up = multipart({ name: '名单.csv', content: iconv.encode(csv, 'gbk') });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/projects/GBK-TEST/imports', headers: { ...auth(admin), ...up.headers }, payload: up.payload });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/projects/GBK-TEST/imports',
+      headers: { ...auth(admin), ...up.headers },
+      payload: up.payload,
+    });
     expect(res.statusCode).toBe(202);
     const imp = await waitForImport(h, admin, res.json().id);
-    expect(imp).toMatchObject({ status: 'completed', rowsRead: 8, imported: 2, duplicateInFile: 1, duplicateExisting: 1, dnc: 1, invalid: 3, progress: 1 });
+    expect(imp).toMatchObject({
+      status: 'completed',
+      rowsRead: 8,
+      imported: 2,
+      duplicateInFile: 1,
+      duplicateExisting: 1,
+      dnc: 1,
+      invalid: 3,
+      progress: 1,
+    });
 
-    const rej = (await h.app.inject({ method: 'GET', url: `/api/v1/imports/${imp.id}/rejects`, headers: auth(admin) })).json() as Page<Reject>;
+    const rej = (
+      await h.app.inject({ method: 'GET', url: `/api/v1/imports/${imp.id}/rejects`, headers: auth(admin) })
+    ).json() as Page<Reject>;
     const byRow = Object.fromEntries(rej.items.map((r) => [r.rowNumber, r]));
     expect(Object.keys(byRow).map(Number)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(byRow[4]).toMatchObject({ outcome: 'invalid', code: expect.stringMatching(/^phone_/) });
@@ -117,22 +215,43 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
     expect(byRow[9]).toMatchObject({ outcome: 'invalid' });
     expect(byRow[9]!.message).toMatch(/premium|保费/);
 
-    const file = await h.app.inject({ method: 'GET', url: `/api/v1/imports/${imp.id}/rejects.csv`, headers: auth(admin) });
+    const file = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/imports/${imp.id}/rejects.csv`,
+      headers: auth(admin),
+    });
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toContain('text/csv');
-    const lines = file.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    const lines = file.body
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
     expect(lines).toHaveLength(7);
     expect(lines[0]).toMatch(/^row,outcome,code,reason,/);
     expect(lines[1]).toContain('王五');
 
-    const contacts = (await h.app.inject({ method: 'GET', url: `/api/v1/projects/GBK-TEST/contacts?importId=${imp.id}`, headers: auth(admin) })).json() as Page<Contact>;
+    const contacts = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/api/v1/projects/GBK-TEST/contacts?importId=${imp.id}`,
+        headers: auth(admin),
+      })
+    ).json() as Page<Contact>;
     expect(contacts.items.map((c) => c.phone).sort()).toEqual(['+8613812345678', '+8613912345678']);
-    expect(contacts.items.find((c) => c.phone === '+8613912345678')!.custom).toMatchObject({ policy_no: 'P002', premium: 1500.5 });
+    expect(contacts.items.find((c) => c.phone === '+8613912345678')!.custom).toMatchObject({
+      policy_no: 'P002',
+      premium: 1500.5,
+    });
   });
 
   it('a file that cannot be imported fails as a whole with a reason, and nothing is imported', async () => {
     const up = multipart({ name: 'nophone.csv', content: Buffer.from('姓名,备注\n张三,x\n') });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/projects/GBK-TEST/imports', headers: { ...auth(admin), ...up.headers }, payload: up.payload });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/projects/GBK-TEST/imports',
+      headers: { ...auth(admin), ...up.headers },
+      payload: up.payload,
+    });
     const imp = await waitForImport(h, admin, res.json().id);
     expect(imp.status).toBe('failed');
     expect(imp.error!.message.length).toBeGreaterThan(5);
@@ -140,34 +259,64 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
   });
 
   it('shows agents only their own contacts, masked; admins see full numbers and that is audited', async () => {
-    const mine = (await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts?pageSize=500`, headers: auth(agent) })).json() as Page<Contact>;
+    const mine = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/api/v1/projects/${DEMO_PROJECT}/contacts?pageSize=500`,
+        headers: auth(agent),
+      })
+    ).json() as Page<Contact>;
     expect(mine.total).toBe(50); // 1,000 demo contacts split evenly over 20 agents
     for (const c of mine.items) {
       expect(c.masked).toBe(true);
       expect(c.phone).toMatch(/^1\d{2}\*{4}\d{4}$/);
     }
-    const all = (await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts`, headers: auth(admin) })).json() as Page<Contact>;
+    const all = (
+      await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts`, headers: auth(admin) })
+    ).json() as Page<Contact>;
     expect(all.total).toBe(1000);
     expect(all.items[0]!.phone).toMatch(/^\+861\d{10}$/);
 
     const someoneElses = all.items.find((c) => !mine.items.some((m) => m.id === c.id))!;
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/contacts/${someoneElses.id}`, headers: auth(agent) })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/api/v1/contacts/${someoneElses.id}`, headers: auth(agent) }))
+        .statusCode,
+    ).toBe(404);
 
-    const audit = (await h.app.inject({ method: 'GET', url: '/api/v1/audit?action=contacts.unmasked_view', headers: auth(admin) })).json() as Page<{ actorUsername: string }>;
+    const audit = (
+      await h.app.inject({ method: 'GET', url: '/api/v1/audit?action=contacts.unmasked_view', headers: auth(admin) })
+    ).json() as Page<{ actorUsername: string }>;
     expect(audit.total).toBeGreaterThan(0);
     expect(audit.items[0]!.actorUsername).toBe('admin');
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/audit', headers: auth(agent) })).statusCode).toBe(403);
   });
 
   it('exports contacts as CSV for admins only, and audits it', async () => {
-    const res = await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts.csv`, headers: auth(admin) });
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${DEMO_PROJECT}/contacts.csv`,
+      headers: auth(admin),
+    });
     expect(res.statusCode).toBe(200);
-    const lines = res.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    const lines = res.body
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
     expect(lines).toHaveLength(1001);
     expect(lines[0]).toContain('保单号');
     expect(lines[1]).toMatch(/,\+861\d{10},/);
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts.csv`, headers: auth(agent) })).statusCode).toBe(403);
-    const audit = (await h.app.inject({ method: 'GET', url: '/api/v1/audit?action=contacts.exported', headers: auth(admin) })).json() as Page<{ details: { rows: number } }>;
+    expect(
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: `/api/v1/projects/${DEMO_PROJECT}/contacts.csv`,
+          headers: auth(agent),
+        })
+      ).statusCode,
+    ).toBe(403);
+    const audit = (
+      await h.app.inject({ method: 'GET', url: '/api/v1/audit?action=contacts.exported', headers: auth(admin) })
+    ).json() as Page<{ details: { rows: number } }>;
     expect(audit.items[0]!.details.rows).toBe(1000);
   });
 
@@ -180,13 +329,29 @@ describe.each(testDatabases())('the new user\'s walk through the API on $name', 
   it('never shows another organisation anything', async () => {
     const { platform } = h;
     const otherOrg = await platform.repos.users.createOrganisation('Other');
-    await platform.services.users.create(null, otherOrg, { username: 'other-admin', role: 'admin', password: 'other-pass-1' });
+    await platform.services.users.create(null, otherOrg, {
+      username: 'other-admin',
+      role: 'admin',
+      password: 'other-pass-1',
+    });
     const other = await h.login('other-admin', 'other-pass-1');
     const list = await h.app.inject({ method: 'GET', url: '/api/v1/projects', headers: auth(other) });
     expect(list.json().total).toBe(0);
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts`, headers: auth(other) })).statusCode).toBe(404);
-    const anyContact = (await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts?pageSize=1`, headers: auth(admin) })).json() as Page<Contact>;
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/contacts/${anyContact.items[0]!.id}`, headers: auth(other) })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts`, headers: auth(other) }))
+        .statusCode,
+    ).toBe(404);
+    const anyContact = (
+      await h.app.inject({
+        method: 'GET',
+        url: `/api/v1/projects/${DEMO_PROJECT}/contacts?pageSize=1`,
+        headers: auth(admin),
+      })
+    ).json() as Page<Contact>;
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/api/v1/contacts/${anyContact.items[0]!.id}`, headers: auth(other) }))
+        .statusCode,
+    ).toBe(404);
   });
 });
 
@@ -197,7 +362,15 @@ describe('login rate limit', () => {
     try {
       const codes: number[] = [];
       for (let i = 0; i < 5; i++) {
-        codes.push((await h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'nope-nope' } })).statusCode);
+        codes.push(
+          (
+            await h.app.inject({
+              method: 'POST',
+              url: '/api/v1/auth/login',
+              payload: { username: 'admin', password: 'nope-nope' },
+            })
+          ).statusCode,
+        );
       }
       expect(codes).toEqual([401, 401, 401, 429, 429]);
     } finally {

@@ -33,9 +33,7 @@ export interface AttemptEnd {
 
 /** The contact's next step, as the domain's `nextStep` decided it. */
 export type ContactNext =
-  | { kind: 'closed'; reason: string }
-  | { kind: 'callback'; at: Date }
-  | { kind: 'retry'; at: Date };
+  { kind: 'closed'; reason: string } | { kind: 'callback'; at: Date } | { kind: 'retry'; at: Date };
 
 export interface CampaignFigures {
   dials: number;
@@ -93,8 +91,18 @@ export class AttemptsRepo {
       await tx.query(
         `INSERT INTO call_attempts (id, org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at, node_id)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::uuid[])`,
-        [ids, rows.map((a) => a.orgId), rows.map((a) => a.projectId), rows.map((a) => a.campaignId), rows.map((a) => a.contactId),
-          rows.map((a) => a.phone), rows.map((a) => a.callerId), rows.map((a) => a.dialMode), rows.map((a) => iso(a.placedAt)), rows.map((a) => a.nodeId ?? null)],
+        [
+          ids,
+          rows.map((a) => a.orgId),
+          rows.map((a) => a.projectId),
+          rows.map((a) => a.campaignId),
+          rows.map((a) => a.contactId),
+          rows.map((a) => a.phone),
+          rows.map((a) => a.callerId),
+          rows.map((a) => a.dialMode),
+          rows.map((a) => iso(a.placedAt)),
+          rows.map((a) => a.nodeId ?? null),
+        ],
       );
       await tx.query(
         `UPDATE contacts c SET status = 'in_progress', updated_at = u.at
@@ -106,14 +114,28 @@ export class AttemptsRepo {
   }
 
   /** Marks answers and connections on many live attempts at once (one id at most once per call). */
-  async progressMany(items: readonly { id: string; answeredAt?: Date | undefined; connectedAt?: Date | undefined; agentUserId?: string | undefined; amdResult?: 'human' | 'machine' | 'unknown' | undefined }[]): Promise<void> {
+  async progressMany(
+    items: readonly {
+      id: string;
+      answeredAt?: Date | undefined;
+      connectedAt?: Date | undefined;
+      agentUserId?: string | undefined;
+      amdResult?: 'human' | 'machine' | 'unknown' | undefined;
+    }[],
+  ): Promise<void> {
     if (items.length === 0) return;
     await this.db.query(
       `UPDATE call_attempts a SET answered_at = coalesce(u.answered_at, a.answered_at), connected_at = coalesce(u.connected_at, a.connected_at),
               agent_user_id = coalesce(u.agent, a.agent_user_id), amd_result = coalesce(u.amd, a.amd_result)
          FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::text[]) AS u(id, answered_at, connected_at, agent, amd)
         WHERE a.id = u.id AND a.ended_at IS NULL`,
-      [items.map((i) => i.id), items.map((i) => iso(i.answeredAt)), items.map((i) => iso(i.connectedAt)), items.map((i) => i.agentUserId ?? null), items.map((i) => i.amdResult ?? null)],
+      [
+        items.map((i) => i.id),
+        items.map((i) => iso(i.answeredAt)),
+        items.map((i) => iso(i.connectedAt)),
+        items.map((i) => i.agentUserId ?? null),
+        items.map((i) => i.amdResult ?? null),
+      ],
     );
   }
 
@@ -133,25 +155,39 @@ export class AttemptsRepo {
                 AS u(id, outcome, ended_at, answered_at, connected_at, agent, side, sip, amd, abandoned)
           WHERE a.id = u.id AND a.ended_at IS NULL
           RETURNING a.id, a.contact_id AS "contactId", a.placed_at AS "placedAt"`,
-        [items.map((i) => i.id), items.map((i) => i.end.outcome), items.map((i) => iso(i.end.endedAt)), items.map((i) => iso(i.end.answeredAt)),
-          items.map((i) => iso(i.end.connectedAt)), items.map((i) => i.end.agentUserId), items.map((i) => i.end.hangupSide), items.map((i) => i.end.sipCause),
-          items.map((i) => i.end.amdResult), items.map((i) => i.end.abandoned)],
+        [
+          items.map((i) => i.id),
+          items.map((i) => i.end.outcome),
+          items.map((i) => iso(i.end.endedAt)),
+          items.map((i) => iso(i.end.answeredAt)),
+          items.map((i) => iso(i.end.connectedAt)),
+          items.map((i) => i.end.agentUserId),
+          items.map((i) => i.end.hangupSide),
+          items.map((i) => i.end.sipCause),
+          items.map((i) => i.end.amdResult),
+          items.map((i) => i.end.abandoned),
+        ],
       );
       if (closed.length === 0) return items.map(() => false);
       const byId = new Map(items.map((i) => [i.id, i]));
       const done = closed.map((c) => ({ ...c, item: byId.get(c.id)! }));
-      const status = (n: ContactNext) => (n.kind === 'closed' ? 'closed' : n.kind === 'callback' ? 'callback' : 'in_progress');
+      const status = (n: ContactNext) =>
+        n.kind === 'closed' ? 'closed' : n.kind === 'callback' ? 'callback' : 'in_progress';
       await tx.query(
         `UPDATE contacts c SET attempts = c.attempts + 1, last_attempt_at = greatest(c.last_attempt_at, u.placed_at), status = u.status,
                 close_reason = u.reason, next_attempt_at = u.next_at, callback_at = u.callback_at, leased_until = NULL, lease_owner = NULL, updated_at = u.ended_at
            FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
                 AS u(id, placed_at, status, reason, next_at, callback_at, ended_at)
           WHERE c.id = u.id`,
-        [done.map((d) => d.contactId), done.map((d) => iso(d.placedAt)), done.map((d) => status(d.item.next)),
+        [
+          done.map((d) => d.contactId),
+          done.map((d) => iso(d.placedAt)),
+          done.map((d) => status(d.item.next)),
           done.map((d) => (d.item.next.kind === 'closed' ? d.item.next.reason : null)),
           done.map((d) => (d.item.next.kind === 'retry' ? iso(d.item.next.at) : null)),
           done.map((d) => (d.item.next.kind === 'callback' ? iso(d.item.next.at) : null)),
-          done.map((d) => iso(d.item.end.endedAt))],
+          done.map((d) => iso(d.item.end.endedAt)),
+        ],
       );
       const ok = new Set(closed.map((c) => c.id));
       return items.map((i) => ok.has(i.id));
@@ -165,7 +201,9 @@ export class AttemptsRepo {
   }
 
   /** Every attempt of these contacts (for the compliance gate and the next-step rule). */
-  history(contactIds: readonly string[]): Promise<{ id: string; contactId: string; phone: string; placedAt: Date; outcome: AttemptOutcomeDb | null }[]> {
+  history(
+    contactIds: readonly string[],
+  ): Promise<{ id: string; contactId: string; phone: string; placedAt: Date; outcome: AttemptOutcomeDb | null }[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
     return this.db.query(
       `SELECT id, contact_id AS "contactId", phone, placed_at AS "placedAt", outcome FROM call_attempts WHERE contact_id = ANY($1::uuid[]) ORDER BY placed_at`,
@@ -192,7 +230,11 @@ export class AttemptsRepo {
    * A campaign's person answers and abandons since `since`, in buckets of a minute or an hour
    * (by placing time): the dialer seeds its abandon-rate windows with them at start.
    */
-  campaignBuckets(campaignId: string, since: Date, unit: 'minute' | 'hour'): Promise<{ start: Date; dials: number; resolved: number; person: number; abandons: number }[]> {
+  campaignBuckets(
+    campaignId: string,
+    since: Date,
+    unit: 'minute' | 'hour',
+  ): Promise<{ start: Date; dials: number; resolved: number; person: number; abandons: number }[]> {
     return this.db.query(
       `SELECT date_trunc('${unit === 'hour' ? 'hour' : 'minute'}', placed_at) AS start, count(*)::int AS dials,
               count(*) FILTER (WHERE answered_at IS NOT NULL OR ended_at IS NOT NULL)::int AS resolved,
@@ -205,7 +247,10 @@ export class AttemptsRepo {
 
   /** Whether this agent was connected to a call with this contact (an agent may then read it). */
   async handledBy(contactId: string, agentUserId: string): Promise<boolean> {
-    const r = await this.db.query('SELECT 1 FROM call_attempts WHERE contact_id = $1 AND agent_user_id = $2 LIMIT 1', [contactId, agentUserId]);
+    const r = await this.db.query('SELECT 1 FROM call_attempts WHERE contact_id = $1 AND agent_user_id = $2 LIMIT 1', [
+      contactId,
+      agentUserId,
+    ]);
     return r.length > 0;
   }
 
@@ -219,7 +264,9 @@ export class AttemptsRepo {
    */
   async nodeAlive(nodeId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const [r] = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got', [`outdial-node:${nodeId}`]);
+      const [r] = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got', [
+        `outdial-node:${nodeId}`,
+      ]);
       return !r!.got;
     });
   }

@@ -29,11 +29,22 @@ export class AuditRepo {
   async append(e: AuditEntry): Promise<void> {
     await this.sql.query(
       'INSERT INTO audit_log (org_id, actor_user_id, action, subject_type, subject_id, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [e.orgId, e.actorUserId, e.action, e.subjectType ?? null, e.subjectId ?? null, JSON.stringify(e.details ?? {}), e.ip ?? null],
+      [
+        e.orgId,
+        e.actorUserId,
+        e.action,
+        e.subjectType ?? null,
+        e.subjectId ?? null,
+        JSON.stringify(e.details ?? {}),
+        e.ip ?? null,
+      ],
     );
   }
 
-  async list(orgId: string, opts: { action?: string | undefined; limit: number; offset: number }): Promise<{ items: AuditRow[]; total: number }> {
+  async list(
+    orgId: string,
+    opts: { action?: string | undefined; limit: number; offset: number },
+  ): Promise<{ items: AuditRow[]; total: number }> {
     const where = opts.action ? 'a.org_id = $1 AND a.action = $2' : 'a.org_id = $1';
     const params: unknown[] = opts.action ? [orgId, opts.action] : [orgId];
     const items = await this.sql.query<AuditRow>(
@@ -43,7 +54,10 @@ export class AuditRepo {
         WHERE ${where} ORDER BY a.id DESC LIMIT ${opts.limit} OFFSET ${opts.offset}`,
       params,
     );
-    const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log a WHERE ${where}`, params);
+    const [c] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log a WHERE ${where}`,
+      params,
+    );
     return { items, total: c!.n };
   }
 }

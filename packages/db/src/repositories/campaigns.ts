@@ -42,7 +42,13 @@ const COLS = `id, org_id AS "orgId", project_id AS "projectId", name, status, se
 export class CampaignsRepo {
   constructor(private readonly sql: Sql) {}
 
-  async create(c: { orgId: string; projectId: string; name: string; settings: CampaignSettings; createdBy: string | null }): Promise<CampaignRow> {
+  async create(c: {
+    orgId: string;
+    projectId: string;
+    name: string;
+    settings: CampaignSettings;
+    createdBy: string | null;
+  }): Promise<CampaignRow> {
     const [row] = await this.sql.query<CampaignRow>(
       `INSERT INTO campaigns (org_id, project_id, name, settings, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLS}`,
       [c.orgId, c.projectId, c.name, JSON.stringify(c.settings), c.createdBy],
@@ -51,11 +57,17 @@ export class CampaignsRepo {
   }
 
   async get(orgId: string, id: string): Promise<CampaignRow | undefined> {
-    const [row] = await this.sql.query<CampaignRow>(`SELECT ${COLS} FROM campaigns WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    const [row] = await this.sql.query<CampaignRow>(`SELECT ${COLS} FROM campaigns WHERE org_id = $1 AND id = $2`, [
+      orgId,
+      id,
+    ]);
     return row;
   }
 
-  async list(orgId: string, q: { projectId?: string | undefined; status?: CampaignStatus | undefined; limit: number; offset: number }): Promise<{ items: CampaignRow[]; total: number }> {
+  async list(
+    orgId: string,
+    q: { projectId?: string | undefined; status?: CampaignStatus | undefined; limit: number; offset: number },
+  ): Promise<{ items: CampaignRow[]; total: number }> {
     const params: unknown[] = [orgId];
     let where = 'org_id = $1';
     if (q.projectId) {
@@ -66,7 +78,10 @@ export class CampaignsRepo {
       params.push(q.status);
       where += ` AND status = $${params.length}`;
     }
-    const items = await this.sql.query<CampaignRow>(`SELECT ${COLS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id LIMIT ${q.limit} OFFSET ${q.offset}`, params);
+    const items = await this.sql.query<CampaignRow>(
+      `SELECT ${COLS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id LIMIT ${q.limit} OFFSET ${q.offset}`,
+      params,
+    );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaigns WHERE ${where}`, params);
     return { items, total: c!.n };
   }
@@ -75,7 +90,15 @@ export class CampaignsRepo {
    * Moves a campaign from `from` to `to` only if it is still in `from` (compare-and-set), so
    * two people pressing buttons, or a person and the dialer, cannot both win.
    */
-  async setStatus(orgId: string, id: string, from: CampaignStatus, to: CampaignStatus, at: Date, reason: FinishReason | null = null, statusReason: string | null = null): Promise<CampaignRow | undefined> {
+  async setStatus(
+    orgId: string,
+    id: string,
+    from: CampaignStatus,
+    to: CampaignStatus,
+    at: Date,
+    reason: FinishReason | null = null,
+    statusReason: string | null = null,
+  ): Promise<CampaignRow | undefined> {
     const [row] = await this.sql.query<CampaignRow>(
       `UPDATE campaigns SET status = $4, updated_at = $5,
               started_at = CASE WHEN $4 = 'running' AND started_at IS NULL THEN $5 ELSE started_at END,
@@ -88,7 +111,12 @@ export class CampaignsRepo {
     return row;
   }
 
-  async updateSettings(orgId: string, id: string, settings: CampaignSettings, at: Date): Promise<CampaignRow | undefined> {
+  async updateSettings(
+    orgId: string,
+    id: string,
+    settings: CampaignSettings,
+    at: Date,
+  ): Promise<CampaignRow | undefined> {
     const [row] = await this.sql.query<CampaignRow>(
       `UPDATE campaigns SET settings = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND status <> 'finished' RETURNING ${COLS}`,
       [orgId, id, JSON.stringify(settings), at],
@@ -114,9 +142,16 @@ export class CampaignsRepo {
    * one connection, so there the statement is simply serialised.
    */
   async lease(c: {
-    orgId: string; projectId: string; campaignId: string; tags: readonly string[]; limit: number; now: Date; ttlMs: number;
+    orgId: string;
+    projectId: string;
+    campaignId: string;
+    tags: readonly string[];
+    limit: number;
+    now: Date;
+    ttlMs: number;
     /** Only these lists (imports); empty or absent: all. */
-    lists?: readonly string[]; /** Never these lists (their daily cap is reached). */ excludeLists?: readonly string[];
+    lists?: readonly string[];
+    /** Never these lists (their daily cap is reached). */ excludeLists?: readonly string[];
   }): Promise<LeasedContact[]> {
     if (c.limit <= 0) return [];
     const n = Math.floor(c.limit);
@@ -153,7 +188,16 @@ export class CampaignsRepo {
          FROM pick WHERE k.id = pick.id
        RETURNING k.id, k.phone, k.phones, k.name, k.timezone, k.region, k.status, k.attempts,
                  k.callback_at AS "callbackAt", k.next_attempt_at AS "nextAttemptAt", k.priority, k.import_id AS "importId", k.custom`,
-      [c.orgId, c.projectId, c.campaignId, c.now, new Date(c.now.getTime() + c.ttlMs), c.tags, c.lists ?? [], c.excludeLists ?? []],
+      [
+        c.orgId,
+        c.projectId,
+        c.campaignId,
+        c.now,
+        new Date(c.now.getTime() + c.ttlMs),
+        c.tags,
+        c.lists ?? [],
+        c.excludeLists ?? [],
+      ],
     );
   }
 
@@ -163,7 +207,14 @@ export class CampaignsRepo {
    * reached). The day's row is created on first use, counting the attempts already placed that
    * day. The row is locked while it changes, so nodes claiming at once never exceed the cap.
    */
-  async claimListQuota(campaignId: string, list: string, day: string, dayStart: Date, n: number, cap: number): Promise<number> {
+  async claimListQuota(
+    campaignId: string,
+    list: string,
+    day: string,
+    dayStart: Date,
+    n: number,
+    cap: number,
+  ): Promise<number> {
     if (n <= 0 || cap <= 0) return 0;
     await this.sql.query(
       `INSERT INTO campaign_list_days (campaign_id, import_id, day, used)
@@ -219,7 +270,16 @@ export class CampaignsRepo {
   }
 
   /** Records what an agent did with a previewed contact (dialed, or skipped with a reason). */
-  async recordPreview(p: { orgId: string; campaignId: string; contactId: string; agentUserId: string; decision: 'dial' | 'skip'; reason: string | null; offeredAt: Date; decidedAt: Date }): Promise<void> {
+  async recordPreview(p: {
+    orgId: string;
+    campaignId: string;
+    contactId: string;
+    agentUserId: string;
+    decision: 'dial' | 'skip';
+    reason: string | null;
+    offeredAt: Date;
+    decidedAt: Date;
+  }): Promise<void> {
     await this.sql.query(
       `INSERT INTO preview_decisions (org_id, campaign_id, contact_id, agent_user_id, decision, reason, offered_at, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [p.orgId, p.campaignId, p.contactId, p.agentUserId, p.decision, p.reason, p.offeredAt, p.decidedAt],
@@ -227,7 +287,10 @@ export class CampaignsRepo {
   }
 
   /** Preview figures since `since`: offers decided, dialed, skipped by reason, mean seconds looked at. */
-  async previewFigures(campaignId: string, since: Date): Promise<{ decided: number; dialed: number; skipped: Record<string, number>; meanPreviewSeconds: number | null }> {
+  async previewFigures(
+    campaignId: string,
+    since: Date,
+  ): Promise<{ decided: number; dialed: number; skipped: Record<string, number>; meanPreviewSeconds: number | null }> {
     const rows = await this.sql.query<{ decision: string; reason: string | null; n: number; secs: number | null }>(
       `SELECT decision, reason, count(*)::int AS n, sum(extract(epoch FROM decided_at - offered_at))::float8 AS secs
          FROM preview_decisions WHERE campaign_id = $1 AND decided_at >= $2 GROUP BY decision, reason`,
@@ -249,16 +312,27 @@ export class CampaignsRepo {
   /** Gives leased contacts back untouched (campaign paused, gate refused them for now). */
   async release(campaignId: string, contactIds: readonly string[]): Promise<void> {
     if (contactIds.length === 0) return;
-    await this.sql.query('UPDATE contacts SET leased_until = NULL, lease_owner = NULL WHERE lease_owner = $1 AND id = ANY($2::uuid[])', [campaignId, contactIds]);
+    await this.sql.query(
+      'UPDATE contacts SET leased_until = NULL, lease_owner = NULL WHERE lease_owner = $1 AND id = ANY($2::uuid[])',
+      [campaignId, contactIds],
+    );
   }
 
   /**
    * The compliance gate refused a leased contact: give it back and keep it out of the next
    * leases until `until` (the gate's retry time), or close it (closing rule reached).
    */
-  async defer(campaignId: string, contactId: string, until: Date | null, close: { reason: string } | null): Promise<void> {
+  async defer(
+    campaignId: string,
+    contactId: string,
+    until: Date | null,
+    close: { reason: string } | null,
+  ): Promise<void> {
     if (close) {
-      await this.sql.query(`UPDATE contacts SET status = 'closed', close_reason = $3, leased_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, [contactId, campaignId, close.reason]);
+      await this.sql.query(
+        `UPDATE contacts SET status = 'closed', close_reason = $3, leased_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`,
+        [contactId, campaignId, close.reason],
+      );
       return;
     }
     await this.sql.query(
@@ -271,7 +345,10 @@ export class CampaignsRepo {
 
   /** Open contacts of the project not yet closed: 0 means the list is exhausted. */
   async remaining(orgId: string, projectId: string): Promise<number> {
-    const [r] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE org_id = $1 AND project_id = $2 AND status <> 'closed'`, [orgId, projectId]);
+    const [r] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM contacts WHERE org_id = $1 AND project_id = $2 AND status <> 'closed'`,
+      [orgId, projectId],
+    );
     return r!.n;
   }
 }

@@ -55,11 +55,20 @@ function where(orgId: string, q: Omit<ContactQuery, 'limit' | 'offset'>): { sql:
   if (q.importId) add((i) => `c.import_id = $${i}`, q.importId);
   if (q.q) {
     const digits = q.q.replace(/\D/g, '');
-    if (digits.length >= 4 && digits.length === q.q.replace(/[\s+\-()]/g, '').length) add((i) => `c.phone LIKE '%' || $${i}`, digits);
-    else add((i) => `c.name ILIKE '%' || $${i} || '%'`, q.q.replace(/[%_\\]/g, (m) => `\\${m}`));
+    if (digits.length >= 4 && digits.length === q.q.replace(/[\s+\-()]/g, '').length)
+      add((i) => `c.phone LIKE '%' || $${i}`, digits);
+    else
+      add(
+        (i) => `c.name ILIKE '%' || $${i} || '%'`,
+        q.q.replace(/[%_\\]/g, (m) => `\\${m}`),
+      );
   }
   if (q.assigneeUserId) {
-    add((i) => `EXISTS (SELECT 1 FROM tasks t WHERE t.contact_id = c.id AND t.assignee_user_id = $${i} AND t.status <> 'cancelled')`, q.assigneeUserId);
+    add(
+      (i) =>
+        `EXISTS (SELECT 1 FROM tasks t WHERE t.contact_id = c.id AND t.assignee_user_id = $${i} AND t.status <> 'cancelled')`,
+      q.assigneeUserId,
+    );
   }
   return { sql: parts.join(' AND '), params };
 }
@@ -73,14 +82,20 @@ export class ContactsRepo {
       `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.id LIMIT ${q.limit} OFFSET ${q.offset}`,
       w.params,
     );
-    const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts c WHERE ${w.sql}`, w.params);
+    const [c] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM contacts c WHERE ${w.sql}`,
+      w.params,
+    );
     return { items, total: c!.n };
   }
 
   async get(orgId: string, id: string, assigneeUserId?: string): Promise<ContactRow | undefined> {
     const w = where(orgId, { assigneeUserId });
     w.params.push(id);
-    const [row] = await this.sql.query<ContactRow>(`SELECT ${COLS} FROM contacts c WHERE ${w.sql} AND c.id = $${w.params.length}`, w.params);
+    const [row] = await this.sql.query<ContactRow>(
+      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} AND c.id = $${w.params.length}`,
+      w.params,
+    );
     return row;
   }
 

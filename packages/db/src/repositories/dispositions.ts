@@ -33,13 +33,28 @@ export class DispositionsRepo {
    * undefined when the attempt already has one (nothing is changed). The next step is applied
    * only if the contact has no later attempt (a late disposition must not undo a newer state).
    */
-  async record(d: NewDisposition, next: ContactNext, dnc?: { listId: string; phone: string; reason: string }): Promise<DispositionRow | undefined> {
+  async record(
+    d: NewDisposition,
+    next: ContactNext,
+    dnc?: { listId: string; phone: string; reason: string },
+  ): Promise<DispositionRow | undefined> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<DispositionRow>(
         `INSERT INTO dispositions (org_id, project_id, contact_id, attempt_id, agent_user_id, code, notes, answers, callback_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (attempt_id) WHERE attempt_id IS NOT NULL DO NOTHING RETURNING ${COLS}`,
-        [d.orgId, d.projectId, d.contactId, d.attemptId, d.agentUserId, d.code, d.notes, JSON.stringify(d.answers), d.callbackAt, d.createdAt],
+        [
+          d.orgId,
+          d.projectId,
+          d.contactId,
+          d.attemptId,
+          d.agentUserId,
+          d.code,
+          d.notes,
+          JSON.stringify(d.answers),
+          d.callbackAt,
+          d.createdAt,
+        ],
       );
       if (!row) return undefined;
       // The number goes on the do-not-call list with the disposition, or not at all.
@@ -54,18 +69,29 @@ export class DispositionsRepo {
       await tx.query(
         `UPDATE contacts SET status = $2, close_reason = $3, next_attempt_at = $4, callback_at = $5, updated_at = $6
           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM call_attempts WHERE contact_id = $1 AND placed_at > $7)`,
-        [d.contactId, status, next.kind === 'closed' ? next.reason : null, next.kind === 'retry' ? next.at : null,
-          next.kind === 'callback' ? next.at : null, d.createdAt, d.attemptPlacedAt],
+        [
+          d.contactId,
+          status,
+          next.kind === 'closed' ? next.reason : null,
+          next.kind === 'retry' ? next.at : null,
+          next.kind === 'callback' ? next.at : null,
+          d.createdAt,
+          d.attemptPlacedAt,
+        ],
       );
       return row;
     });
   }
 
   forAttempt(attemptId: string): Promise<DispositionRow | undefined> {
-    return this.db.query<DispositionRow>(`SELECT ${COLS} FROM dispositions WHERE attempt_id = $1`, [attemptId]).then((r) => r[0]);
+    return this.db
+      .query<DispositionRow>(`SELECT ${COLS} FROM dispositions WHERE attempt_id = $1`, [attemptId])
+      .then((r) => r[0]);
   }
 
   forContact(contactId: string): Promise<DispositionRow[]> {
-    return this.db.query<DispositionRow>(`SELECT ${COLS} FROM dispositions WHERE contact_id = $1 ORDER BY created_at`, [contactId]);
+    return this.db.query<DispositionRow>(`SELECT ${COLS} FROM dispositions WHERE contact_id = $1 ORDER BY created_at`, [
+      contactId,
+    ]);
   }
 }

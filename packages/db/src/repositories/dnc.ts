@@ -1,8 +1,26 @@
 import type { Sql } from '../database.ts';
 
-export interface DncListRow { id: string; projectId: string | null; name: string; entries: number; createdAt: Date }
-export interface DncEntryRow { phone: string; reason: string; source: string; expiresAt: Date | null; createdAt: Date }
-export interface DncHit { listId: string; listName: string; projectId: string | null; reason: string; expiresAt: Date | null }
+export interface DncListRow {
+  id: string;
+  projectId: string | null;
+  name: string;
+  entries: number;
+  createdAt: Date;
+}
+export interface DncEntryRow {
+  phone: string;
+  reason: string;
+  source: string;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+export interface DncHit {
+  listId: string;
+  listName: string;
+  projectId: string | null;
+  reason: string;
+  expiresAt: Date | null;
+}
 
 export class DncRepo {
   constructor(private readonly sql: Sql) {}
@@ -35,7 +53,11 @@ export class DncRepo {
   }
 
   /** Adds or refreshes entries (a re-added number gets the new reason and expiry). */
-  async addEntries(listId: string, entries: readonly { phone: string; reason: string; source: string; expiresAt: Date | null }[], createdBy: string | null): Promise<number> {
+  async addEntries(
+    listId: string,
+    entries: readonly { phone: string; reason: string; source: string; expiresAt: Date | null }[],
+    createdBy: string | null,
+  ): Promise<number> {
     if (entries.length === 0) return 0;
     const rows = await this.sql.query(
       `INSERT INTO dnc_entries (list_id, phone, reason, source, expires_at, created_by)
@@ -43,7 +65,14 @@ export class DncRepo {
          FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS e(phone, reason, source, expires_at)
        ON CONFLICT (list_id, phone) DO UPDATE SET reason = excluded.reason, source = excluded.source, expires_at = excluded.expires_at
        RETURNING phone`,
-      [listId, createdBy, entries.map((e) => e.phone), entries.map((e) => e.reason), entries.map((e) => e.source), entries.map((e) => e.expiresAt)],
+      [
+        listId,
+        createdBy,
+        entries.map((e) => e.phone),
+        entries.map((e) => e.reason),
+        entries.map((e) => e.source),
+        entries.map((e) => e.expiresAt),
+      ],
     );
     return rows.length;
   }
@@ -60,16 +89,28 @@ export class DncRepo {
   }
 
   async removeEntry(listId: string, phone: string): Promise<boolean> {
-    return (await this.sql.query('DELETE FROM dnc_entries WHERE list_id = $1 AND phone = $2 RETURNING phone', [listId, phone])).length > 0;
+    return (
+      (
+        await this.sql.query('DELETE FROM dnc_entries WHERE list_id = $1 AND phone = $2 RETURNING phone', [
+          listId,
+          phone,
+        ])
+      ).length > 0
+    );
   }
 
-  async entries(listId: string, opts: { limit: number; offset: number }): Promise<{ items: DncEntryRow[]; total: number }> {
+  async entries(
+    listId: string,
+    opts: { limit: number; offset: number },
+  ): Promise<{ items: DncEntryRow[]; total: number }> {
     const items = await this.sql.query<DncEntryRow>(
       `SELECT phone, reason, source, expires_at AS "expiresAt", created_at AS "createdAt" FROM dnc_entries
         WHERE list_id = $1 ORDER BY created_at DESC, phone LIMIT ${opts.limit} OFFSET ${opts.offset}`,
       [listId],
     );
-    const [c] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM dnc_entries WHERE list_id = $1', [listId]);
+    const [c] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM dnc_entries WHERE list_id = $1', [
+      listId,
+    ]);
     return { items, total: c!.n };
   }
 

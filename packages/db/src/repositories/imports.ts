@@ -72,7 +72,23 @@ const COLS = `id, project_id AS "projectId", filename, format, encoding, status,
 
 // Separates list items inside one text parameter; cannot occur in a phone or a trimmed tag.
 const SEP = '\u001f';
-const STAGE_COLUMNS = ['import_id', 'row_number', 'outcome', 'code', 'message', 'phone', 'phones', 'name', 'timezone', 'region', 'tags', 'external_id', 'custom', 'raw', 'contact_id'] as const;
+const STAGE_COLUMNS = [
+  'import_id',
+  'row_number',
+  'outcome',
+  'code',
+  'message',
+  'phone',
+  'phones',
+  'name',
+  'timezone',
+  'region',
+  'tags',
+  'external_id',
+  'custom',
+  'raw',
+  'contact_id',
+] as const;
 
 /** Escapes a value for COPY's text format (backslash, tab, newline, carriage return). */
 const COPY_SPECIAL = /[\\\t\n\r]/;
@@ -110,7 +126,7 @@ export interface ImportWriter {
 
 type Deferred = { resolve: () => void; reject: (e: Error) => void };
 type Screened = { contacts: StagedRow[]; rejects: StagedRow[] };
-type Work = { screened: Screened } & Deferred | { end: Date } & Deferred | { abort: Error } & Deferred;
+type Work = ({ screened: Screened } & Deferred) | ({ end: Date } & Deferred) | ({ abort: Error } & Deferred);
 
 /** A one-slot hand-off between the parser (producer) and the open transaction (consumer). */
 class Handoff {
@@ -149,19 +165,55 @@ function deferred(): Deferred & { promise: Promise<void> } {
   return { promise, resolve, reject };
 }
 
-const CONTACT_COLUMNS = ['id', 'org_id', 'project_id', 'import_id', 'external_id', 'name', 'phone', 'phones', 'timezone', 'region', 'tags', 'custom'] as const;
+const CONTACT_COLUMNS = [
+  'id',
+  'org_id',
+  'project_id',
+  'import_id',
+  'external_id',
+  'name',
+  'phone',
+  'phones',
+  'timezone',
+  'region',
+  'tags',
+  'custom',
+] as const;
 
 async function* once(text: string): AsyncGenerator<string> {
   yield text;
 }
 
 /** COPY text lines for new contacts. */
-function contactLines(orgId: string, projectId: string, importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): string {
+function contactLines(
+  orgId: string,
+  projectId: string,
+  importId: string,
+  rows: readonly StagedRow[],
+  ids: (seq: number) => string,
+): string {
   const head = `\t${orgId}\t${projectId}\t${importId}\t`;
   let out = '';
   for (const r of rows) {
-    out += ids(r.rowNumber) + head + copyText(r.externalId) + '\t' + copyText(r.name) + '\t' + copyText(r.phone) + '\t' + copyArray(r.phones)
-      + '\t' + copyText(r.timezone) + '\t' + copyText(r.region) + '\t' + copyArray(r.tags ?? []) + '\t' + copyText(JSON.stringify(r.custom ?? {})) + '\n';
+    out +=
+      ids(r.rowNumber) +
+      head +
+      copyText(r.externalId) +
+      '\t' +
+      copyText(r.name) +
+      '\t' +
+      copyText(r.phone) +
+      '\t' +
+      copyArray(r.phones) +
+      '\t' +
+      copyText(r.timezone) +
+      '\t' +
+      copyText(r.region) +
+      '\t' +
+      copyArray(r.tags ?? []) +
+      '\t' +
+      copyText(JSON.stringify(r.custom ?? {})) +
+      '\n';
   }
   return out;
 }
@@ -170,12 +222,24 @@ function contactLines(orgId: string, projectId: string, importId: string, rows: 
 function copyLines(importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): string {
   let out = '';
   for (const r of rows) {
-    out += [
-      importId, String(r.rowNumber), r.outcome, copyText(r.code), copyText(r.message), copyText(r.phone), copyArray(r.phones),
-      copyText(r.name), copyText(r.timezone), copyText(r.region), copyArray(r.tags), copyText(r.externalId),
-      copyText(r.custom ? JSON.stringify(r.custom) : null), copyText(r.raw ? JSON.stringify(r.raw) : null),
-      r.outcome === 'accepted' ? ids(r.rowNumber) : '\\N',
-    ].join('\t') + '\n';
+    out +=
+      [
+        importId,
+        String(r.rowNumber),
+        r.outcome,
+        copyText(r.code),
+        copyText(r.message),
+        copyText(r.phone),
+        copyArray(r.phones),
+        copyText(r.name),
+        copyText(r.timezone),
+        copyText(r.region),
+        copyArray(r.tags),
+        copyText(r.externalId),
+        copyText(r.custom ? JSON.stringify(r.custom) : null),
+        copyText(r.raw ? JSON.stringify(r.raw) : null),
+        r.outcome === 'accepted' ? ids(r.rowNumber) : '\\N',
+      ].join('\t') + '\n';
   }
   return out;
 }
@@ -183,7 +247,13 @@ function copyLines(importId: string, rows: readonly StagedRow[], ids: (seq: numb
 export class ImportsRepo {
   constructor(private readonly db: Database) {}
 
-  async create(i: { orgId: string; projectId: string; filename: string; totalBytes: number | null; createdBy: string | null }): Promise<ImportRow> {
+  async create(i: {
+    orgId: string;
+    projectId: string;
+    filename: string;
+    totalBytes: number | null;
+    createdBy: string | null;
+  }): Promise<ImportRow> {
     const [row] = await this.db.query<ImportRow>(
       `INSERT INTO imports (org_id, project_id, filename, status, total_bytes, created_by) VALUES ($1, $2, $3, 'parsing', $4, $5) RETURNING ${COLS}`,
       [i.orgId, i.projectId, i.filename, i.totalBytes, i.createdBy],
@@ -192,25 +262,45 @@ export class ImportsRepo {
   }
 
   async get(orgId: string, id: string): Promise<ImportRow | undefined> {
-    const [row] = await this.db.query<ImportRow>(`SELECT ${COLS} FROM imports WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    const [row] = await this.db.query<ImportRow>(`SELECT ${COLS} FROM imports WHERE org_id = $1 AND id = $2`, [
+      orgId,
+      id,
+    ]);
     return row;
   }
 
-  async list(orgId: string, projectId: string, opts: { limit: number; offset: number }): Promise<{ items: ImportRow[]; total: number }> {
+  async list(
+    orgId: string,
+    projectId: string,
+    opts: { limit: number; offset: number },
+  ): Promise<{ items: ImportRow[]; total: number }> {
     const items = await this.db.query<ImportRow>(
       `SELECT ${COLS} FROM imports WHERE org_id = $1 AND project_id = $2 ORDER BY created_at DESC LIMIT ${opts.limit} OFFSET ${opts.offset}`,
       [orgId, projectId],
     );
-    const [c] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM imports WHERE org_id = $1 AND project_id = $2', [orgId, projectId]);
+    const [c] = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM imports WHERE org_id = $1 AND project_id = $2',
+      [orgId, projectId],
+    );
     return { items, total: c!.n };
   }
 
-  async setHeader(id: string, h: { format: string; encoding: string; mapping: Record<string, string>; columns: string[] }): Promise<void> {
-    await this.db.query('UPDATE imports SET format = $2, encoding = $3, mapping = $4, columns = $5, updated_at = now() WHERE id = $1',
-      [id, h.format, h.encoding, JSON.stringify(h.mapping), JSON.stringify(h.columns)]);
+  async setHeader(
+    id: string,
+    h: { format: string; encoding: string; mapping: Record<string, string>; columns: string[] },
+  ): Promise<void> {
+    await this.db.query(
+      'UPDATE imports SET format = $2, encoding = $3, mapping = $4, columns = $5, updated_at = now() WHERE id = $1',
+      [id, h.format, h.encoding, JSON.stringify(h.mapping), JSON.stringify(h.columns)],
+    );
   }
 
-  async progress(id: string, p: { bytesRead: number; rowsRead: number } & Omit<ImportCounts, 'imported' | 'duplicateExisting' | 'dnc'> & { accepted: number }): Promise<void> {
+  async progress(
+    id: string,
+    p: { bytesRead: number; rowsRead: number } & Omit<ImportCounts, 'imported' | 'duplicateExisting' | 'dnc'> & {
+        accepted: number;
+      },
+  ): Promise<void> {
     await this.db.query(
       `UPDATE imports SET bytes_read = $2, rows_read = $3, duplicate_in_file = $4, invalid = $5, imported = $6, updated_at = now()
         WHERE id = $1 AND status = 'parsing'`,
@@ -237,7 +327,13 @@ export class ImportsRepo {
    * the rows are then split here with the same rules as the `import_merge` function (migration
    * 002) that PGlite runs, and the repository tests hold both to the same outcomes.
    */
-  private async screen(tx: Sql, orgId: string, projectId: string, rows: readonly StagedRow[], now: Date): Promise<{ contacts: StagedRow[]; rejects: StagedRow[] }> {
+  private async screen(
+    tx: Sql,
+    orgId: string,
+    projectId: string,
+    rows: readonly StagedRow[],
+    now: Date,
+  ): Promise<{ contacts: StagedRow[]; rejects: StagedRow[] }> {
     const primaries: string[] = [];
     const numbers = new Set<string>();
     for (const r of rows) {
@@ -245,30 +341,39 @@ export class ImportsRepo {
       primaries.push(r.phone);
       for (const p of r.phones ?? [r.phone]) numbers.add(p);
     }
-    const hits = primaries.length === 0 ? [] : await tx.query<{ kind: 'dup' | 'dnc'; phone: string; list: string | null; reason: string | null }>(
-      // Per number, an equality probe on the (project_id, phone) unique index: the planner knows
-      // it yields at most one row whatever its statistics say, so the plan cannot degrade into a
-      // scan of the project as the import grows it inside this transaction.
-      `SELECT 'dup' AS kind, c.phone, NULL AS list, NULL AS reason
+    const hits =
+      primaries.length === 0
+        ? []
+        : await tx.query<{ kind: 'dup' | 'dnc'; phone: string; list: string | null; reason: string | null }>(
+            // Per number, an equality probe on the (project_id, phone) unique index: the planner knows
+            // it yields at most one row whatever its statistics say, so the plan cannot degrade into a
+            // scan of the project as the import grows it inside this transaction.
+            `SELECT 'dup' AS kind, c.phone, NULL AS list, NULL AS reason
          FROM unnest(string_to_array($2, E'\\x1f')) AS n(phone), LATERAL (SELECT phone FROM contacts WHERE project_id = $1 AND phone = n.phone LIMIT 1) c
        UNION ALL
        SELECT 'dnc', e.phone, l.name, e.reason FROM dnc_entries e JOIN dnc_lists l ON l.id = e.list_id
         WHERE e.phone = ANY(string_to_array($3, E'\\x1f')) AND l.org_id = $4 AND (l.project_id IS NULL OR l.project_id = $1) AND (e.expires_at IS NULL OR e.expires_at > $5)`,
-      // Numbers travel as one separated string: cheaper to send than a text[] parameter.
-      [projectId, primaries.join(SEP), [...numbers].join(SEP), orgId, now],
-    );
+            // Numbers travel as one separated string: cheaper to send than a text[] parameter.
+            [projectId, primaries.join(SEP), [...numbers].join(SEP), orgId, now],
+          );
     const existing = new Set<string>();
     const blocked = new Map<string, string>();
     for (const h of hits.sort((a, b) => (a.list ?? '').localeCompare(b.list ?? ''))) {
       if (h.kind === 'dup') existing.add(h.phone);
-      else if (!blocked.has(h.phone)) blocked.set(h.phone, `on do-not-call list "${h.list}"${h.reason ? `: ${h.reason}` : ''}`);
+      else if (!blocked.has(h.phone))
+        blocked.set(h.phone, `on do-not-call list "${h.list}"${h.reason ? `: ${h.reason}` : ''}`);
     }
     const contacts: StagedRow[] = [];
     const rejects: StagedRow[] = [];
     for (const r of rows) {
       if (r.outcome !== 'accepted' || !r.phone) rejects.push(r);
       else if (existing.has(r.phone)) {
-        rejects.push({ ...r, outcome: 'duplicate_existing', code: 'duplicate_existing', message: 'the project already has a contact with this number' });
+        rejects.push({
+          ...r,
+          outcome: 'duplicate_existing',
+          code: 'duplicate_existing',
+          message: 'the project already has a contact with this number',
+        });
       } else if (blocked.has(r.phone)) {
         rejects.push({ ...r, outcome: 'dnc', code: 'dnc', message: blocked.get(r.phone)! });
       } else if (r.phones && r.phones.length > 1 && r.phones.some((p, i) => i > 0 && blocked.has(p))) {
@@ -292,7 +397,13 @@ export class ImportsRepo {
     const copy = this.db.copyFrom!;
     const handoff = new Handoff();
     const ids = timeOrderedIds(startedAt.getTime());
-    const counts: Record<RowOutcome, number> = { accepted: 0, duplicate_in_file: 0, duplicate_existing: 0, dnc: 0, invalid: 0 };
+    const counts: Record<RowOutcome, number> = {
+      accepted: 0,
+      duplicate_in_file: 0,
+      duplicate_existing: 0,
+      dnc: 0,
+      invalid: 0,
+    };
     let completed: ImportRow | undefined;
     let ending: Deferred | undefined;
     let onLocked!: () => void;
@@ -317,7 +428,8 @@ export class ImportsRepo {
           const { contacts, rejects } = w.screened;
           for (const r of rejects) counts[r.outcome]++;
           counts.accepted += contacts.length;
-          if (contacts.length) await copy(tx, 'contacts', CONTACT_COLUMNS, once(contactLines(orgId, projectId, importId, contacts, ids)));
+          if (contacts.length)
+            await copy(tx, 'contacts', CONTACT_COLUMNS, once(contactLines(orgId, projectId, importId, contacts, ids)));
           if (rejects.length) await copy(tx, 'import_rows', STAGE_COLUMNS, once(copyLines(importId, rejects, ids)));
           w.resolve();
         } catch (err) {
@@ -370,7 +482,16 @@ export class ImportsRepo {
       `UPDATE imports SET status = 'completed', imported = $2, duplicate_in_file = $3, duplicate_existing = $4, dnc = $5, invalid = $6,
               rows_read = $7, finished_at = $8, updated_at = now()
         WHERE id = $1 RETURNING ${COLS}`,
-      [importId, counts.accepted, counts.duplicate_in_file, counts.duplicate_existing, counts.dnc, counts.invalid, total, now],
+      [
+        importId,
+        counts.accepted,
+        counts.duplicate_in_file,
+        counts.duplicate_existing,
+        counts.dnc,
+        counts.invalid,
+        total,
+        now,
+      ],
     );
     return row!;
   }
@@ -384,11 +505,23 @@ export class ImportsRepo {
        SELECT $1, r.n, r.o, r.c, r.m, r.p, string_to_array(r.ps, E'\\x1f'), r.nm, r.tz, r.rg, string_to_array(r.tg, E'\\x1f'), r.ex, r.cu::jsonb, r.rw::jsonb, r.id::uuid
          FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
            AS r(n, o, c, m, p, ps, nm, tz, rg, tg, ex, cu, rw, id)`,
-      [importId, rows.map((r) => r.rowNumber), rows.map((r) => r.outcome), rows.map((r) => r.code), rows.map((r) => r.message),
-        rows.map((r) => r.phone), rows.map((r) => join(r.phones)), rows.map((r) => r.name), rows.map((r) => r.timezone),
-        rows.map((r) => r.region), rows.map((r) => join(r.tags)), rows.map((r) => r.externalId),
-        rows.map((r) => (r.custom ? JSON.stringify(r.custom) : null)), rows.map((r) => (r.raw ? JSON.stringify(r.raw) : null)),
-        rows.map((r) => (r.outcome === 'accepted' ? ids(r.rowNumber) : null))],
+      [
+        importId,
+        rows.map((r) => r.rowNumber),
+        rows.map((r) => r.outcome),
+        rows.map((r) => r.code),
+        rows.map((r) => r.message),
+        rows.map((r) => r.phone),
+        rows.map((r) => join(r.phones)),
+        rows.map((r) => r.name),
+        rows.map((r) => r.timezone),
+        rows.map((r) => r.region),
+        rows.map((r) => join(r.tags)),
+        rows.map((r) => r.externalId),
+        rows.map((r) => (r.custom ? JSON.stringify(r.custom) : null)),
+        rows.map((r) => (r.raw ? JSON.stringify(r.raw) : null)),
+        rows.map((r) => (r.outcome === 'accepted' ? ids(r.rowNumber) : null)),
+      ],
     );
   }
 
@@ -403,9 +536,17 @@ export class ImportsRepo {
     await this.db.query(`UPDATE imports SET status = 'merging', updated_at = now() WHERE id = $1`, [importId]);
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`import:${projectId}`]);
-      const counts: Record<RowOutcome, number> = { accepted: 0, duplicate_in_file: 0, duplicate_existing: 0, dnc: 0, invalid: 0 };
-            const merged = await tx.query<{ outcome: RowOutcome; n: number }>(
-        'SELECT row_outcome AS outcome, row_count AS n FROM import_merge($1, $2, $3, $4)', [importId, orgId, projectId, now]);
+      const counts: Record<RowOutcome, number> = {
+        accepted: 0,
+        duplicate_in_file: 0,
+        duplicate_existing: 0,
+        dnc: 0,
+        invalid: 0,
+      };
+      const merged = await tx.query<{ outcome: RowOutcome; n: number }>(
+        'SELECT row_outcome AS outcome, row_count AS n FROM import_merge($1, $2, $3, $4)',
+        [importId, orgId, projectId, now],
+      );
       for (const c of merged) counts[c.outcome] = c.n;
       return this.complete(tx, importId, counts, now);
     });
@@ -429,12 +570,23 @@ export class ImportsRepo {
       [staleBefore],
     );
     for (const r of rows) {
-      await this.fail(r.id, { code: 'import_interrupted', message: 'the import was interrupted (server stopped) before it completed; nothing of it was imported — run it again' }, now);
+      await this.fail(
+        r.id,
+        {
+          code: 'import_interrupted',
+          message:
+            'the import was interrupted (server stopped) before it completed; nothing of it was imported — run it again',
+        },
+        now,
+      );
     }
     return rows.map((r) => r.id);
   }
 
-  async rejects(importId: string, opts: { outcome?: RowOutcome | undefined; limit: number; offset: number }): Promise<{ items: RejectRow[]; total: number }> {
+  async rejects(
+    importId: string,
+    opts: { outcome?: RowOutcome | undefined; limit: number; offset: number },
+  ): Promise<{ items: RejectRow[]; total: number }> {
     const params: unknown[] = [importId];
     let filter = `outcome <> 'accepted'`;
     if (opts.outcome) {
@@ -447,7 +599,10 @@ export class ImportsRepo {
          FROM import_rows WHERE import_id = $1 AND ${filter} ORDER BY row_number LIMIT ${opts.limit} OFFSET ${opts.offset}`,
       params,
     );
-    const [c] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_rows WHERE import_id = $1 AND ${filter}`, params);
+    const [c] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM import_rows WHERE import_id = $1 AND ${filter}`,
+      params,
+    );
     return { items, total: c!.n };
   }
 }

@@ -1,7 +1,14 @@
 import type { Sql } from '../database.ts';
 
-export interface SkillGroupRow { id: string; code: string; name: string }
-export interface TeamRow { id: string; name: string }
+export interface SkillGroupRow {
+  id: string;
+  code: string;
+  name: string;
+}
+export interface TeamRow {
+  id: string;
+  name: string;
+}
 export interface AgentRow {
   userId: string;
   username: string;
@@ -25,11 +32,16 @@ export class OrgRepo {
   }
 
   listSkillGroups(orgId: string): Promise<SkillGroupRow[]> {
-    return this.sql.query<SkillGroupRow>('SELECT id, code, name FROM skill_groups WHERE org_id = $1 ORDER BY code', [orgId]);
+    return this.sql.query<SkillGroupRow>('SELECT id, code, name FROM skill_groups WHERE org_id = $1 ORDER BY code', [
+      orgId,
+    ]);
   }
 
   async createTeam(orgId: string, name: string): Promise<TeamRow> {
-    const [row] = await this.sql.query<TeamRow>('INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id, name', [orgId, name]);
+    const [row] = await this.sql.query<TeamRow>('INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id, name', [
+      orgId,
+      name,
+    ]);
     return row!;
   }
 
@@ -37,7 +49,10 @@ export class OrgRepo {
     return this.sql.query<TeamRow>('SELECT id, name FROM teams WHERE org_id = $1 ORDER BY name', [orgId]);
   }
 
-  async listAgents(orgId: string, opts: { skill?: string | undefined; userId?: string | undefined } = {}): Promise<AgentRow[]> {
+  async listAgents(
+    orgId: string,
+    opts: { skill?: string | undefined; userId?: string | undefined } = {},
+  ): Promise<AgentRow[]> {
     const params: unknown[] = [orgId];
     let filter = '';
     if (opts.skill) {
@@ -66,7 +81,11 @@ export class OrgRepo {
     return (await this.listAgents(orgId, { userId }))[0];
   }
 
-  async setAgent(orgId: string, userId: string, p: { teamId?: string | null | undefined; extension?: string | null | undefined }): Promise<boolean> {
+  async setAgent(
+    orgId: string,
+    userId: string,
+    p: { teamId?: string | null | undefined; extension?: string | null | undefined },
+  ): Promise<boolean> {
     const rows = await this.sql.query(
       `UPDATE agents SET team_id = CASE WHEN $3 THEN $4::uuid ELSE team_id END,
                          extension = CASE WHEN $5 THEN $6 ELSE extension END
@@ -77,14 +96,22 @@ export class OrgRepo {
   }
 
   /** Replaces an agent's skills; unknown skill codes are reported back, nothing is half-applied. */
-  async replaceAgentSkills(orgId: string, userId: string, skills: readonly { code: string; level: number }[]): Promise<{ unknown: string[] }> {
+  async replaceAgentSkills(
+    orgId: string,
+    userId: string,
+    skills: readonly { code: string; level: number }[],
+  ): Promise<{ unknown: string[] }> {
     const groups = await this.listSkillGroups(orgId);
     const byCode = new Map(groups.map((g) => [g.code, g.id]));
     const unknown = skills.filter((s) => !byCode.has(s.code)).map((s) => s.code);
     if (unknown.length > 0) return { unknown };
     await this.sql.query('DELETE FROM agent_skills WHERE user_id = $1', [userId]);
     for (const s of skills) {
-      await this.sql.query('INSERT INTO agent_skills (user_id, skill_group_id, level) VALUES ($1, $2, $3)', [userId, byCode.get(s.code), s.level]);
+      await this.sql.query('INSERT INTO agent_skills (user_id, skill_group_id, level) VALUES ($1, $2, $3)', [
+        userId,
+        byCode.get(s.code),
+        s.level,
+      ]);
     }
     return { unknown: [] };
   }

@@ -22,7 +22,10 @@ export interface Project extends ProjectRow {
 }
 
 /** What a project is created with (the rest is set by the database). */
-export type ProjectInput = Pick<ProjectRow, 'code' | 'name' | 'description' | 'defaultRegion' | 'defaultTimezone' | 'rules' | 'callerIds'>;
+export type ProjectInput = Pick<
+  ProjectRow,
+  'code' | 'name' | 'description' | 'defaultRegion' | 'defaultTimezone' | 'rules' | 'callerIds'
+>;
 
 const COLS = `id, org_id AS "orgId", code, name, description, default_region AS "defaultRegion",
   default_timezone AS "defaultTimezone", rules, caller_ids AS "callerIds", status,
@@ -50,28 +53,47 @@ export class ProjectsRepo {
     return row!;
   }
 
-  async update(orgId: string, id: string, p: Partial<Omit<ProjectInput, 'code'>> & { status?: 'active' | 'archived' | undefined }): Promise<ProjectRow | undefined> {
+  async update(
+    orgId: string,
+    id: string,
+    p: Partial<Omit<ProjectInput, 'code'>> & { status?: 'active' | 'archived' | undefined },
+  ): Promise<ProjectRow | undefined> {
     const [row] = await this.sql.query<ProjectRow>(
       `UPDATE projects SET name = coalesce($3, name), description = coalesce($4, description),
          default_region = coalesce($5, default_region), default_timezone = coalesce($6, default_timezone),
          rules = coalesce($7::jsonb, rules), caller_ids = coalesce($8, caller_ids), status = coalesce($9, status),
          updated_at = now()
        WHERE org_id = $1 AND id = $2 RETURNING ${COLS}`,
-      [orgId, id, p.name ?? null, p.description ?? null, p.defaultRegion ?? null, p.defaultTimezone ?? null,
-        p.rules ? JSON.stringify(p.rules) : null, p.callerIds ?? null, p.status ?? null],
+      [
+        orgId,
+        id,
+        p.name ?? null,
+        p.description ?? null,
+        p.defaultRegion ?? null,
+        p.defaultTimezone ?? null,
+        p.rules ? JSON.stringify(p.rules) : null,
+        p.callerIds ?? null,
+        p.status ?? null,
+      ],
     );
     return row;
   }
 
   async getByCode(orgId: string, code: string): Promise<Project | undefined> {
-    const [row] = await this.sql.query<ProjectRow>(`SELECT ${COLS} FROM projects WHERE org_id = $1 AND code = $2`, [orgId, code]);
+    const [row] = await this.sql.query<ProjectRow>(`SELECT ${COLS} FROM projects WHERE org_id = $1 AND code = $2`, [
+      orgId,
+      code,
+    ]);
     if (!row) return undefined;
     return { ...row, fields: await this.fields(row.id), dispositions: await this.dispositions(row.id) };
   }
 
   /** The project row alone (no fields or dispositions), by id. */
   async getById(orgId: string, id: string): Promise<ProjectRow | undefined> {
-    const [row] = await this.sql.query<ProjectRow>(`SELECT ${COLS} FROM projects WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    const [row] = await this.sql.query<ProjectRow>(`SELECT ${COLS} FROM projects WHERE org_id = $1 AND id = $2`, [
+      orgId,
+      id,
+    ]);
     return row;
   }
 
@@ -80,7 +102,9 @@ export class ProjectsRepo {
       `SELECT ${COLS} FROM projects WHERE org_id = $1 ORDER BY code LIMIT ${opts.limit} OFFSET ${opts.offset}`,
       [orgId],
     );
-    const [c] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM projects WHERE org_id = $1', [orgId]);
+    const [c] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM projects WHERE org_id = $1', [
+      orgId,
+    ]);
     return { items, total: c!.n };
   }
 
@@ -91,7 +115,11 @@ export class ProjectsRepo {
       [projectId],
     );
     return rows.map((r) => ({
-      key: r.key, labelZh: r.labelZh, labelEn: r.labelEn, type: r.type, required: r.required,
+      key: r.key,
+      labelZh: r.labelZh,
+      labelEn: r.labelEn,
+      type: r.type,
+      required: r.required,
       ...(r.options ? { options: r.options } : {}),
       ...(r.maxLength !== null ? { maxLength: r.maxLength } : {}),
     }));
@@ -105,7 +133,17 @@ export class ProjectsRepo {
       await this.sql.query(
         `INSERT INTO project_fields (project_id, key, label_zh, label_en, type, required, options, max_length, position)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [projectId, f.key, f.labelZh, f.labelEn, f.type, f.required, f.options ? JSON.stringify(f.options) : null, f.maxLength ?? null, position++],
+        [
+          projectId,
+          f.key,
+          f.labelZh,
+          f.labelEn,
+          f.type,
+          f.required,
+          f.options ? JSON.stringify(f.options) : null,
+          f.maxLength ?? null,
+          position++,
+        ],
       );
     }
   }

@@ -14,7 +14,13 @@ export interface SessionPrincipal {
 export class SessionsRepo {
   constructor(private readonly sql: Sql) {}
 
-  async create(s: { userId: string; tokenHash: string; expiresAt: Date; ip?: string | undefined; userAgent?: string | undefined }): Promise<string> {
+  async create(s: {
+    userId: string;
+    tokenHash: string;
+    expiresAt: Date;
+    ip?: string | undefined;
+    userAgent?: string | undefined;
+  }): Promise<string> {
     const [row] = await this.sql.query<{ id: string }>(
       'INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING id',
       [s.userId, s.tokenHash, s.expiresAt, s.ip ?? null, s.userAgent ?? null],
@@ -39,7 +45,10 @@ export class SessionsRepo {
   }
 
   async revokeAllForUser(userId: string, now: Date): Promise<number> {
-    const rows = await this.sql.query('UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId, now]);
+    const rows = await this.sql.query(
+      'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id',
+      [userId, now],
+    );
     return rows.length;
   }
 }

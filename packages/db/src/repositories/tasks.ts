@@ -22,7 +22,12 @@ export class TasksRepo {
   constructor(private readonly sql: Sql) {}
 
   /** Contacts of a project that are still open and have no open task on `channel`, oldest first. */
-  unassignedContacts(orgId: string, projectId: string, channel: Channel, opts: { tag?: string | undefined; limit: number }): Promise<{ id: string }[]> {
+  unassignedContacts(
+    orgId: string,
+    projectId: string,
+    channel: Channel,
+    opts: { tag?: string | undefined; limit: number },
+  ): Promise<{ id: string }[]> {
     const params: unknown[] = [orgId, projectId, channel];
     let tag = '';
     if (opts.tag) {
@@ -48,25 +53,58 @@ export class TasksRepo {
     return new Map(rows.map((r) => [r.userId, r.n]));
   }
 
-  async createMany(orgId: string, projectId: string, channel: Channel, rows: readonly { contactId: string; assigneeUserId: string | null; skillGroupId: string | null }[]): Promise<number> {
+  async createMany(
+    orgId: string,
+    projectId: string,
+    channel: Channel,
+    rows: readonly { contactId: string; assigneeUserId: string | null; skillGroupId: string | null }[],
+  ): Promise<number> {
     if (rows.length === 0) return 0;
     const created = await this.sql.query(
       `INSERT INTO tasks (org_id, project_id, contact_id, channel, assignee_user_id, skill_group_id)
        SELECT $1, $2, r.contact_id, $3, r.assignee, r.skill FROM unnest($4::uuid[], $5::uuid[], $6::uuid[]) AS r(contact_id, assignee, skill)
        ON CONFLICT DO NOTHING RETURNING id`,
-      [orgId, projectId, channel, rows.map((r) => r.contactId), rows.map((r) => r.assigneeUserId), rows.map((r) => r.skillGroupId)],
+      [
+        orgId,
+        projectId,
+        channel,
+        rows.map((r) => r.contactId),
+        rows.map((r) => r.assigneeUserId),
+        rows.map((r) => r.skillGroupId),
+      ],
     );
     return created.length;
   }
 
-  async list(orgId: string, q: { projectId?: string | undefined; assigneeUserId?: string | undefined; status?: TaskRow['status'] | undefined; limit: number; offset: number }): Promise<{ items: TaskRow[]; total: number }> {
+  async list(
+    orgId: string,
+    q: {
+      projectId?: string | undefined;
+      assigneeUserId?: string | undefined;
+      status?: TaskRow['status'] | undefined;
+      limit: number;
+      offset: number;
+    },
+  ): Promise<{ items: TaskRow[]; total: number }> {
     const params: unknown[] = [orgId];
     const parts = ['org_id = $1'];
-    if (q.projectId) { params.push(q.projectId); parts.push(`project_id = $${params.length}`); }
-    if (q.assigneeUserId) { params.push(q.assigneeUserId); parts.push(`assignee_user_id = $${params.length}`); }
-    if (q.status) { params.push(q.status); parts.push(`status = $${params.length}`); }
+    if (q.projectId) {
+      params.push(q.projectId);
+      parts.push(`project_id = $${params.length}`);
+    }
+    if (q.assigneeUserId) {
+      params.push(q.assigneeUserId);
+      parts.push(`assignee_user_id = $${params.length}`);
+    }
+    if (q.status) {
+      params.push(q.status);
+      parts.push(`status = $${params.length}`);
+    }
     const w = parts.join(' AND ');
-    const items = await this.sql.query<TaskRow>(`SELECT ${COLS} FROM tasks WHERE ${w} ORDER BY priority DESC, created_at, id LIMIT ${q.limit} OFFSET ${q.offset}`, params);
+    const items = await this.sql.query<TaskRow>(
+      `SELECT ${COLS} FROM tasks WHERE ${w} ORDER BY priority DESC, created_at, id LIMIT ${q.limit} OFFSET ${q.offset}`,
+      params,
+    );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE ${w}`, params);
     return { items, total: c!.n };
   }

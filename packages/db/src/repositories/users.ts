@@ -23,22 +23,35 @@ export class UsersRepo {
   constructor(private readonly sql: Sql) {}
 
   async createOrganisation(name: string): Promise<string> {
-    const [row] = await this.sql.query<{ id: string }>('INSERT INTO organisations (name) VALUES ($1) RETURNING id', [name]);
+    const [row] = await this.sql.query<{ id: string }>('INSERT INTO organisations (name) VALUES ($1) RETURNING id', [
+      name,
+    ]);
     return row!.id;
   }
 
   async firstOrganisation(): Promise<{ id: string; name: string } | undefined> {
-    const [row] = await this.sql.query<{ id: string; name: string }>('SELECT id, name FROM organisations ORDER BY created_at LIMIT 1');
+    const [row] = await this.sql.query<{ id: string; name: string }>(
+      'SELECT id, name FROM organisations ORDER BY created_at LIMIT 1',
+    );
     return row;
   }
 
-  async create(u: { orgId: string; username: string; displayName: string; role: Role; passwordHash: string }): Promise<UserRow> {
+  async create(u: {
+    orgId: string;
+    username: string;
+    displayName: string;
+    role: Role;
+    passwordHash: string;
+  }): Promise<UserRow> {
     const [row] = await this.sql.query<UserRow>(
       `INSERT INTO users (org_id, username, display_name, role, password_hash) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLS}`,
       [u.orgId, u.username, u.displayName, u.role, u.passwordHash],
     );
     if (u.role === 'agent') {
-      await this.sql.query('INSERT INTO agents (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [row!.id, u.orgId]);
+      await this.sql.query('INSERT INTO agents (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        row!.id,
+        u.orgId,
+      ]);
     }
     return row!;
   }
@@ -56,7 +69,10 @@ export class UsersRepo {
     return row;
   }
 
-  async list(orgId: string, opts: { role?: Role | undefined; limit: number; offset: number }): Promise<{ items: UserRow[]; total: number }> {
+  async list(
+    orgId: string,
+    opts: { role?: Role | undefined; limit: number; offset: number },
+  ): Promise<{ items: UserRow[]; total: number }> {
     const where = opts.role ? 'org_id = $1 AND role = $2' : 'org_id = $1';
     const params: unknown[] = opts.role ? [orgId, opts.role] : [orgId];
     const items = await this.sql.query<UserRow>(
@@ -67,7 +83,16 @@ export class UsersRepo {
     return { items, total: c!.n };
   }
 
-  async update(orgId: string, id: string, patch: { displayName?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined; passwordHash?: string | undefined }): Promise<UserRow | undefined> {
+  async update(
+    orgId: string,
+    id: string,
+    patch: {
+      displayName?: string | undefined;
+      role?: Role | undefined;
+      disabled?: boolean | undefined;
+      passwordHash?: string | undefined;
+    },
+  ): Promise<UserRow | undefined> {
     const [row] = await this.sql.query<UserRow>(
       `UPDATE users SET display_name = coalesce($3, display_name), role = coalesce($4, role),
          disabled = coalesce($5, disabled), password_hash = coalesce($6, password_hash), updated_at = now()
@@ -75,7 +100,10 @@ export class UsersRepo {
       [orgId, id, patch.displayName ?? null, patch.role ?? null, patch.disabled ?? null, patch.passwordHash ?? null],
     );
     if (row?.role === 'agent') {
-      await this.sql.query('INSERT INTO agents (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [row.id, orgId]);
+      await this.sql.query('INSERT INTO agents (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        row.id,
+        orgId,
+      ]);
     }
     return row;
   }

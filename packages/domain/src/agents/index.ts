@@ -47,7 +47,8 @@ export type AgentTransitionError =
   | 'not_talking'
   | 'not_wrapping_up';
 
-export type Transition = { ok: true; state: AgentState; changed: boolean } | { ok: false; error: AgentTransitionError; state: AgentState };
+export type Transition =
+  { ok: true; state: AgentState; changed: boolean } | { ok: false; error: AgentTransitionError; state: AgentState };
 
 export const LOGGED_OUT: AgentState = { status: 'logged_out', since: 0, callId: null, pauseReason: null, lastSeen: 0 };
 
@@ -76,7 +77,8 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): Transition {
   const sameCall = (id: string) => s.callId === id;
   switch (e.type) {
     case 'ready':
-      if (s.status === 'ready') return { ok: true, changed: false, state: { ...s, lastSeen: Math.max(s.lastSeen, e.at) } };
+      if (s.status === 'ready')
+        return { ok: true, changed: false, state: { ...s, lastSeen: Math.max(s.lastSeen, e.at) } };
       if (s.status === 'reserved' || s.status === 'talking') return fail(s, 'busy_with_call');
       if (s.status === 'wrap_up') return fail(s, 'not_wrapping_up');
       return to(s, 'ready', e.at);

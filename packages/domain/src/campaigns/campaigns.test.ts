@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  allowedActions, CAMPAIGN_STATUSES, defaultCampaignSettings, transition, validateCampaignSettings,
-  type CampaignAction, type CampaignStatus,
+  allowedActions,
+  CAMPAIGN_STATUSES,
+  defaultCampaignSettings,
+  transition,
+  validateCampaignSettings,
+  type CampaignAction,
+  type CampaignStatus,
 } from './index.ts';
 
 const ACTIONS: CampaignAction[] = ['schedule', 'start', 'pause', 'resume', 'stop', 'finish'];
@@ -34,17 +39,19 @@ describe('campaign lifecycle', () => {
   });
 
   it('finished is final and every sequence of actions stays within the known statuses', () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...ACTIONS), { maxLength: 30 }), (actions) => {
-      let s: CampaignStatus = 'draft';
-      let finished = false;
-      for (const a of actions) {
-        const r = transition(s, a);
-        if (finished) expect(r.ok).toBe(false);
-        if (r.ok) s = r.to;
-        if (s === 'finished') finished = true;
-        expect(CAMPAIGN_STATUSES).toContain(s);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...ACTIONS), { maxLength: 30 }), (actions) => {
+        let s: CampaignStatus = 'draft';
+        let finished = false;
+        for (const a of actions) {
+          const r = transition(s, a);
+          if (finished) expect(r.ok).toBe(false);
+          if (r.ok) s = r.to;
+          if (s === 'finished') finished = true;
+          expect(CAMPAIGN_STATUSES).toContain(s);
+        }
+      }),
+    );
   });
 
   it('offers exactly the actions that succeed', () => {
@@ -72,6 +79,13 @@ describe('campaign settings', () => {
       startAt: '2026-12-01T10:00:00Z',
       endAt: '2026-12-01T09:00:00Z',
     });
-    expect(issues.map((i) => i.path)).toEqual(['linesPerAgent', 'abandonTarget', 'ringTimeoutSeconds', 'requiredSkills.sales', 'callerIds.1', 'endAt']);
+    expect(issues.map((i) => i.path)).toEqual([
+      'linesPerAgent',
+      'abandonTarget',
+      'ringTimeoutSeconds',
+      'requiredSkills.sales',
+      'callerIds.1',
+      'endAt',
+    ]);
   });
 });

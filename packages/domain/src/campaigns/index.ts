@@ -109,14 +109,21 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 /** Every problem with a campaign's settings at once, by dotted path. */
 export function validateCampaignSettings(s: CampaignSettings): Issue[] {
   const out: Issue[] = [];
-  if (!DIAL_MODES.includes(s.dialMode)) out.push({ path: 'dialMode', message: `must be one of ${DIAL_MODES.join(', ')}` });
-  if (!(s.linesPerAgent >= 1 && s.linesPerAgent <= 5)) out.push({ path: 'linesPerAgent', message: 'must be between 1 and 5' });
-  if (!(s.abandonTarget > 0 && s.abandonTarget <= 0.03)) out.push({ path: 'abandonTarget', message: 'must be > 0 and ≤ 0.03 (the 3% regulatory ceiling)' });
-  if (!(s.maxCallsPerSecond > 0 && s.maxCallsPerSecond <= 1000)) out.push({ path: 'maxCallsPerSecond', message: 'must be > 0 and ≤ 1000' });
+  if (!DIAL_MODES.includes(s.dialMode))
+    out.push({ path: 'dialMode', message: `must be one of ${DIAL_MODES.join(', ')}` });
+  if (!(s.linesPerAgent >= 1 && s.linesPerAgent <= 5))
+    out.push({ path: 'linesPerAgent', message: 'must be between 1 and 5' });
+  if (!(s.abandonTarget > 0 && s.abandonTarget <= 0.03))
+    out.push({ path: 'abandonTarget', message: 'must be > 0 and ≤ 0.03 (the 3% regulatory ceiling)' });
+  if (!(s.maxCallsPerSecond > 0 && s.maxCallsPerSecond <= 1000))
+    out.push({ path: 'maxCallsPerSecond', message: 'must be > 0 and ≤ 1000' });
   if (!(Number.isInteger(s.ringTimeoutSeconds) && s.ringTimeoutSeconds >= 15 && s.ringTimeoutSeconds <= 120)) {
     out.push({ path: 'ringTimeoutSeconds', message: 'must be a whole number of seconds from 15 (FTC minimum) to 120' });
   }
-  if (s.previewTimeoutSeconds !== undefined && !(Number.isInteger(s.previewTimeoutSeconds) && s.previewTimeoutSeconds >= 10 && s.previewTimeoutSeconds <= 900)) {
+  if (
+    s.previewTimeoutSeconds !== undefined &&
+    !(Number.isInteger(s.previewTimeoutSeconds) && s.previewTimeoutSeconds >= 10 && s.previewTimeoutSeconds <= 900)
+  ) {
     out.push({ path: 'previewTimeoutSeconds', message: 'must be a whole number of seconds from 10 to 900' });
   }
   const r = s.routing;
@@ -136,10 +143,12 @@ export function validateCampaignSettings(s: CampaignSettings): Issue[] {
   });
   for (const [list, cap] of Object.entries(s.listDailyCaps ?? {})) {
     if (!UUID.test(list)) out.push({ path: `listDailyCaps.${list}`, message: 'keys must be import (list) ids' });
-    if (!(Number.isInteger(cap) && cap >= 0)) out.push({ path: `listDailyCaps.${list}`, message: 'must be a whole number ≥ 0' });
+    if (!(Number.isInteger(cap) && cap >= 0))
+      out.push({ path: `listDailyCaps.${list}`, message: 'must be a whole number ≥ 0' });
   }
   for (const [skill, level] of Object.entries(s.requiredSkills)) {
-    if (!(Number.isInteger(level) && level >= 1 && level <= 10)) out.push({ path: `requiredSkills.${skill}`, message: 'level must be a whole number 1–10' });
+    if (!(Number.isInteger(level) && level >= 1 && level <= 10))
+      out.push({ path: `requiredSkills.${skill}`, message: 'level must be a whole number 1–10' });
   }
   s.callerIds.forEach((c, i) => {
     if (!E164.test(c)) out.push({ path: `callerIds.${i}`, message: `"${c}" is not an E.164 number (+8610…)` });

@@ -64,14 +64,14 @@ export interface DialCandidate {
 export type GateDecision =
   | { allowed: true }
   | {
-    allowed: false;
-    code: RefusalCode;
-    message: string;
-    /** Earliest time (ms) the same check could pass, when it can be known. */
-    retryAt?: number;
-    /** The refusal means the contact is finished (closing rule reached). */
-    closeContact?: boolean;
-  };
+      allowed: false;
+      code: RefusalCode;
+      message: string;
+      /** Earliest time (ms) the same check could pass, when it can be known. */
+      retryAt?: number;
+      /** The refusal means the contact is finished (closing rule reached). */
+      closeContact?: boolean;
+    };
 
 const DAY_MS = 86_400_000;
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -88,7 +88,9 @@ export function nextWindowStart(rules: ProjectRules, zone: string, now: number):
   for (let d = 0; d < 15; d++) {
     const day = start.plus({ days: d }).startOf('day');
     if (rules.holidays.includes(day.toISODate() ?? '')) continue;
-    const ranges = [...(rules.callingWindows[String(day.weekday) as '1'] ?? [])].sort((a, b) => minutes(a.start) - minutes(b.start));
+    const ranges = [...(rules.callingWindows[String(day.weekday) as '1'] ?? [])].sort(
+      (a, b) => minutes(a.start) - minutes(b.start),
+    );
     for (const r of ranges) {
       const open = day.plus({ minutes: minutes(r.start) });
       const close = day.plus({ minutes: minutes(r.end) });
@@ -100,58 +102,115 @@ export function nextWindowStart(rules: ProjectRules, zone: string, now: number):
 }
 
 const DELAY_KEY: Partial<Record<AttemptOutcome, keyof ProjectRules['retryDelaysMinutes']>> = {
-  busy: 'busy', no_answer: 'noAnswer', machine: 'machine', failed: 'failed', abandoned: 'abandoned',
+  busy: 'busy',
+  no_answer: 'noAnswer',
+  machine: 'machine',
+  failed: 'failed',
+  abandoned: 'abandoned',
 };
 
 export function checkDial(c: DialCandidate, rules: ProjectRules, now: number): GateDecision {
   if (c.onDncList) return { allowed: false, code: 'dnc', message: 'the number is on a do-not-call list' };
   if (c.contactStatus === 'closed') return { allowed: false, code: 'contact_closed', message: 'the contact is closed' };
-  if (c.attempts.some((a) => a.outcome === null)) return { allowed: false, code: 'call_in_progress', message: 'an attempt on this contact is still in progress' };
+  if (c.attempts.some((a) => a.outcome === null))
+    return { allowed: false, code: 'call_in_progress', message: 'an attempt on this contact is still in progress' };
 
   // Closing rule over a rolling window (e.g. 3 attempts in 10 days, then close whatever the result).
   const windowStart = now - rules.closing.windowDays * DAY_MS;
   const inWindow = c.attempts.filter((a) => a.placedAt > windowStart && a.placedAt <= now);
   if (inWindow.length >= rules.closing.maxAttempts) {
-    return { allowed: false, code: 'max_attempts_reached', message: `${inWindow.length} attempts in the last ${rules.closing.windowDays} days (limit ${rules.closing.maxAttempts})`, closeContact: true };
+    return {
+      allowed: false,
+      code: 'max_attempts_reached',
+      message: `${inWindow.length} attempts in the last ${rules.closing.windowDays} days (limit ${rules.closing.maxAttempts})`,
+      closeContact: true,
+    };
   }
 
   const zone = c.contactTimeZone ?? c.numberTimeZone;
   if (!zone || !DateTime.fromMillis(now, { zone }).isValid) {
-    return { allowed: false, code: 'no_time_zone', message: 'the callee\'s time zone is unknown; set the contact\'s time zone' };
+    return {
+      allowed: false,
+      code: 'no_time_zone',
+      message: "the callee's time zone is unknown; set the contact's time zone",
+    };
   }
   const local = DateTime.fromMillis(now, { zone });
   if (rules.holidays.includes(local.toISODate() ?? '')) {
-    return { allowed: false, code: 'holiday', message: `${local.toISODate()} is a holiday in the callee's calendar`, retryAt: nextWindowStart(rules, zone, now) };
+    return {
+      allowed: false,
+      code: 'holiday',
+      message: `${local.toISODate()} is a holiday in the callee's calendar`,
+      retryAt: nextWindowStart(rules, zone, now),
+    };
   }
   if (!localWindowOk(rules, local)) {
-    return { allowed: false, code: 'outside_calling_window', message: `${local.toFormat('ccc HH:mm')} in ${zone} is outside the calling windows`, retryAt: nextWindowStart(rules, zone, now) };
+    return {
+      allowed: false,
+      code: 'outside_calling_window',
+      message: `${local.toFormat('ccc HH:mm')} in ${zone} is outside the calling windows`,
+      retryAt: nextWindowStart(rules, zone, now),
+    };
   }
 
   const callbackDue = c.contactStatus === 'callback' && c.callbackAt !== null && c.callbackAt <= now;
   if (c.contactStatus === 'callback' && c.callbackAt !== null && c.callbackAt > now) {
-    return { allowed: false, code: 'callback_not_due', message: 'a callback is scheduled for later', retryAt: c.callbackAt };
+    return {
+      allowed: false,
+      code: 'callback_not_due',
+      message: 'a callback is scheduled for later',
+      retryAt: c.callbackAt,
+    };
   }
 
   let last: AttemptRecord | undefined;
   for (const a of c.attempts) if (a.placedAt <= now && (!last || a.placedAt > last.placedAt)) last = a;
-  const lastAbandon = c.attempts.filter((a) => a.outcome === 'abandoned' && a.placedAt <= now).reduce<number | undefined>((m, a) => (m === undefined || a.placedAt > m ? a.placedAt : m), undefined);
+  const lastAbandon = c.attempts
+    .filter((a) => a.outcome === 'abandoned' && a.placedAt <= now)
+    .reduce<number | undefined>((m, a) => (m === undefined || a.placedAt > m ? a.placedAt : m), undefined);
   if (lastAbandon !== undefined && !c.agentGuaranteed) {
     const until = lastAbandon + rules.retryDelaysMinutes.abandoned * 60_000;
-    if (now < until) return { allowed: false, code: 'abandon_cooldown', message: `an abandoned call less than ${rules.retryDelaysMinutes.abandoned / 60} h ago; only with an agent guaranteed`, retryAt: until };
+    if (now < until)
+      return {
+        allowed: false,
+        code: 'abandon_cooldown',
+        message: `an abandoned call less than ${rules.retryDelaysMinutes.abandoned / 60} h ago; only with an agent guaranteed`,
+        retryAt: until,
+      };
   }
   if (last && last.outcome && !callbackDue) {
     const key = DELAY_KEY[last.outcome];
     // After an abandoned call with an agent guaranteed, the ordinary no-answer delay still applies.
-    const delay = key === 'abandoned' ? (c.agentGuaranteed ? rules.retryDelaysMinutes.noAnswer : 0) : key ? rules.retryDelaysMinutes[key] : 0;
+    const delay =
+      key === 'abandoned'
+        ? c.agentGuaranteed
+          ? rules.retryDelaysMinutes.noAnswer
+          : 0
+        : key
+          ? rules.retryDelaysMinutes[key]
+          : 0;
     const until = last.placedAt + delay * 60_000;
-    if (now < until) return { allowed: false, code: 'retry_too_soon', message: `retry delay after "${last.outcome}" runs until ${new Date(until).toISOString()}`, retryAt: until };
+    if (now < until)
+      return {
+        allowed: false,
+        code: 'retry_too_soon',
+        message: `retry delay after "${last.outcome}" runs until ${new Date(until).toISOString()}`,
+        retryAt: until,
+      };
   }
 
   // Daily cap per number, counted on the callee's local calendar day.
   const today = local.toISODate();
-  const sameDay = c.attempts.filter((a) => a.phone === c.phone && a.placedAt <= now && DateTime.fromMillis(a.placedAt, { zone }).toISODate() === today).length;
+  const sameDay = c.attempts.filter(
+    (a) => a.phone === c.phone && a.placedAt <= now && DateTime.fromMillis(a.placedAt, { zone }).toISODate() === today,
+  ).length;
   if (sameDay >= rules.dailyNumberCap) {
-    return { allowed: false, code: 'daily_number_cap', message: `${sameDay} attempts to this number today (limit ${rules.dailyNumberCap})`, retryAt: local.plus({ days: 1 }).startOf('day').toMillis() };
+    return {
+      allowed: false,
+      code: 'daily_number_cap',
+      message: `${sameDay} attempts to this number today (limit ${rules.dailyNumberCap})`,
+      retryAt: local.plus({ days: 1 }).startOf('day').toMillis(),
+    };
   }
   return { allowed: true };
 }

@@ -16,9 +16,7 @@ export type CloseReason = 'max_attempts' | 'success' | 'disposition';
 
 /** The contact's next step after an attempt ended; written with the attempt's outcome. */
 export type NextStep =
-  | { kind: 'closed'; reason: CloseReason }
-  | { kind: 'callback'; at: number }
-  | { kind: 'retry'; at: number };
+  { kind: 'closed'; reason: CloseReason } | { kind: 'callback'; at: number } | { kind: 'retry'; at: number };
 
 /**
  * The contact's next step when an attempt ends, from the project's rules — pure, so the live
@@ -27,7 +25,12 @@ export type NextStep =
  * the compliance gate would allow (`checkDial` holds the same delays), which the property test
  * checks; the gate stays the authority at dial time.
  */
-export function nextStep(rules: ProjectRules, attempts: readonly AttemptRecord[], ended: { placedAt: number; outcome: AttemptOutcome; endedAt: number }, disposition: DispositionEffect | null): NextStep {
+export function nextStep(
+  rules: ProjectRules,
+  attempts: readonly AttemptRecord[],
+  ended: { placedAt: number; outcome: AttemptOutcome; endedAt: number },
+  disposition: DispositionEffect | null,
+): NextStep {
   if (disposition?.closes) return { kind: 'closed', reason: 'disposition' };
   if (disposition?.success && rules.closing.closeOnSuccess) return { kind: 'closed', reason: 'success' };
 

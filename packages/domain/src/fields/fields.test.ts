@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { FieldDef } from '../projects/types.ts';
 import { coerceFieldValue, parseDate, validateFieldTemplate } from './index.ts';
 
-const f = (type: FieldDef['type'], extra: Partial<FieldDef> = {}): FieldDef => ({ key: 'k', labelZh: '字段', labelEn: 'Field', type, required: false, ...extra });
+const f = (type: FieldDef['type'], extra: Partial<FieldDef> = {}): FieldDef => ({
+  key: 'k',
+  labelZh: '字段',
+  labelEn: 'Field',
+  type,
+  required: false,
+  ...extra,
+});
 const value = (def: FieldDef, raw: string) => {
   const r = coerceFieldValue(def, raw);
   return r.ok ? r.value : r.code;
@@ -85,14 +92,37 @@ describe('coerceFieldValue', () => {
 
 describe('validateFieldTemplate', () => {
   it('accepts a good template and lists every problem of a bad one', () => {
-    expect(validateFieldTemplate([f('text', { key: 'policy_no' }), f('enum', { key: 'tier', options: ['a', 'b'] })], 5)).toEqual([]);
-    const issues = validateFieldTemplate([
-      f('text', { key: 'Bad Key' }), f('text', { key: 'phone' }), f('enum', { key: 'e' }), f('text', { key: 'x' }), f('text', { key: 'x' }), f('number', { key: 'n', options: ['1'] }),
-    ], 5);
+    expect(
+      validateFieldTemplate([f('text', { key: 'policy_no' }), f('enum', { key: 'tier', options: ['a', 'b'] })], 5),
+    ).toEqual([]);
+    const issues = validateFieldTemplate(
+      [
+        f('text', { key: 'Bad Key' }),
+        f('text', { key: 'phone' }),
+        f('enum', { key: 'e' }),
+        f('text', { key: 'x' }),
+        f('text', { key: 'x' }),
+        f('number', { key: 'n', options: ['1'] }),
+      ],
+      5,
+    );
     expect(issues.map((i) => i.path)).toEqual(['', '0.key', '1.key', '2.options', '4.key', '5.options']);
-    expect(validateFieldTemplate([f('text', { key: 'a' }), f('text', { key: 'b' })], 1).map((i) => i.path)).toEqual(['']);
-    expect(validateFieldTemplate([f('enum', { key: 'e', options: ['a', 'a'] })], 5).map((i) => i.path)).toEqual(['0.options']);
-    expect(validateFieldTemplate([f('text', { key: 'a'.repeat(41) }), f('text', { key: '1a' }), f('text', { key: 'phone2' })], 5).map((i) => i.path)).toEqual(['0.key', '1.key', '2.key']);
-    expect(validateFieldTemplate([f('number', { key: 'n', maxLength: 4 }), f('text', { key: 't', labelEn: ' ' })], 5).map((i) => i.path)).toEqual(['0.maxLength', '1.label']);
+    expect(validateFieldTemplate([f('text', { key: 'a' }), f('text', { key: 'b' })], 1).map((i) => i.path)).toEqual([
+      '',
+    ]);
+    expect(validateFieldTemplate([f('enum', { key: 'e', options: ['a', 'a'] })], 5).map((i) => i.path)).toEqual([
+      '0.options',
+    ]);
+    expect(
+      validateFieldTemplate(
+        [f('text', { key: 'a'.repeat(41) }), f('text', { key: '1a' }), f('text', { key: 'phone2' })],
+        5,
+      ).map((i) => i.path),
+    ).toEqual(['0.key', '1.key', '2.key']);
+    expect(
+      validateFieldTemplate([f('number', { key: 'n', maxLength: 4 }), f('text', { key: 't', labelEn: ' ' })], 5).map(
+        (i) => i.path,
+      ),
+    ).toEqual(['0.maxLength', '1.label']);
   });
 });

@@ -25,18 +25,28 @@ export const FIXED_FIELD_KEYS = ['name', 'phone', 'phones', 'timezone', 'region'
 
 export function validateFieldTemplate(fields: readonly FieldDef[], maxFields: number): Issue[] {
   const out: Issue[] = [];
-  if (fields.length > maxFields) out.push({ path: '', message: `at most ${maxFields} custom fields (got ${fields.length})` });
+  if (fields.length > maxFields)
+    out.push({ path: '', message: `at most ${maxFields} custom fields (got ${fields.length})` });
   const seen = new Set<string>();
   fields.forEach((f, i) => {
-    if (!KEY.test(f.key)) out.push({ path: `${i}.key`, message: 'a key is lower-case letters, digits and _, starting with a letter (max 40)' });
-    if ((FIXED_FIELD_KEYS as readonly string[]).includes(f.key) || /^phone\d$/.test(f.key)) out.push({ path: `${i}.key`, message: `"${f.key}" is a fixed field` });
+    if (!KEY.test(f.key))
+      out.push({
+        path: `${i}.key`,
+        message: 'a key is lower-case letters, digits and _, starting with a letter (max 40)',
+      });
+    if ((FIXED_FIELD_KEYS as readonly string[]).includes(f.key) || /^phone\d$/.test(f.key))
+      out.push({ path: `${i}.key`, message: `"${f.key}" is a fixed field` });
     if (seen.has(f.key)) out.push({ path: `${i}.key`, message: `"${f.key}" appears twice` });
     seen.add(f.key);
-    if (!f.labelZh.trim() || !f.labelEn.trim()) out.push({ path: `${i}.label`, message: 'both labels (Chinese and English) are needed' });
-    if (f.type === 'enum' && (!f.options || f.options.length === 0)) out.push({ path: `${i}.options`, message: 'an enum field lists its options' });
-    if (f.type === 'enum' && f.options && new Set(f.options).size !== f.options.length) out.push({ path: `${i}.options`, message: 'options must be distinct' });
+    if (!f.labelZh.trim() || !f.labelEn.trim())
+      out.push({ path: `${i}.label`, message: 'both labels (Chinese and English) are needed' });
+    if (f.type === 'enum' && (!f.options || f.options.length === 0))
+      out.push({ path: `${i}.options`, message: 'an enum field lists its options' });
+    if (f.type === 'enum' && f.options && new Set(f.options).size !== f.options.length)
+      out.push({ path: `${i}.options`, message: 'options must be distinct' });
     if (f.type !== 'enum' && f.options) out.push({ path: `${i}.options`, message: 'only enum fields have options' });
-    if (f.maxLength !== undefined && (f.type !== 'text' || !(f.maxLength >= 1))) out.push({ path: `${i}.maxLength`, message: 'maxLength ≥ 1, for text fields only' });
+    if (f.maxLength !== undefined && (f.type !== 'text' || !(f.maxLength >= 1)))
+      out.push({ path: `${i}.maxLength`, message: 'maxLength ≥ 1, for text fields only' });
   });
   return out;
 }
@@ -59,7 +69,9 @@ function isoDate(y: number, m: number, d: number): string | null {
 export function parseDate(raw: string): string | null {
   const s = halfWidth(raw).trim();
   // One separator used consistently (2024-03-05, 2024/3/5, 2024.3.5), optionally a time, which is dropped: the date is taken as written.
-  let m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  let m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+    s,
+  );
   if (m) return isoDate(Number(m[1]), Number(m[3]), Number(m[4]));
   m = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$/.exec(s);
   if (m) return isoDate(Number(m[1]), Number(m[2]), Number(m[3]));
@@ -86,7 +98,11 @@ const SCIENTIFIC = /^[-+]?(\d+\.?\d*|\.\d+)e[-+]?\d+$/i;
  */
 export function parseNumber(raw: string): number | null {
   if (PLAIN_NUMBER.test(raw)) return Number(raw);
-  const t = halfWidth(raw).trim().replace(/^[¥$€£]\s*/, '').replace(/\s*元$/, '').replace(/\s+/g, '');
+  const t = halfWidth(raw)
+    .trim()
+    .replace(/^[¥$€£]\s*/, '')
+    .replace(/\s*元$/, '')
+    .replace(/\s+/g, '');
   if (!GROUPED_NUMBER.test(t) && !SCIENTIFIC.test(t)) return null;
   const n = Number(t.replace(/,/g, ''));
   return Number.isFinite(n) ? n : null;
@@ -98,28 +114,46 @@ const FALSE = new Set(['否', '无', '没有', '不是', 'n', 'no', 'false', 'f'
 export function coerceFieldValue(f: FieldDef, raw: string | undefined): Coerced {
   const s = raw === undefined ? '' : raw.trim();
   if (s === '') {
-    return f.required ? { ok: false, code: 'required_missing', message: `${label(f)} is required` } : { ok: true, value: null };
+    return f.required
+      ? { ok: false, code: 'required_missing', message: `${label(f)} is required` }
+      : { ok: true, value: null };
   }
   switch (f.type) {
     case 'text': {
       const max = f.maxLength ?? 500;
-      if (s.length > max) return { ok: false, code: 'text_too_long', message: `${label(f)} is longer than ${max} characters` };
+      if (s.length > max)
+        return { ok: false, code: 'text_too_long', message: `${label(f)} is longer than ${max} characters` };
       return { ok: true, value: s };
     }
     case 'number': {
       const n = parseNumber(s);
-      if (n === null) return { ok: false, code: 'number_invalid', message: `${label(f)}: "${s}" is not a number (write e.g. 1234.5 or 1,234.5)` };
+      if (n === null)
+        return {
+          ok: false,
+          code: 'number_invalid',
+          message: `${label(f)}: "${s}" is not a number (write e.g. 1234.5 or 1,234.5)`,
+        };
       return { ok: true, value: n };
     }
     case 'date': {
       const d = parseDate(s);
-      return d ? { ok: true, value: d } : { ok: false, code: 'date_invalid', message: `${label(f)}: "${s}" is not a date (write 2024-03-05)` };
+      return d
+        ? { ok: true, value: d }
+        : { ok: false, code: 'date_invalid', message: `${label(f)}: "${s}" is not a date (write 2024-03-05)` };
     }
     case 'enum': {
       // Trimmed, case- and width-insensitive ("ＧＯＬＤ", " gold " → "Gold"); the stored value is the option as defined.
       const want = halfWidth(s).toLowerCase();
-      const hit = (f.options ?? []).find((o) => o === s) ?? (f.options ?? []).find((o) => halfWidth(o).trim().toLowerCase() === want);
-      return hit !== undefined ? { ok: true, value: hit } : { ok: false, code: 'enum_invalid', message: `${label(f)}: "${s}" is not one of ${(f.options ?? []).join(' / ')}` };
+      const hit =
+        (f.options ?? []).find((o) => o === s) ??
+        (f.options ?? []).find((o) => halfWidth(o).trim().toLowerCase() === want);
+      return hit !== undefined
+        ? { ok: true, value: hit }
+        : {
+            ok: false,
+            code: 'enum_invalid',
+            message: `${label(f)}: "${s}" is not one of ${(f.options ?? []).join(' / ')}`,
+          };
     }
     case 'boolean': {
       const v = halfWidth(s).toLowerCase();

@@ -1,4 +1,11 @@
-import type { DialerSettings, PacingDecision, PacingEvent, PacingPolicy, PacingSnapshot, PacingStatus } from './types.ts';
+import type {
+  DialerSettings,
+  PacingDecision,
+  PacingEvent,
+  PacingPolicy,
+  PacingSnapshot,
+  PacingStatus,
+} from './types.ts';
 
 /**
  * The reference policies of the pacing benchmark (shared/bench/pacing/README.md), written
@@ -90,7 +97,12 @@ export class VicidialAdaptivePolicy implements PacingPolicy {
 
   constructor(
     private readonly method: VicidialDropMethod,
-    private readonly settings: DialerSettings & { shiftStartS: number; shiftEndS: number; maxLevel?: number; intensity?: number },
+    private readonly settings: DialerSettings & {
+      shiftStartS: number;
+      shiftEndS: number;
+      maxLevel?: number;
+      intensity?: number;
+    },
   ) {
     this.name = `vicidial-${method.toLowerCase().replace('_limit', '')}`;
   }
@@ -140,8 +152,13 @@ export class VicidialAdaptivePolicy implements PacingPolicy {
       }
       // Panic: more than 20 calls in the last minute and more than half of them dropped.
       while (this.recent.length && this.recent[0]!.t < t - 60) this.recent.shift();
-      if (this.recent.length > 20 && this.recent.filter((r) => r.dropped).length / this.recent.length > 0.5) this.level = Math.max(1, this.level / 2);
-      if (this.stat.calls > 50 && this.stat.humans > 0 && this.stat.drops / this.stat.humans > this.settings.maxAbandonRate) {
+      if (this.recent.length > 20 && this.recent.filter((r) => r.dropped).length / this.recent.length > 0.5)
+        this.level = Math.max(1, this.level / 2);
+      if (
+        this.stat.calls > 50 &&
+        this.stat.humans > 0 &&
+        this.stat.drops / this.stat.humans > this.settings.maxAbandonRate
+      ) {
         if (this.method === 'HARD_LIMIT') this.level = 1;
         else if (this.method === 'AVERAGE') this.level = Math.max(1, this.level / 2);
         else {
@@ -153,7 +170,8 @@ export class VicidialAdaptivePolicy implements PacingPolicy {
           };
           const secOfDay = t - this.dayStart;
           if (secOfDay >= this.settings.shiftEndS) this.level = 1;
-          else this.level = Math.max(1, this.level * Math.min(1, (hhmm(this.settings.shiftEndS) - hhmm(secOfDay)) / 1000));
+          else
+            this.level = Math.max(1, this.level * Math.min(1, (hhmm(this.settings.shiftEndS) - hhmm(secOfDay)) / 1000));
         }
       }
     }
@@ -165,7 +183,11 @@ export class VicidialAdaptivePolicy implements PacingPolicy {
   }
 
   status(): PacingStatus {
-    return { mode: 'adaptive', level: this.level, reason: `VICIdial-style adaptive level ${this.level.toFixed(2)} (${this.method})` };
+    return {
+      mode: 'adaptive',
+      level: this.level,
+      reason: `VICIdial-style adaptive level ${this.level.toFixed(2)} (${this.method})`,
+    };
   }
 }
 

@@ -9,7 +9,9 @@ describe('circuit breaker', () => {
   it('trips when most recent calls fail at the network, not on a small sample', () => {
     expect(checkBreaker({ ...quiet, recent: { ended: 49, failed: 49 } }, limits)).toBeNull();
     expect(checkBreaker({ ...quiet, recent: { ended: 50, failed: 24 } }, limits)).toBeNull();
-    expect(checkBreaker({ ...quiet, recent: { ended: 50, failed: 25 } }, limits)).toMatchObject({ reason: 'carrier_failures' });
+    expect(checkBreaker({ ...quiet, recent: { ended: 50, failed: 25 } }, limits)).toMatchObject({
+      reason: 'carrier_failures',
+    });
   });
 
   it('trips when calls are still abandoned above the limit after the governor stepped down, with enough answers', () => {
@@ -23,13 +25,15 @@ describe('circuit breaker', () => {
   });
 
   it('trips exactly when a limit is crossed (property)', () => {
-    fc.assert(fc.property(fc.nat(500), fc.nat(500), fc.nat(5000), fc.nat(5000), (ended, failed, answered, abandoned) => {
-      const f = Math.min(failed, ended);
-      const a = Math.min(abandoned, answered);
-      const trip = checkBreaker({ ...quiet, recent: { ended, failed: f }, hour: { answered, abandoned: a } }, limits);
-      const carrier = ended >= 50 && f / ended >= 0.5;
-      const abandon = answered >= 30 && a / answered > 0.03;
-      return (trip !== null) === (carrier || abandon) && (!carrier || trip?.reason === 'carrier_failures');
-    }));
+    fc.assert(
+      fc.property(fc.nat(500), fc.nat(500), fc.nat(5000), fc.nat(5000), (ended, failed, answered, abandoned) => {
+        const f = Math.min(failed, ended);
+        const a = Math.min(abandoned, answered);
+        const trip = checkBreaker({ ...quiet, recent: { ended, failed: f }, hour: { answered, abandoned: a } }, limits);
+        const carrier = ended >= 50 && f / ended >= 0.5;
+        const abandon = answered >= 30 && a / answered > 0.03;
+        return (trip !== null) === (carrier || abandon) && (!carrier || trip?.reason === 'carrier_failures');
+      }),
+    );
   });
 });

@@ -43,10 +43,20 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 export function checkBreaker(input: BreakerInput, limits: BreakerLimits): BreakerTrip | null {
   const { recent, hour } = input;
   if (recent.ended >= limits.minEnded && recent.failed / recent.ended >= limits.maxFailureRate) {
-    return { reason: 'carrier_failures', detail: `${recent.failed} of the last ${recent.ended} calls failed at the network (${pct(recent.failed / recent.ended)} ≥ ${pct(limits.maxFailureRate)})` };
+    return {
+      reason: 'carrier_failures',
+      detail: `${recent.failed} of the last ${recent.ended} calls failed at the network (${pct(recent.failed / recent.ended)} ≥ ${pct(limits.maxFailureRate)})`,
+    };
   }
-  if (input.mode !== 'predictive' && hour.answered >= limits.minAnswered && hour.abandoned / hour.answered > limits.maxAbandonRate) {
-    return { reason: 'abandon_limit', detail: `abandon rate in the last hour ${pct(hour.abandoned / hour.answered)} > limit ${pct(limits.maxAbandonRate)} (${hour.abandoned} of ${hour.answered}) even in ${input.mode} mode` };
+  if (
+    input.mode !== 'predictive' &&
+    hour.answered >= limits.minAnswered &&
+    hour.abandoned / hour.answered > limits.maxAbandonRate
+  ) {
+    return {
+      reason: 'abandon_limit',
+      detail: `abandon rate in the last hour ${pct(hour.abandoned / hour.answered)} > limit ${pct(limits.maxAbandonRate)} (${hour.abandoned} of ${hour.answered}) even in ${input.mode} mode`,
+    };
   }
   return null;
 }

@@ -75,7 +75,10 @@ export class SafetyGovernor {
   private cleanSince: number | null = null;
   private readonly steps: GovernorStep[] = [];
 
-  constructor(private readonly configured: GovernedMode, private readonly limits: GovernorLimits) {
+  constructor(
+    private readonly configured: GovernedMode,
+    private readonly limits: GovernorLimits,
+  ) {
     this.current = configured;
   }
 
@@ -114,7 +117,12 @@ export class SafetyGovernor {
     if (m.t - this.cleanSince >= this.limits.recoverAfterS && m.t - this.lastChange >= this.limits.recoverAfterS) {
       const up = ORDER[rank(this.current) + 1]!;
       this.cleanSince = null;
-      return this.change(m.t, up, 'recovered', `measures within ${Math.round(this.limits.hysteresis * 100)}% of their limits for ${Math.round(this.limits.recoverAfterS / 60)} min`);
+      return this.change(
+        m.t,
+        up,
+        'recovered',
+        `measures within ${Math.round(this.limits.hysteresis * 100)}% of their limits for ${Math.round(this.limits.recoverAfterS / 60)} min`,
+      );
     }
     return null;
   }
@@ -122,19 +130,35 @@ export class SafetyGovernor {
   private breaches(m: GovernorInput): Breach[] {
     const L = this.limits;
     const out: Breach[] = [];
-    for (const [name, w] of [['the last hour', m.abandon.hour], ['today', m.abandon.today], ['30 days', m.abandon.days30]] as const) {
+    for (const [name, w] of [
+      ['the last hour', m.abandon.hour],
+      ['today', m.abandon.today],
+      ['30 days', m.abandon.days30],
+    ] as const) {
       if (w.answered >= L.minSample && w.abandoned / w.answered > L.maxAbandonRate) {
-        out.push({ reason: 'abandon_rate', floor: 'progressive', detail: `abandon rate ${pct(w.abandoned / w.answered)} over ${name} (limit ${pct(L.maxAbandonRate)})` });
+        out.push({
+          reason: 'abandon_rate',
+          floor: 'progressive',
+          detail: `abandon rate ${pct(w.abandoned / w.answered)} over ${name} (limit ${pct(L.maxAbandonRate)})`,
+        });
         break;
       }
     }
     if (m.answer.dialed >= L.minSample && m.answer.answered / m.answer.dialed < L.minAnswerRate) {
-      out.push({ reason: 'answer_rate', floor: 'progressive', detail: `answer rate ${pct(m.answer.answered / m.answer.dialed)} (minimum ${pct(L.minAnswerRate)})` });
+      out.push({
+        reason: 'answer_rate',
+        floor: 'progressive',
+        detail: `answer rate ${pct(m.answer.answered / m.answer.dialed)} (minimum ${pct(L.minAnswerRate)})`,
+      });
     }
     if (m.connectLatencyP90S !== null && m.connectLatencyP90S > L.maxConnectLatencyS) {
       // One level below wherever we are, so a persistent breach ends in preview.
       const floor = ORDER[Math.max(0, rank(this.current) - 1)]!;
-      out.push({ reason: 'connect_latency', floor, detail: `answered callees wait ${m.connectLatencyP90S.toFixed(1)} s for an agent (p90; limit ${L.maxConnectLatencyS} s)` });
+      out.push({
+        reason: 'connect_latency',
+        floor,
+        detail: `answered callees wait ${m.connectLatencyP90S.toFixed(1)} s for an agent (p90; limit ${L.maxConnectLatencyS} s)`,
+      });
     }
     return out;
   }

@@ -5,4 +5,10 @@ export * from './governor.ts';
 export * from './limits.ts';
 export { SortedWindow, EwmaRate, normalCdf, normalInv } from './stats.ts';
 export { RollingCounts } from './rolling.ts';
-export { checkBreaker, defaultBreakerLimits, type BreakerInput, type BreakerLimits, type BreakerTrip } from './breaker.ts';
+export {
+  checkBreaker,
+  defaultBreakerLimits,
+  type BreakerInput,
+  type BreakerLimits,
+  type BreakerTrip,
+} from './breaker.ts';

@@ -15,7 +15,8 @@ export class CallRateLimiter {
 
   /** How many of `wanted` calls may start at time `t` (seconds); those are spent. */
   take(t: number, wanted: number): number {
-    if (this.last !== null && t > this.last) this.tokens = Math.min(this.perSecond, this.tokens + (t - this.last) * this.perSecond);
+    if (this.last !== null && t > this.last)
+      this.tokens = Math.min(this.perSecond, this.tokens + (t - this.last) * this.perSecond);
     if (this.last === null || t > this.last) this.last = t;
     const n = Math.max(0, Math.min(Math.floor(wanted), Math.floor(this.tokens)));
     this.tokens -= n;

@@ -1,5 +1,12 @@
 import { EwmaRate, SortedWindow, normalCdf } from './stats.ts';
-import type { DialerSettings, PacingDecision, PacingEvent, PacingPolicy, PacingSnapshot, PacingStatus } from './types.ts';
+import type {
+  DialerSettings,
+  PacingDecision,
+  PacingEvent,
+  PacingPolicy,
+  PacingSnapshot,
+  PacingStatus,
+} from './types.ts';
 
 /**
  * Outdial's predictive pacing (ADR 0005).
@@ -64,7 +71,10 @@ export class PredictivePolicy implements PacingPolicy {
   private last = { pH: 0, H: 0 };
   private samplesSinceTables = 0;
 
-  constructor(private readonly settings: DialerSettings, opts: PredictiveOptions = {}) {
+  constructor(
+    private readonly settings: DialerSettings,
+    opts: PredictiveOptions = {},
+  ) {
     this.tickS = opts.tickS ?? 1;
     this.aim = settings.maxAbandonRate * (opts.aimShareOfLimit ?? 0.8);
     this.headroom = opts.guardHeadroom ?? 3;
@@ -115,7 +125,7 @@ export class PredictivePolicy implements PacingPolicy {
     const period = (this.abandons + this.aim * 50) / (this.humans + 50);
     const recent = this.recentHumans > 0 ? this.recentAbandons / this.recentHumans : this.aim;
     const seen = (period + recent) / 2;
-    this.tau = Math.min(0.6, Math.max(0.002, this.tau * Math.exp(0.25 * (this.aim - seen) / this.aim)));
+    this.tau = Math.min(0.6, Math.max(0.002, this.tau * Math.exp((0.25 * (this.aim - seen)) / this.aim)));
     this.recentHumans *= 0.5;
     this.recentAbandons *= 0.5;
   }
@@ -216,7 +226,8 @@ export class PredictivePolicy implements PacingPolicy {
     this.tablesH = H;
     const talkMax = this.talk.quantile(1) + TALK_STEP_S;
     this.talkTable = new Float64Array(Math.min(20_000, Math.ceil(talkMax / TALK_STEP_S) + 1));
-    for (let i = 0; i < this.talkTable.length; i++) this.talkTable[i] = this.talk.endsWithin(i * TALK_STEP_S, Math.max(0, H - wrapMean));
+    for (let i = 0; i < this.talkTable.length; i++)
+      this.talkTable[i] = this.talk.endsWithin(i * TALK_STEP_S, Math.max(0, H - wrapMean));
     const wrapMax = this.wrap.count ? this.wrap.quantile(1) + WRAP_STEP_S : 0;
     this.wrapTable = new Float64Array(this.wrap.count ? Math.min(20_000, Math.ceil(wrapMax / WRAP_STEP_S) + 1) : 0);
     for (let i = 0; i < this.wrapTable.length; i++) this.wrapTable[i] = this.wrap.endsWithin(i * WRAP_STEP_S, H);
@@ -226,7 +237,12 @@ export class PredictivePolicy implements PacingPolicy {
   }
 
   status(): PacingStatus {
-    if (this.reason === '') this.reason = `predictive: p(person)=${this.last.pH.toFixed(3)}, horizon ${this.last.H.toFixed(1)} s, marginal abandon ≤ ${(this.tau * 100).toFixed(1)}%`;
-    return { mode: this.guarded || this.talk.count < 20 ? 'progressive' : 'predictive', level: this.lastLevel, reason: this.reason };
+    if (this.reason === '')
+      this.reason = `predictive: p(person)=${this.last.pH.toFixed(3)}, horizon ${this.last.H.toFixed(1)} s, marginal abandon ≤ ${(this.tau * 100).toFixed(1)}%`;
+    return {
+      mode: this.guarded || this.talk.count < 20 ? 'progressive' : 'predictive',
+      level: this.lastLevel,
+      reason: this.reason,
+    };
   }
 }

@@ -18,21 +18,26 @@ describe('RollingCounts', () => {
   });
 
   it('never counts less than the exact window, and at most one bucket more (property)', () => {
-    fc.assert(fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 600 * MIN }), fc.constantFrom('a', 'b')), { maxLength: 200 }),
-      fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 600 * MIN }),
-      (events, windowMin, now) => {
-        const r = new RollingCounts(['a', 'b'] as const, MIN, 600 * MIN);
-        for (const [t, k] of events) r.add(t, k);
-        const got = r.sum(now, windowMin * MIN);
-        for (const k of ['a', 'b'] as const) {
-          const exact = events.filter(([t, kk]) => kk === k && t >= now - windowMin * MIN && t <= now).length;
-          const loose = events.filter(([t, kk]) => kk === k && t >= now - windowMin * MIN - MIN && t < Math.floor(now / MIN) * MIN + MIN).length;
-          if (got[k] < exact || got[k] > loose) return false;
-        }
-        return true;
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 600 * MIN }), fc.constantFrom('a', 'b')), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 0, max: 600 * MIN }),
+        (events, windowMin, now) => {
+          const r = new RollingCounts(['a', 'b'] as const, MIN, 600 * MIN);
+          for (const [t, k] of events) r.add(t, k);
+          const got = r.sum(now, windowMin * MIN);
+          for (const k of ['a', 'b'] as const) {
+            const exact = events.filter(([t, kk]) => kk === k && t >= now - windowMin * MIN && t <= now).length;
+            const loose = events.filter(
+              ([t, kk]) => kk === k && t >= now - windowMin * MIN - MIN && t < Math.floor(now / MIN) * MIN + MIN,
+            ).length;
+            if (got[k] < exact || got[k] > loose) return false;
+          }
+          return true;
+        },
+      ),
+    );
   });
 
   it('starts from seeded history', () => {

@@ -10,7 +10,11 @@
 export class RollingCounts<K extends string> {
   private readonly buckets = new Map<number, Record<K, number>>();
 
-  constructor(private readonly keys: readonly K[], readonly bucketMs: number, private readonly keepMs: number) {
+  constructor(
+    private readonly keys: readonly K[],
+    readonly bucketMs: number,
+    private readonly keepMs: number,
+  ) {
     if (!(bucketMs > 0) || !(keepMs >= bucketMs)) throw new RangeError('bucketMs must be > 0 and keepMs ≥ bucketMs');
   }
 

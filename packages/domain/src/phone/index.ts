@@ -1,4 +1,9 @@
-import { isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode } from 'libphonenumber-js/max';
+import {
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  validatePhoneNumberLength,
+  type CountryCode,
+} from 'libphonenumber-js/max';
 import { halfWidth } from '../text/index.ts';
 
 /**
@@ -9,8 +14,18 @@ import { halfWidth } from '../text/index.ts';
  */
 
 export type PhoneType =
-  | 'mobile' | 'fixed_line' | 'fixed_line_or_mobile' | 'toll_free' | 'premium_rate' | 'shared_cost'
-  | 'voip' | 'personal_number' | 'pager' | 'uan' | 'voicemail' | 'unknown';
+  | 'mobile'
+  | 'fixed_line'
+  | 'fixed_line_or_mobile'
+  | 'toll_free'
+  | 'premium_rate'
+  | 'shared_cost'
+  | 'voip'
+  | 'personal_number'
+  | 'pager'
+  | 'uan'
+  | 'voicemail'
+  | 'unknown';
 
 export type PhoneErrorCode =
   /** Nothing (or only a placeholder such as 无 / - / N/A) in the cell. */
@@ -29,26 +44,56 @@ export type PhoneErrorCode =
   | 'phone_invalid_country';
 
 export type NormalizedPhone =
-  | { ok: true; e164: string; region: string; type: PhoneType }
-  | { ok: false; code: PhoneErrorCode; message: string };
+  { ok: true; e164: string; region: string; type: PhoneType } | { ok: false; code: PhoneErrorCode; message: string };
 
 /** What people type into a phone cell to mean "none". */
-const PLACEHOLDERS = new Set(['', '-', '--', '---', '—', '——', '无', '空', '暂无', '没有', 'n/a', 'na', 'null', 'none', 'nil', '/', '0', '#n/a']);
+const PLACEHOLDERS = new Set([
+  '',
+  '-',
+  '--',
+  '---',
+  '—',
+  '——',
+  '无',
+  '空',
+  '暂无',
+  '没有',
+  'n/a',
+  'na',
+  'null',
+  'none',
+  'nil',
+  '/',
+  '0',
+  '#n/a',
+]);
 
 function classify(type: string | undefined): PhoneType {
   switch (type) {
-    case 'MOBILE': return 'mobile';
-    case 'FIXED_LINE': return 'fixed_line';
-    case 'FIXED_LINE_OR_MOBILE': return 'fixed_line_or_mobile';
-    case 'TOLL_FREE': return 'toll_free';
-    case 'PREMIUM_RATE': return 'premium_rate';
-    case 'SHARED_COST': return 'shared_cost';
-    case 'VOIP': return 'voip';
-    case 'PERSONAL_NUMBER': return 'personal_number';
-    case 'PAGER': return 'pager';
-    case 'UAN': return 'uan';
-    case 'VOICEMAIL': return 'voicemail';
-    default: return 'unknown';
+    case 'MOBILE':
+      return 'mobile';
+    case 'FIXED_LINE':
+      return 'fixed_line';
+    case 'FIXED_LINE_OR_MOBILE':
+      return 'fixed_line_or_mobile';
+    case 'TOLL_FREE':
+      return 'toll_free';
+    case 'PREMIUM_RATE':
+      return 'premium_rate';
+    case 'SHARED_COST':
+      return 'shared_cost';
+    case 'VOIP':
+      return 'voip';
+    case 'PERSONAL_NUMBER':
+      return 'personal_number';
+    case 'PAGER':
+      return 'pager';
+    case 'UAN':
+      return 'uan';
+    case 'VOICEMAIL':
+      return 'voicemail';
+    default:
+      return 'unknown';
   }
 }
 
@@ -132,8 +177,10 @@ function general(s: string, raw: string, defaultRegion: string): NormalizedPhone
   }
   if (!p) {
     const digits = s.replace(/\D/g, '').length;
-    if (digits < 5) return { ok: false, code: 'phone_too_short', message: `${shown(raw)} is too short to be a phone number` };
-    if (digits > 17) return { ok: false, code: 'phone_too_long', message: `${shown(raw)} is too long to be a phone number` };
+    if (digits < 5)
+      return { ok: false, code: 'phone_too_short', message: `${shown(raw)} is too short to be a phone number` };
+    if (digits > 17)
+      return { ok: false, code: 'phone_too_long', message: `${shown(raw)} is too long to be a phone number` };
     return { ok: false, code: 'phone_invalid', message: `${shown(raw)} is not a valid phone number` };
   }
   const country = p.country ?? defaultRegion;
@@ -146,9 +193,23 @@ function general(s: string, raw: string, defaultRegion: string): NormalizedPhone
     } catch {
       why = undefined;
     }
-    if (why === 'TOO_SHORT') return { ok: false, code: 'phone_too_short', message: `${shown(raw)} has too few digits for a ${country} number` };
-    if (why === 'TOO_LONG') return { ok: false, code: 'phone_too_long', message: `${shown(raw)} has too many digits for a ${country} number` };
-    return { ok: false, code: 'phone_invalid', message: `${shown(raw)} is not a valid ${country} number (mistyped or missing digits?)` };
+    if (why === 'TOO_SHORT')
+      return {
+        ok: false,
+        code: 'phone_too_short',
+        message: `${shown(raw)} has too few digits for a ${country} number`,
+      };
+    if (why === 'TOO_LONG')
+      return {
+        ok: false,
+        code: 'phone_too_long',
+        message: `${shown(raw)} has too many digits for a ${country} number`,
+      };
+    return {
+      ok: false,
+      code: 'phone_invalid',
+      message: `${shown(raw)} is not a valid ${country} number (mistyped or missing digits?)`,
+    };
   }
   return { ok: true, e164: p.number, region: p.country ?? defaultRegion, type: classify(p.getType()) };
 }
@@ -176,7 +237,12 @@ export function normalizePhone(raw: string, defaultRegion: string): NormalizedPh
       if (!supportedRegion(defaultRegion)) return badCountry(defaultRegion);
       const national = from === 0 ? quick : quick.slice(from);
       const type = cnMobileType(national);
-      if (type === null) return { ok: false, code: 'phone_invalid', message: `${shown(raw)} is not a valid CN number (mistyped or missing digits?)` };
+      if (type === null)
+        return {
+          ok: false,
+          code: 'phone_invalid',
+          message: `${shown(raw)} is not a valid CN number (mistyped or missing digits?)`,
+        };
       return { ok: true, e164: `+86${national}`, region: 'CN', type };
     }
   }
@@ -187,10 +253,19 @@ export function normalizePhone(raw: string, defaultRegion: string): NormalizedPh
   let s = quick ?? trimmed.replace(/\(0\)/g, '').replace(/[\s\-.()[\]（）]/g, '');
   // An extension is not dialable by the dialer: refuse rather than guess.
   if (/(ext\.?|extension|转|分机|x|#)\d+$/i.test(s)) {
-    return { ok: false, code: 'phone_has_extension', message: `${shown(raw)} has an extension; give the direct number only` };
+    return {
+      ok: false,
+      code: 'phone_has_extension',
+      message: `${shown(raw)} has an extension; give the direct number only`,
+    };
   }
   if (s.startsWith('00')) s = `+${s.slice(2)}`;
-  if (!/^\+?\d+$/.test(s)) return { ok: false, code: 'phone_not_a_number', message: `${shown(raw)} contains characters that are not part of a phone number` };
+  if (!/^\+?\d+$/.test(s))
+    return {
+      ok: false,
+      code: 'phone_not_a_number',
+      message: `${shown(raw)} contains characters that are not part of a phone number`,
+    };
   // "86-138…"/"86 21 …" written without + by CN lists: libphonenumber would read the 86 as a
   // national number; the lengths below are those of +86 numbers and of nothing national.
   if (defaultRegion === 'CN' && !s.startsWith('+') && /^86\d{9,12}$/.test(s) && s.length !== 11) s = `+${s}`;
@@ -198,7 +273,11 @@ export function normalizePhone(raw: string, defaultRegion: string): NormalizedPh
 }
 
 function badCountry(region: string): NormalizedPhone {
-  return { ok: false, code: 'phone_invalid_country', message: `default region "${region}" is not a country code the numbering plan knows` };
+  return {
+    ok: false,
+    code: 'phone_invalid_country',
+    message: `default region "${region}" is not a country code the numbering plan knows`,
+  };
 }
 
 /**
@@ -228,16 +307,61 @@ export function maskPhone(e164: string): string {
 
 /** Countries with a single time zone (or one everyone calls by): the callee's zone when the row gives none. */
 const SINGLE_ZONE: Readonly<Record<string, string>> = {
-  CN: 'Asia/Shanghai', HK: 'Asia/Hong_Kong', MO: 'Asia/Macau', TW: 'Asia/Taipei', JP: 'Asia/Tokyo', KR: 'Asia/Seoul',
-  SG: 'Asia/Singapore', MY: 'Asia/Kuala_Lumpur', TH: 'Asia/Bangkok', VN: 'Asia/Ho_Chi_Minh', PH: 'Asia/Manila', IN: 'Asia/Kolkata',
-  PK: 'Asia/Karachi', BD: 'Asia/Dhaka', LK: 'Asia/Colombo', NP: 'Asia/Kathmandu', MM: 'Asia/Yangon', KH: 'Asia/Phnom_Penh',
-  LA: 'Asia/Vientiane', BN: 'Asia/Brunei', MN: 'Asia/Ulaanbaatar',
-  GB: 'Europe/London', IE: 'Europe/Dublin', FR: 'Europe/Paris', DE: 'Europe/Berlin', IT: 'Europe/Rome',
-  NL: 'Europe/Amsterdam', BE: 'Europe/Brussels', CH: 'Europe/Zurich', AT: 'Europe/Vienna', SE: 'Europe/Stockholm', NO: 'Europe/Oslo',
-  DK: 'Europe/Copenhagen', FI: 'Europe/Helsinki', PL: 'Europe/Warsaw', CZ: 'Europe/Prague', GR: 'Europe/Athens', TR: 'Europe/Istanbul',
-  HU: 'Europe/Budapest', RO: 'Europe/Bucharest', BG: 'Europe/Sofia', SK: 'Europe/Bratislava', HR: 'Europe/Zagreb', UA: 'Europe/Kyiv',
-  AE: 'Asia/Dubai', SA: 'Asia/Riyadh', QA: 'Asia/Qatar', IL: 'Asia/Jerusalem', EG: 'Africa/Cairo', ZA: 'Africa/Johannesburg', NG: 'Africa/Lagos',
-  KE: 'Africa/Nairobi', AR: 'America/Argentina/Buenos_Aires', CO: 'America/Bogota', PE: 'America/Lima',
+  CN: 'Asia/Shanghai',
+  HK: 'Asia/Hong_Kong',
+  MO: 'Asia/Macau',
+  TW: 'Asia/Taipei',
+  JP: 'Asia/Tokyo',
+  KR: 'Asia/Seoul',
+  SG: 'Asia/Singapore',
+  MY: 'Asia/Kuala_Lumpur',
+  TH: 'Asia/Bangkok',
+  VN: 'Asia/Ho_Chi_Minh',
+  PH: 'Asia/Manila',
+  IN: 'Asia/Kolkata',
+  PK: 'Asia/Karachi',
+  BD: 'Asia/Dhaka',
+  LK: 'Asia/Colombo',
+  NP: 'Asia/Kathmandu',
+  MM: 'Asia/Yangon',
+  KH: 'Asia/Phnom_Penh',
+  LA: 'Asia/Vientiane',
+  BN: 'Asia/Brunei',
+  MN: 'Asia/Ulaanbaatar',
+  GB: 'Europe/London',
+  IE: 'Europe/Dublin',
+  FR: 'Europe/Paris',
+  DE: 'Europe/Berlin',
+  IT: 'Europe/Rome',
+  NL: 'Europe/Amsterdam',
+  BE: 'Europe/Brussels',
+  CH: 'Europe/Zurich',
+  AT: 'Europe/Vienna',
+  SE: 'Europe/Stockholm',
+  NO: 'Europe/Oslo',
+  DK: 'Europe/Copenhagen',
+  FI: 'Europe/Helsinki',
+  PL: 'Europe/Warsaw',
+  CZ: 'Europe/Prague',
+  GR: 'Europe/Athens',
+  TR: 'Europe/Istanbul',
+  HU: 'Europe/Budapest',
+  RO: 'Europe/Bucharest',
+  BG: 'Europe/Sofia',
+  SK: 'Europe/Bratislava',
+  HR: 'Europe/Zagreb',
+  UA: 'Europe/Kyiv',
+  AE: 'Asia/Dubai',
+  SA: 'Asia/Riyadh',
+  QA: 'Asia/Qatar',
+  IL: 'Asia/Jerusalem',
+  EG: 'Africa/Cairo',
+  ZA: 'Africa/Johannesburg',
+  NG: 'Africa/Lagos',
+  KE: 'Africa/Nairobi',
+  AR: 'America/Argentina/Buenos_Aires',
+  CO: 'America/Bogota',
+  PE: 'America/Lima',
   VE: 'America/Caracas',
 };
 

@@ -15,8 +15,21 @@ const code = (raw: string, region = 'CN') => {
 
 describe('normalizePhone', () => {
   it('reads the ways people write Chinese mobiles', () => {
-    for (const raw of ['13812345678', '138 1234 5678', '138-1234-5678', '+86 138 1234 5678', '+86-13812345678', '0086 138 1234 5678',
-      '0086-138-1234-5678', '86-138-1234-5678', '8613812345678', '(+86) 138.1234.5678', '１３８１２３４５６７８', '＋８６　１３８１２３４５６７８', ' 13812345678 ']) {
+    for (const raw of [
+      '13812345678',
+      '138 1234 5678',
+      '138-1234-5678',
+      '+86 138 1234 5678',
+      '+86-13812345678',
+      '0086 138 1234 5678',
+      '0086-138-1234-5678',
+      '86-138-1234-5678',
+      '8613812345678',
+      '(+86) 138.1234.5678',
+      '１３８１２３４５６７８',
+      '＋８６　１３８１２３４５６７８',
+      ' 13812345678 ',
+    ]) {
       expect(ok(raw)).toBe('+8613812345678');
     }
   });
@@ -66,7 +79,12 @@ describe('normalizePhone', () => {
   });
 
   it('types and regions', () => {
-    expect(normalizePhone('13812345678', 'CN')).toEqual({ ok: true, e164: '+8613812345678', region: 'CN', type: 'mobile' });
+    expect(normalizePhone('13812345678', 'CN')).toEqual({
+      ok: true,
+      e164: '+8613812345678',
+      region: 'CN',
+      type: 'mobile',
+    });
     expect(normalizePhone('400-800-8888', 'CN')).toMatchObject({ ok: true, type: 'shared_cost' });
     expect(normalizePhone('+852 5123 4567', 'CN')).toMatchObject({ ok: true, region: 'HK' });
   });

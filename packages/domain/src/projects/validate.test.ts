@@ -10,16 +10,28 @@ describe('validateProjectRules', () => {
   it('reports every problem with its path', () => {
     const r = defaultProjectRules();
     r.closing.maxAttempts = 0;
-    r.callingWindows['1'] = [{ start: '21:00', end: '09:00' }, { start: '9:00', end: '10:00' }];
+    r.callingWindows['1'] = [
+      { start: '21:00', end: '09:00' },
+      { start: '9:00', end: '10:00' },
+    ];
     r.holidays = ['2026-13-40', '2026-10-01'];
     r.maxAbandonRate = 0.05;
-    expect(validateProjectRules(r).map((i) => i.path)).toEqual(['closing.maxAttempts', 'callingWindows.1.0', 'callingWindows.1.1', 'holidays.0', 'maxAbandonRate']);
+    expect(validateProjectRules(r).map((i) => i.path)).toEqual([
+      'closing.maxAttempts',
+      'callingWindows.1.0',
+      'callingWindows.1.1',
+      'holidays.0',
+      'maxAbandonRate',
+    ]);
   });
 
   it('rejects duplicate and malformed disposition codes', () => {
     const d = defaultDispositions();
     d.push({ ...d[0]! });
     d.push({ ...d[1]!, code: 'Bad Code' });
-    expect(validateDispositions(d).map((i) => i.message)).toEqual(['"success" appears twice', expect.stringContaining('lower-case')]);
+    expect(validateDispositions(d).map((i) => i.message)).toEqual([
+      '"success" appears twice',
+      expect.stringContaining('lower-case'),
+    ]);
   });
 });

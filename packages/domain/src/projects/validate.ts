@@ -16,7 +16,8 @@ const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)
  */
 export function validateProjectRules(r: ProjectRules): Issue[] {
   const out: Issue[] = [];
-  if (!Number.isInteger(r.closing.maxAttempts) || r.closing.maxAttempts < 1) out.push({ path: 'closing.maxAttempts', message: 'must be a whole number ≥ 1' });
+  if (!Number.isInteger(r.closing.maxAttempts) || r.closing.maxAttempts < 1)
+    out.push({ path: 'closing.maxAttempts', message: 'must be a whole number ≥ 1' });
   if (!(r.closing.windowDays > 0)) out.push({ path: 'closing.windowDays', message: 'must be > 0 days' });
   for (const [day, ranges] of Object.entries(r.callingWindows)) {
     if (!/^[1-7]$/.test(day)) {
@@ -26,17 +27,21 @@ export function validateProjectRules(r: ProjectRules): Issue[] {
     (ranges ?? []).forEach((w, i) => {
       const path = `callingWindows.${day}.${i}`;
       if (!HHMM.test(w.start) || !HHMM.test(w.end)) out.push({ path, message: 'times are "HH:MM", 00:00–24:00' });
-      else if (minutes(w.start) >= minutes(w.end)) out.push({ path, message: `start ${w.start} must be before end ${w.end}` });
+      else if (minutes(w.start) >= minutes(w.end))
+        out.push({ path, message: `start ${w.start} must be before end ${w.end}` });
     });
   }
   r.holidays.forEach((d, i) => {
-    if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) out.push({ path: `holidays.${i}`, message: `"${d}" is not a date YYYY-MM-DD` });
+    if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
+      out.push({ path: `holidays.${i}`, message: `"${d}" is not a date YYYY-MM-DD` });
   });
   for (const [k, v] of Object.entries(r.retryDelaysMinutes)) {
     if (!(v >= 0)) out.push({ path: `retryDelaysMinutes.${k}`, message: 'must be ≥ 0 minutes' });
   }
-  if (!Number.isInteger(r.dailyNumberCap) || r.dailyNumberCap < 1) out.push({ path: 'dailyNumberCap', message: 'must be a whole number ≥ 1' });
-  if (!(r.maxAbandonRate >= 0 && r.maxAbandonRate <= 0.03)) out.push({ path: 'maxAbandonRate', message: 'must be between 0 and 0.03 (the 3% regulatory ceiling)' });
+  if (!Number.isInteger(r.dailyNumberCap) || r.dailyNumberCap < 1)
+    out.push({ path: 'dailyNumberCap', message: 'must be a whole number ≥ 1' });
+  if (!(r.maxAbandonRate >= 0 && r.maxAbandonRate <= 0.03))
+    out.push({ path: 'maxAbandonRate', message: 'must be between 0 and 0.03 (the 3% regulatory ceiling)' });
   return out;
 }
 
@@ -46,7 +51,11 @@ export function validateDispositions(codes: readonly DispositionCode[]): Issue[]
   const out: Issue[] = [];
   const seen = new Set<string>();
   codes.forEach((d, i) => {
-    if (!CODE.test(d.code)) out.push({ path: `dispositions.${i}.code`, message: 'a code is lower-case letters, digits and _ (max 40), starting with a letter' });
+    if (!CODE.test(d.code))
+      out.push({
+        path: `dispositions.${i}.code`,
+        message: 'a code is lower-case letters, digits and _ (max 40), starting with a letter',
+      });
     if (seen.has(d.code)) out.push({ path: `dispositions.${i}.code`, message: `"${d.code}" appears twice` });
     seen.add(d.code);
   });
@@ -57,9 +66,37 @@ export function validateDispositions(codes: readonly DispositionCode[]): Issue[]
 export function defaultDispositions(): DispositionCode[] {
   return [
     { code: 'success', labelZh: '成功', labelEn: 'Success', success: true, closes: true, addsToDnc: false },
-    { code: 'callback', labelZh: '预约回拨', labelEn: 'Call back later', success: false, closes: false, addsToDnc: false },
-    { code: 'no_interest', labelZh: '无意向', labelEn: 'Not interested', success: false, closes: true, addsToDnc: false },
-    { code: 'refused', labelZh: '拒绝并要求勿扰', labelEn: 'Refused, do not call', success: false, closes: true, addsToDnc: true },
-    { code: 'wrong_number', labelZh: '号码错误', labelEn: 'Wrong number', success: false, closes: true, addsToDnc: false },
+    {
+      code: 'callback',
+      labelZh: '预约回拨',
+      labelEn: 'Call back later',
+      success: false,
+      closes: false,
+      addsToDnc: false,
+    },
+    {
+      code: 'no_interest',
+      labelZh: '无意向',
+      labelEn: 'Not interested',
+      success: false,
+      closes: true,
+      addsToDnc: false,
+    },
+    {
+      code: 'refused',
+      labelZh: '拒绝并要求勿扰',
+      labelEn: 'Refused, do not call',
+      success: false,
+      closes: true,
+      addsToDnc: true,
+    },
+    {
+      code: 'wrong_number',
+      labelZh: '号码错误',
+      labelEn: 'Wrong number',
+      success: false,
+      closes: true,
+      addsToDnc: false,
+    },
   ];
 }

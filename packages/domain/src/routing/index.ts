@@ -133,7 +133,11 @@ export class RoutingPool {
         score = strategy.levelWeight * mean + strategy.idleWeight * (idleMs / 1000) + strategy.tierWeight * tier * mean;
       }
       // Ties go to the agent ready first, then by id, so decisions are reproducible.
-      if (!best || score > best.score || (score === best.score && (r.since < bestSince || (r.since === bestSince && id < best.agentId)))) {
+      if (
+        !best ||
+        score > best.score ||
+        (score === best.score && (r.since < bestSince || (r.since === bestSince && id < best.agentId)))
+      ) {
         best = { agentId: id, idleMs, score, considered: 0 };
         bestSince = r.since;
       }

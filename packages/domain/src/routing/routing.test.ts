@@ -38,7 +38,7 @@ describe('RoutingPool', () => {
     expect(slow.pick({ skills: ['s'] }, 60_000)!.agentId).toBe('novice');
   });
 
-  it('a campaign\'s own strategy overrides the pool\'s, and a top-tier customer goes to the expert', () => {
+  it("a campaign's own strategy overrides the pool's, and a top-tier customer goes to the expert", () => {
     const pool = new RoutingPool(); // longest idle for everyone else
     pool.setReady(a('novice', { s: 2 }), 0); // idle 60 s
     pool.setReady(a('expert', { s: 9 }), 50_000); // idle 10 s
@@ -60,30 +60,48 @@ describe('RoutingPool', () => {
 
   it('never picks an agent who lacks a skill, is below the level, or is not ready (property)', () => {
     const skills = ['a', 'b', 'c', 'd'];
-    fc.assert(fc.property(
-      fc.array(fc.record({ id: fc.integer({ min: 0, max: 30 }), skills: fc.dictionary(fc.constantFrom(...skills), fc.integer({ min: 1, max: 10 })), at: fc.integer({ min: 0, max: 1000 }), ready: fc.boolean() }), { maxLength: 60 }),
-      fc.subarray(skills), fc.integer({ min: 1, max: 10 }),
-      (events, need, minLevel) => {
-        const pool = new RoutingPool();
-        const state = new Map<string, { skills: Record<string, number>; at: number } | null>();
-        for (const e of events) {
-          const id = `g${e.id}`;
-          if (e.ready) {
-            pool.setReady({ id, skills: e.skills }, e.at);
-            state.set(id, { skills: e.skills, at: e.at });
-          } else {
-            pool.setBusy(id);
-            state.set(id, null);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            id: fc.integer({ min: 0, max: 30 }),
+            skills: fc.dictionary(fc.constantFrom(...skills), fc.integer({ min: 1, max: 10 })),
+            at: fc.integer({ min: 0, max: 1000 }),
+            ready: fc.boolean(),
+          }),
+          { maxLength: 60 },
+        ),
+        fc.subarray(skills),
+        fc.integer({ min: 1, max: 10 }),
+        (events, need, minLevel) => {
+          const pool = new RoutingPool();
+          const state = new Map<string, { skills: Record<string, number>; at: number } | null>();
+          for (const e of events) {
+            const id = `g${e.id}`;
+            if (e.ready) {
+              pool.setReady({ id, skills: e.skills }, e.at);
+              state.set(id, { skills: e.skills, at: e.at });
+            } else {
+              pool.setBusy(id);
+              state.set(id, null);
+            }
           }
-        }
-        const d = pool.pick({ skills: need, minLevel }, 2000);
-        const eligible = [...state.entries()].filter(([, s]) => s && need.every((k) => (s.skills[k] ?? 0) >= minLevel));
-        if (eligible.length === 0) return d === null;
-        if (!d) return false;
-        const chosen = state.get(d.agentId);
-        const longest = Math.min(...eligible.map(([, s]) => s!.at));
-        return chosen !== null && chosen !== undefined && need.every((k) => (chosen.skills[k] ?? 0) >= minLevel) && chosen.at === longest;
-      },
-    ));
+          const d = pool.pick({ skills: need, minLevel }, 2000);
+          const eligible = [...state.entries()].filter(
+            ([, s]) => s && need.every((k) => (s.skills[k] ?? 0) >= minLevel),
+          );
+          if (eligible.length === 0) return d === null;
+          if (!d) return false;
+          const chosen = state.get(d.agentId);
+          const longest = Math.min(...eligible.map(([, s]) => s!.at));
+          return (
+            chosen !== null &&
+            chosen !== undefined &&
+            need.every((k) => (chosen.skills[k] ?? 0) >= minLevel) &&
+            chosen.at === longest
+          );
+        },
+      ),
+    );
   });
 });

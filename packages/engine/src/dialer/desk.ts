@@ -11,7 +11,10 @@ export interface DeskAgent {
 }
 
 export class AgentEventRefused extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -24,7 +27,10 @@ export class AgentDesk {
   private readonly agents = new Map<string, DeskAgent>();
   readonly pool: RoutingPool;
 
-  constructor(private readonly bus: EventBus, strategy: RoutingStrategy = { kind: 'longest_idle' }) {
+  constructor(
+    private readonly bus: EventBus,
+    strategy: RoutingStrategy = { kind: 'longest_idle' },
+  ) {
     this.pool = new RoutingPool(strategy);
   }
 
@@ -51,7 +57,14 @@ export class AgentDesk {
     if (t.state.status === 'ready') this.pool.setReady({ id, skills: a.skills, orgId: a.orgId }, e.at);
     else this.pool.setBusy(id);
     if (t.state.status === 'logged_out') this.agents.delete(id);
-    if (t.changed) this.bus.publish({ type: 'AgentStateChanged', at: e.at, agentId: id, status: t.state.status, pauseReason: t.state.pauseReason });
+    if (t.changed)
+      this.bus.publish({
+        type: 'AgentStateChanged',
+        at: e.at,
+        agentId: id,
+        status: t.state.status,
+        pauseReason: t.state.pauseReason,
+      });
     return a;
   }
 
@@ -63,7 +76,14 @@ export class AgentDesk {
   }
 
   counts(): Record<AgentState['status'], number> {
-    const c: Record<AgentState['status'], number> = { logged_out: 0, ready: 0, reserved: 0, talking: 0, wrap_up: 0, paused: 0 };
+    const c: Record<AgentState['status'], number> = {
+      logged_out: 0,
+      ready: 0,
+      reserved: 0,
+      talking: 0,
+      wrap_up: 0,
+      paused: 0,
+    };
     for (const a of this.agents.values()) c[a.state.status]++;
     return c;
   }

@@ -100,17 +100,28 @@ export class Dialer {
   private async launch(c: CampaignRow): Promise<void> {
     const project = await this.deps.repos.projects.getById(c.orgId, c.projectId);
     if (!project) return;
-    const runner = new CampaignRunner(c, project.rules, project.callerIds, {
-      repos: this.deps.repos, telephony: this.deps.telephony, scheduler: this.deps.scheduler, desk: this.desk, bus: this.bus, attempts: this.deps.attempts,
-      projectZone: project.defaultTimezone,
-      ...(this.deps.log ? { onError: this.deps.log } : {}),
-      onFinished: (reason) => {
-        this.track(this.deps.campaigns.system(c.orgId, c.id, 'finish', reason));
+    const runner = new CampaignRunner(
+      c,
+      project.rules,
+      project.callerIds,
+      {
+        repos: this.deps.repos,
+        telephony: this.deps.telephony,
+        scheduler: this.deps.scheduler,
+        desk: this.desk,
+        bus: this.bus,
+        attempts: this.deps.attempts,
+        projectZone: project.defaultTimezone,
+        ...(this.deps.log ? { onError: this.deps.log } : {}),
+        onFinished: (reason) => {
+          this.track(this.deps.campaigns.system(c.orgId, c.id, 'finish', reason));
+        },
+        onBreaker: (reason, detail) => {
+          this.track(this.deps.campaigns.system(c.orgId, c.id, 'pause', 'circuit_breaker', `${reason}: ${detail}`));
+        },
       },
-      onBreaker: (reason, detail) => {
-        this.track(this.deps.campaigns.system(c.orgId, c.id, 'pause', 'circuit_breaker', `${reason}: ${detail}`));
-      },
-    }, this.deps.runner);
+      this.deps.runner,
+    );
     this.runners.set(c.id, runner);
     runner.start();
   }
@@ -129,7 +140,8 @@ export class Dialer {
   agentHangup(agentId: string): string {
     const a = this.desk.get(agentId);
     if (!a) throw new AgentEventRefused('not_logged_in', 'the agent is not logged in');
-    if (a.state.status !== 'talking' || !a.state.callId) throw new AgentEventRefused('not_talking', 'the agent is not on a call');
+    if (a.state.status !== 'talking' || !a.state.callId)
+      throw new AgentEventRefused('not_talking', 'the agent is not on a call');
     this.deps.telephony.hangup(a.state.callId, 'agent_hangup');
     return a.state.callId;
   }
@@ -141,7 +153,12 @@ export class Dialer {
   dispositionRecorded(agentId: string, attemptId: string, at: number, thenPause?: string): void {
     const a = this.desk.get(agentId);
     if (a?.state.status !== 'wrap_up' || a.state.callId !== attemptId) return;
-    this.agent(agentId, thenPause ? { type: 'wrap_done', at, callId: attemptId, thenPause } : { type: 'wrap_done', at, callId: attemptId });
+    this.agent(
+      agentId,
+      thenPause
+        ? { type: 'wrap_done', at, callId: attemptId, thenPause }
+        : { type: 'wrap_done', at, callId: attemptId },
+    );
   }
 
   /** The contact offered to this agent in preview mode, if any. */
@@ -154,7 +171,11 @@ export class Dialer {
   }
 
   /** The agent dials, or skips (with a reason), the contact offered to them in preview mode. */
-  async previewDecision(agentId: string, decision: 'dial' | 'skip', reason: string | null = null): Promise<{ attemptId: string | null; refused: string | null }> {
+  async previewDecision(
+    agentId: string,
+    decision: 'dial' | 'skip',
+    reason: string | null = null,
+  ): Promise<{ attemptId: string | null; refused: string | null }> {
     for (const r of this.runners.values()) {
       const p = r.previewOf(agentId);
       if (p) return r.decidePreview(p.id, decision, reason);
@@ -215,13 +236,18 @@ export class SimulatedAgents {
     private readonly scheduler: Scheduler,
     private readonly wrapMs: () => number,
     /** Preview mode: how long a simulated agent looks at a contact, and whether they skip it. */
-    private readonly preview: { thinkMs: () => number; skip: () => boolean } = { thinkMs: () => 3000, skip: () => false },
+    private readonly preview: { thinkMs: () => number; skip: () => boolean } = {
+      thinkMs: () => 3000,
+      skip: () => false,
+    },
   ) {
     this.stopBus = dialer.bus.subscribe((e) => {
       if (e.type === 'PreviewOffered' && this.ids.has(e.agentId)) {
         this.scheduler.setTimeout(() => {
           if (this.dialer.previewOf(e.agentId)?.id !== e.previewId) return;
-          void this.dialer.previewDecision(e.agentId, this.preview.skip() ? 'skip' : 'dial', 'not_suitable').catch(() => undefined);
+          void this.dialer
+            .previewDecision(e.agentId, this.preview.skip() ? 'skip' : 'dial', 'not_suitable')
+            .catch(() => undefined);
         }, this.preview.thinkMs());
         return;
       }
@@ -230,7 +256,8 @@ export class SimulatedAgents {
       if (!callId) return;
       this.scheduler.setTimeout(() => {
         const a = this.dialer.desk.get(e.agentId);
-        if (a?.state.status === 'wrap_up' && a.state.callId === callId) this.dialer.agent(e.agentId, { type: 'wrap_done', at: this.scheduler.now(), callId });
+        if (a?.state.status === 'wrap_up' && a.state.callId === callId)
+          this.dialer.agent(e.agentId, { type: 'wrap_done', at: this.scheduler.now(), callId });
       }, this.wrapMs());
     });
   }

@@ -2,16 +2,59 @@
 export type DialerEvent =
   | { type: 'CallPlaced'; at: number; campaignId: string; attemptId: string; contactId: string }
   | { type: 'CallAnswered'; at: number; campaignId: string; attemptId: string; amd: 'human' | 'machine' | 'unknown' }
-  | { type: 'CallConnected'; at: number; campaignId: string; attemptId: string; contactId: string; agentId: string; waitMs: number }
-  | { type: 'CallEnded'; at: number; campaignId: string; attemptId: string; agentId: string | null; outcome: string; abandoned: boolean; next: string }
+  | {
+      type: 'CallConnected';
+      at: number;
+      campaignId: string;
+      attemptId: string;
+      contactId: string;
+      agentId: string;
+      waitMs: number;
+    }
+  | {
+      type: 'CallEnded';
+      at: number;
+      campaignId: string;
+      attemptId: string;
+      agentId: string | null;
+      outcome: string;
+      abandoned: boolean;
+      next: string;
+    }
   | { type: 'DialRefused'; at: number; campaignId: string; contactId: string; code: string }
   | { type: 'AgentStateChanged'; at: number; agentId: string; status: string; pauseReason: string | null }
   | { type: 'ModeChanged'; at: number; campaignId: string; from: string; to: string; reason: string; detail: string }
   | { type: 'CampaignFinished'; at: number; campaignId: string; reason: string }
   | { type: 'CircuitBreakerTripped'; at: number; campaignId: string; reason: string; detail: string }
-  | { type: 'PreviewOffered'; at: number; campaignId: string; previewId: string; agentId: string; contactId: string; timeoutS: number }
-  | { type: 'PreviewDecided'; at: number; campaignId: string; previewId: string; agentId: string; contactId: string; decision: 'dial' | 'skip'; reason: string | null }
-  | { type: 'DispositionRecorded'; at: number; campaignId: string | null; attemptId: string; contactId: string; agentId: string | null; code: string; next: string };
+  | {
+      type: 'PreviewOffered';
+      at: number;
+      campaignId: string;
+      previewId: string;
+      agentId: string;
+      contactId: string;
+      timeoutS: number;
+    }
+  | {
+      type: 'PreviewDecided';
+      at: number;
+      campaignId: string;
+      previewId: string;
+      agentId: string;
+      contactId: string;
+      decision: 'dial' | 'skip';
+      reason: string | null;
+    }
+  | {
+      type: 'DispositionRecorded';
+      at: number;
+      campaignId: string | null;
+      attemptId: string;
+      contactId: string;
+      agentId: string | null;
+      code: string;
+      next: string;
+    };
 
 export class EventBus {
   private readonly listeners = new Set<(e: DialerEvent) => void>();

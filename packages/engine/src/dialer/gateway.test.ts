@@ -13,14 +13,27 @@ const repos = {
 } as unknown as Repositories;
 
 const idleTelephony: Telephony = {
-  originate: () => undefined, connect: () => undefined, abandon: () => undefined, hangup: () => undefined,
-  subscribe: (_l: (e: TelephonyEvent) => void) => () => undefined, activeCalls: 0,
+  originate: () => undefined,
+  connect: () => undefined,
+  abandon: () => undefined,
+  hangup: () => undefined,
+  subscribe: (_l: (e: TelephonyEvent) => void) => () => undefined,
+  activeCalls: 0,
 };
 
 function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }) {
   const scheduler = new VirtualScheduler(Date.parse('2026-03-02T02:00:00Z'));
-  const dialer = new Dialer({ repos, telephony: idleTelephony, scheduler, attempts: {} as never, campaigns: {} as never });
-  const gateway = new AgentGateway({ dialer, repos, dispositions: {} as DispositionService, scheduler }, { ...opts, unmaskRoles: [] });
+  const dialer = new Dialer({
+    repos,
+    telephony: idleTelephony,
+    scheduler,
+    attempts: {} as never,
+    campaigns: {} as never,
+  });
+  const gateway = new AgentGateway(
+    { dialer, repos, dispositions: {} as DispositionService, scheduler },
+    { ...opts, unmaskRoles: [] },
+  );
   gateway.start();
   const principal = (userId: string, role: Principal['role'] = 'agent'): Principal =>
     ({ userId, orgId: 'org', username: userId, displayName: userId, role, sessionId: `s-${userId}` }) as Principal;
@@ -70,7 +83,9 @@ describe('AgentGateway', () => {
     scheduler.advance(20_000);
     const again = connect(principal('a2'));
     await again.handle.receive({ type: 'login', id: 1 });
-    expect(again.sent.find((m) => m.type === 'ack')).toMatchObject({ result: { status: 'paused', pauseReason: 'connection_lost' } });
+    expect(again.sent.find((m) => m.type === 'ack')).toMatchObject({
+      result: { status: 'paused', pauseReason: 'connection_lost' },
+    });
     // The old grace timer (due 60 s after the drop) must not log the returned agent out.
     for (let i = 0; i < 12; i++) {
       scheduler.advance(10_000);
@@ -97,7 +112,12 @@ describe('AgentGateway', () => {
     const { principal, connect } = setup({ heartbeatTimeoutMs: 15_000, reconnectGraceMs: 60_000 });
     const c = connect(principal('a4'));
     await c.handle.receive({ type: 'ready', id: 1 });
-    expect(c.sent.at(-1)).toMatchObject({ type: 'error', id: 1, code: 'invalid_state', details: { reason: 'not_logged_in' } });
+    expect(c.sent.at(-1)).toMatchObject({
+      type: 'error',
+      id: 1,
+      code: 'invalid_state',
+      details: { reason: 'not_logged_in' },
+    });
     const qa = connect(principal('q1', 'qa'));
     await qa.handle.receive({ type: 'login', id: 2 });
     expect(qa.sent.at(-1)).toMatchObject({ type: 'error', id: 2, code: 'forbidden' });
@@ -107,7 +127,7 @@ describe('AgentGateway', () => {
     await flush();
   });
 
-  it('handles a connection\'s messages in the order they came, even when the first waits on the database', async () => {
+  it("handles a connection's messages in the order they came, even when the first waits on the database", async () => {
     const { dialer, principal, connect } = setup({ heartbeatTimeoutMs: 15_000, reconnectGraceMs: 60_000 });
     const c = connect(principal('a5'));
     // Sent back to back, without waiting for the login's answer (what a quick client does).

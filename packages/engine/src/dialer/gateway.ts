@@ -18,7 +18,13 @@ export type ClientMessage = { id?: string | number | undefined } & (
   | { type: 'logout' }
   | { type: 'heartbeat' }
   | { type: 'hangup' }
-  | { type: 'disposition'; code: string; notes?: string | undefined; callbackAt?: string | undefined; pause?: string | undefined }
+  | {
+      type: 'disposition';
+      code: string;
+      notes?: string | undefined;
+      callbackAt?: string | undefined;
+      pause?: string | undefined;
+    }
   | { type: 'preview_dial' }
   | { type: 'preview_skip'; reason: string }
   | { type: 'subscribe'; campaignId: string }
@@ -39,7 +45,14 @@ export type ServerMessage =
   | { type: 'error'; id: string | number | null; code: string; message: string; details?: unknown }
   | { type: 'state'; state: AgentStateView }
   /** The screen pop: a call routed to this agent, with the customer (numbers masked by role). */
-  | { type: 'call'; attemptId: string; campaignId: string; waitMs: number; contact: ContactView | null; dispositions: { code: string; labelZh: string; labelEn: string }[] }
+  | {
+      type: 'call';
+      attemptId: string;
+      campaignId: string;
+      waitMs: number;
+      contact: ContactView | null;
+      dispositions: { code: string; labelZh: string; labelEn: string }[];
+    }
   | { type: 'call_ended'; attemptId: string; outcome: string }
   /** Preview mode: a contact offered to this agent; dial or skip it within `timeoutS`. */
   | { type: 'preview'; previewId: string; campaignId: string; timeoutS: number; contact: ContactView | null }
@@ -106,7 +119,13 @@ export class AgentGateway {
   private statsTimer: unknown;
 
   constructor(
-    private readonly deps: { dialer: Dialer; repos: Repositories; dispositions: DispositionService; scheduler: Scheduler; log?: (err: unknown) => void },
+    private readonly deps: {
+      dialer: Dialer;
+      repos: Repositories;
+      dispositions: DispositionService;
+      scheduler: Scheduler;
+      log?: (err: unknown) => void;
+    },
     private readonly opts: GatewayOptions,
   ) {
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
@@ -143,9 +162,23 @@ export class AgentGateway {
 
   /** An authenticated connection. */
   open(principal: Principal, conn: Connection): SessionHandle {
-    const s: Session = { principal, conn, lastSeen: this.now(), campaigns: new Set(), closed: false, chain: Promise.resolve() };
+    const s: Session = {
+      principal,
+      conn,
+      lastSeen: this.now(),
+      campaigns: new Set(),
+      closed: false,
+      chain: Promise.resolve(),
+    };
     this.sessions.add(s);
-    conn.send({ type: 'hello', userId: principal.userId, username: principal.username, role: principal.role, canTakeCalls: can(principal.role, 'calls:handle'), heartbeatMs: Math.floor(this.heartbeatTimeoutMs / 3) });
+    conn.send({
+      type: 'hello',
+      userId: principal.userId,
+      username: principal.username,
+      role: principal.role,
+      canTakeCalls: can(principal.role, 'calls:handle'),
+      heartbeatMs: Math.floor(this.heartbeatTimeoutMs / 3),
+    });
     return {
       receive: (m) => {
         s.lastSeen = this.now();
@@ -168,7 +201,8 @@ export class AgentGateway {
     s.lastSeen = this.now();
     try {
       const result = await this.handle(s, m);
-      if (m.type !== 'heartbeat' || m.id !== undefined) s.conn.send({ type: 'ack', id: sessionReply(m), request: m.type, ...(result === undefined ? {} : { result }) });
+      if (m.type !== 'heartbeat' || m.id !== undefined)
+        s.conn.send({ type: 'ack', id: sessionReply(m), request: m.type, ...(result === undefined ? {} : { result }) });
     } catch (err) {
       if (!(err instanceof AppError) && !(err instanceof AgentEventRefused)) this.deps.log?.(err);
       s.conn.send(errorMessage(sessionReply(m), err));
@@ -177,7 +211,10 @@ export class AgentGateway {
 
   private ownAgent(s: Session): string {
     const id = s.principal.userId;
-    if (this.owners.get(id) !== s) throw new AppError('invalid_state', 'log in to the dialer first (send {"type":"login"})', { reason: 'not_logged_in' });
+    if (this.owners.get(id) !== s)
+      throw new AppError('invalid_state', 'log in to the dialer first (send {"type":"login"})', {
+        reason: 'not_logged_in',
+      });
     return id;
   }
 
@@ -211,7 +248,8 @@ export class AgentGateway {
       case 'disposition':
         return this.dispose(s, m);
       case 'subscribe': {
-        if (!can(s.principal.role, 'campaigns:read')) throw new AppError('forbidden', 'your role does not allow following campaigns');
+        if (!can(s.principal.role, 'campaigns:read'))
+          throw new AppError('forbidden', 'your role does not allow following campaigns');
         const c = await this.deps.repos.campaigns.get(s.principal.orgId, m.campaignId);
         if (!c) throw new AppError('not_found', 'campaign not found');
         s.campaigns.add(c.id);
@@ -231,7 +269,12 @@ export class AgentGateway {
     if (previous && previous !== s) {
       // The same user logged in elsewhere (another tab, a reconnect the old socket missed).
       this.owners.delete(p.userId);
-      previous.conn.send({ type: 'error', id: null, code: 'replaced', message: 'this agent logged in from another connection' });
+      previous.conn.send({
+        type: 'error',
+        id: null,
+        code: 'replaced',
+        message: 'this agent logged in from another connection',
+      });
       previous.closed = true;
       this.sessions.delete(previous);
       previous.conn.close('replaced by a newer login');
@@ -253,10 +296,18 @@ export class AgentGateway {
   private async previewDecision(s: Session, decision: 'dial' | 'skip', reason: string | null): Promise<unknown> {
     const id = this.ownAgent(s);
     const r = await this.deps.dialer.previewDecision(id, decision, reason).catch((err: unknown) => {
-      if (err instanceof PreviewGone) throw new AppError('invalid_state', 'this preview is no longer open (it timed out or was decided)', { reason: 'no_preview' });
+      if (err instanceof PreviewGone)
+        throw new AppError('invalid_state', 'this preview is no longer open (it timed out or was decided)', {
+          reason: 'no_preview',
+        });
       throw err;
     });
-    if (r.refused) throw new AppError('invalid_state', `the compliance gate refuses this call now (${r.refused}); the contact was put back`, { reason: 'refused', code: r.refused });
+    if (r.refused)
+      throw new AppError(
+        'invalid_state',
+        `the compliance gate refuses this call now (${r.refused}); the contact was put back`,
+        { reason: 'refused', code: r.refused },
+      );
     return r;
   }
 
@@ -269,18 +320,29 @@ export class AgentGateway {
   private async dispose(s: Session, m: Extract<ClientMessage, { type: 'disposition' }>): Promise<unknown> {
     const id = this.ownAgent(s);
     const a = this.deps.dialer.desk.get(id);
-    if (a?.state.status === 'talking') throw new AppError('invalid_state', 'hang up first (send {"type":"hangup"}), then record the disposition', { reason: 'still_talking' });
-    if (a?.state.status !== 'wrap_up' || !a.state.callId) throw new AppError('invalid_state', 'there is no call to record a disposition for', { reason: 'not_in_wrap_up' });
+    if (a?.state.status === 'talking')
+      throw new AppError('invalid_state', 'hang up first (send {"type":"hangup"}), then record the disposition', {
+        reason: 'still_talking',
+      });
+    if (a?.state.status !== 'wrap_up' || !a.state.callId)
+      throw new AppError('invalid_state', 'there is no call to record a disposition for', { reason: 'not_in_wrap_up' });
     const attemptId = a.state.callId;
     let callbackAt: Date | null = null;
     if (m.callbackAt !== undefined) {
       callbackAt = new Date(m.callbackAt);
-      if (Number.isNaN(callbackAt.getTime())) throw new AppError('validation_failed', 'callbackAt must be an ISO 8601 date-time', { field: 'callbackAt' });
+      if (Number.isNaN(callbackAt.getTime()))
+        throw new AppError('validation_failed', 'callbackAt must be an ISO 8601 date-time', { field: 'callbackAt' });
     }
     await this.untilEnded(attemptId);
     const r = await this.deps.dispositions.record(s.principal, attemptId, { code: m.code, notes: m.notes, callbackAt });
     this.deps.dialer.dispositionRecorded(id, attemptId, this.now(), m.pause);
-    return { attemptId, dispositionId: r.disposition.id, code: r.disposition.code, next: r.next, addedToDnc: r.addedToDnc };
+    return {
+      attemptId,
+      dispositionId: r.disposition.id,
+      code: r.disposition.code,
+      next: r.next,
+      addedToDnc: r.addedToDnc,
+    };
   }
 
   /** The call's end is written before CallEnded is published; a fast disposition waits for it. */
@@ -345,7 +407,8 @@ export class AgentGateway {
     else campaignId = e.campaignId;
     for (const s of this.sessions) {
       if (s.campaigns.size === 0) continue;
-      if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId) s.conn.send({ type: 'event', event: e });
+      if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId)
+        s.conn.send({ type: 'event', event: e });
     }
   }
 
@@ -356,7 +419,14 @@ export class AgentGateway {
     if (!row) return { row: undefined, view: null };
     const unmasked = mayUnmask(p.role, this.opts.unmaskRoles);
     if (unmasked) {
-      await this.deps.repos.audit.append({ orgId: p.orgId, actorUserId: p.userId, action: 'contacts.unmasked_view', subjectType: 'contact', subjectId: row.id, details: { count: 1, via } });
+      await this.deps.repos.audit.append({
+        orgId: p.orgId,
+        actorUserId: p.userId,
+        action: 'contacts.unmasked_view',
+        subjectType: 'contact',
+        subjectId: row.id,
+        details: { count: 1, via },
+      });
     }
     return { row, view: present(row, unmasked) };
   }
@@ -365,23 +435,38 @@ export class AgentGateway {
     const { row, view } = await this.contactFor(s, e.contactId, 'screen_pop');
     const dispositions = row ? await this.deps.repos.projects.dispositions(row.projectId) : [];
     s.conn.send({
-      type: 'call', attemptId: e.attemptId, campaignId: e.campaignId, waitMs: e.waitMs, contact: view,
+      type: 'call',
+      attemptId: e.attemptId,
+      campaignId: e.campaignId,
+      waitMs: e.waitMs,
+      contact: view,
       dispositions: dispositions.map((d) => ({ code: d.code, labelZh: d.labelZh, labelEn: d.labelEn })),
     });
   }
 
   private async sendPreview(s: Session, e: Extract<DialerEvent, { type: 'PreviewOffered' }>): Promise<void> {
     const { view } = await this.contactFor(s, e.contactId, 'preview');
-    s.conn.send({ type: 'preview', previewId: e.previewId, campaignId: e.campaignId, timeoutS: e.timeoutS, contact: view });
+    s.conn.send({
+      type: 'preview',
+      previewId: e.previewId,
+      campaignId: e.campaignId,
+      timeoutS: e.timeoutS,
+      contact: view,
+    });
   }
 
   private sendStats(s: Session, campaignId: string): void {
     const runner = this.deps.dialer.runner(campaignId);
     const agents: Record<string, number> = { ready: 0, reserved: 0, talking: 0, wrap_up: 0, paused: 0 };
-    for (const a of this.deps.dialer.desk.all()) if (a.orgId === null || a.orgId === s.principal.orgId) agents[a.state.status] = (agents[a.state.status] ?? 0) + 1;
+    for (const a of this.deps.dialer.desk.all())
+      if (a.orgId === null || a.orgId === s.principal.orgId) agents[a.state.status] = (agents[a.state.status] ?? 0) + 1;
     s.conn.send({
-      type: 'stats', campaignId, at: this.now(),
-      stats: runner ? { running: true, ...runner.snapshotStats(), liveCalls: runner.liveCalls, agents } : { running: false, agents },
+      type: 'stats',
+      campaignId,
+      at: this.now(),
+      stats: runner
+        ? { running: true, ...runner.snapshotStats(), liveCalls: runner.liveCalls, agents }
+        : { running: false, agents },
     });
   }
 
@@ -413,26 +498,39 @@ export class AgentGateway {
   }
 
   private armGrace(id: string): void {
-    this.graceTimers.set(id, this.deps.scheduler.setTimeout(() => {
-      this.graceTimers.delete(id);
-      if (this.owners.has(id)) return; // came back
-      const a = this.deps.dialer.desk.get(id);
-      if (!a) return;
-      const at = this.now();
-      try {
-        if (a.state.status === 'wrap_up' && a.state.callId) this.deps.dialer.agent(id, { type: 'wrap_done', at, callId: a.state.callId, thenPause: 'connection_lost' });
-        const now = this.deps.dialer.desk.get(id);
-        if (now && (now.state.status === 'paused' || now.state.status === 'ready')) this.deps.dialer.agent(id, { type: 'logout', at });
-        else if (now) this.armGrace(id); // still on a call: look again later
-      } catch {
-        this.armGrace(id);
-      }
-    }, this.graceMs));
+    this.graceTimers.set(
+      id,
+      this.deps.scheduler.setTimeout(() => {
+        this.graceTimers.delete(id);
+        if (this.owners.has(id)) return; // came back
+        const a = this.deps.dialer.desk.get(id);
+        if (!a) return;
+        const at = this.now();
+        try {
+          if (a.state.status === 'wrap_up' && a.state.callId)
+            this.deps.dialer.agent(id, { type: 'wrap_done', at, callId: a.state.callId, thenPause: 'connection_lost' });
+          const now = this.deps.dialer.desk.get(id);
+          if (now && (now.state.status === 'paused' || now.state.status === 'ready'))
+            this.deps.dialer.agent(id, { type: 'logout', at });
+          else if (now) this.armGrace(id); // still on a call: look again later
+        } catch {
+          this.armGrace(id);
+        }
+      }, this.graceMs),
+    );
   }
 }
 
 function errorMessage(id: string | number | null, err: unknown): ServerMessage {
-  if (err instanceof AppError) return { type: 'error', id, code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) };
-  if (err instanceof AgentEventRefused) return { type: 'error', id, code: 'invalid_state', message: err.message, details: { reason: err.code } };
+  if (err instanceof AppError)
+    return {
+      type: 'error',
+      id,
+      code: err.code,
+      message: err.message,
+      ...(err.details === undefined ? {} : { details: err.details }),
+    };
+  if (err instanceof AgentEventRefused)
+    return { type: 'error', id, code: 'invalid_state', message: err.message, details: { reason: err.code } };
   return { type: 'error', id, code: 'internal', message: 'internal error' };
 }

@@ -2,9 +2,20 @@ import type { CampaignRow, LeasedContact, Repositories } from '@outdial/db';
 import type { CampaignSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import {
-  CallRateLimiter, PowerPolicy, PredictivePolicy, ProgressivePolicy, RollingCounts, SafetyGovernor, checkBreaker, defaultBreakerLimits, defaultGovernorLimits,
+  CallRateLimiter,
+  PowerPolicy,
+  PredictivePolicy,
+  ProgressivePolicy,
+  RollingCounts,
+  SafetyGovernor,
+  checkBreaker,
+  defaultBreakerLimits,
+  defaultGovernorLimits,
   type BreakerLimits,
-  type GovernedMode, type PacingEvent, type PacingPolicy, type PacingSnapshot,
+  type GovernedMode,
+  type PacingEvent,
+  type PacingPolicy,
+  type PacingSnapshot,
 } from '@outdial/domain/pacing';
 import { defaultTimeZoneForRegion } from '@outdial/domain/phone';
 import { DateTime } from 'luxon';
@@ -80,11 +91,18 @@ export class PreviewGone extends Error {
   }
 }
 
-const RunnerBreakerCounts = () => new RollingCounts(['ended', 'failed', 'person', 'abandon'] as const, 10_000, 3_600_000);
+const RunnerBreakerCounts = () =>
+  new RollingCounts(['ended', 'failed', 'person', 'abandon'] as const, 10_000, 3_600_000);
 
 const OUTCOME: Record<EndCause, 'person' | 'machine' | 'no_answer' | 'busy' | 'failed' | 'abandoned' | 'cancelled'> = {
-  no_answer: 'no_answer', busy: 'busy', failed: 'failed', customer_hangup: 'person', agent_hangup: 'person',
-  abandoned: 'abandoned', machine_released: 'machine', cancelled: 'cancelled',
+  no_answer: 'no_answer',
+  busy: 'busy',
+  failed: 'failed',
+  customer_hangup: 'person',
+  agent_hangup: 'person',
+  abandoned: 'abandoned',
+  machine_released: 'machine',
+  cancelled: 'cancelled',
 };
 
 /**
@@ -136,7 +154,12 @@ export class CampaignRunner {
     private rules: ProjectRules,
     private projectCallerIds: readonly string[],
     private readonly deps: {
-      repos: Repositories; telephony: Telephony; scheduler: Scheduler; desk: AgentDesk; bus: EventBus; attempts: AttemptRecorder;
+      repos: Repositories;
+      telephony: Telephony;
+      scheduler: Scheduler;
+      desk: AgentDesk;
+      bus: EventBus;
+      attempts: AttemptRecorder;
       onFinished?: (reason: 'list_exhausted') => void;
       /** The circuit breaker tripped: the runner has stopped dialing; the campaign should be paused. */
       onBreaker?: (reason: string, detail: string) => void;
@@ -148,12 +171,23 @@ export class CampaignRunner {
     private readonly opts: RunnerOptions = {},
   ) {
     const configured = this.pace(row.settings);
-    this.stats = { dials: 0, answered: { person: 0, machine: 0 }, connects: 0, abandons: 0, refusals: {}, mode: configured, modeReason: this.governor.explain(), previews: { offered: 0, dialed: 0, skipped: {} } };
+    this.stats = {
+      dials: 0,
+      answered: { person: 0, machine: 0 },
+      connects: 0,
+      abandons: 0,
+      refusals: {},
+      mode: configured,
+      modeReason: this.governor.explain(),
+      previews: { offered: 0, dialed: 0, skipped: {} },
+    };
     this.unsubscribe = deps.telephony.subscribe((e) => this.track(this.onTelephony(e)));
     // An agent who leaves a preview (connection lost, logged out) gives the contact back at once.
     this.unsubscribeBus = deps.bus.subscribe((e) => {
       if (e.type !== 'AgentStateChanged' || e.status === 'reserved') return;
-      for (const p of this.previews.values()) if (p.agentId === e.agentId) void this.track(this.decidePreview(p.id, 'skip', 'agent_left').catch(() => undefined));
+      for (const p of this.previews.values())
+        if (p.agentId === e.agentId)
+          void this.track(this.decidePreview(p.id, 'skip', 'agent_left').catch(() => undefined));
     });
   }
 
@@ -169,14 +203,19 @@ export class CampaignRunner {
   /** Builds the pacing from the settings: the policies, the governor in the configured mode, the calls/s cap, the breaker's limits. */
   private pace(s: CampaignSettings): GovernedMode {
     const dialer = {
-      noAnswerTimeoutS: s.ringTimeoutSeconds, greetingS: this.opts.greetingS ?? 0, connectWithinS: this.opts.connectWithinS ?? 2,
-      amdDecisionS: s.amd ? 1.5 : 0, maxAbandonRate: s.abandonTarget,
+      noAnswerTimeoutS: s.ringTimeoutSeconds,
+      greetingS: this.opts.greetingS ?? 0,
+      connectWithinS: this.opts.connectWithinS ?? 2,
+      amdDecisionS: s.amd ? 1.5 : 0,
+      maxAbandonRate: s.abandonTarget,
     };
-    const ahead: PacingPolicy = s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
+    const ahead: PacingPolicy =
+      s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
     const progressive = new ProgressivePolicy();
     // Preview needs the agent's own click (workstation); until then it is served as progressive.
     this.policies = { predictive: ahead, progressive, preview: progressive };
-    const configured: GovernedMode = s.dialMode === 'preview' ? 'preview' : s.dialMode === 'progressive' ? 'progressive' : 'predictive';
+    const configured: GovernedMode =
+      s.dialMode === 'preview' ? 'preview' : s.dialMode === 'progressive' ? 'progressive' : 'predictive';
     this.governor = new SafetyGovernor(configured, defaultGovernorLimits(s.abandonTarget));
     this.limiter = new CallRateLimiter(s.maxCallsPerSecond);
     this.breakerLimits = defaultBreakerLimits(s.abandonTarget);
@@ -194,7 +233,8 @@ export class CampaignRunner {
     const before = this.row.settings;
     this.row = row;
     const s = row.settings;
-    const pacing = (x: CampaignSettings) => JSON.stringify([x.dialMode, x.linesPerAgent, x.abandonTarget, x.ringTimeoutSeconds, x.amd, x.maxCallsPerSecond]);
+    const pacing = (x: CampaignSettings) =>
+      JSON.stringify([x.dialMode, x.linesPerAgent, x.abandonTarget, x.ringTimeoutSeconds, x.amd, x.maxCallsPerSecond]);
     if (pacing(before) !== pacing(s)) {
       const configured = this.pace(s);
       this.stats.mode = configured;
@@ -217,12 +257,19 @@ export class CampaignRunner {
   }
 
   snapshotStats(): RunnerStats {
-    return { ...this.stats, answered: { ...this.stats.answered }, refusals: { ...this.stats.refusals }, previews: { ...this.stats.previews, skipped: { ...this.stats.previews.skipped } } };
+    return {
+      ...this.stats,
+      answered: { ...this.stats.answered },
+      refusals: { ...this.stats.refusals },
+      previews: { ...this.stats.previews, skipped: { ...this.stats.previews.skipped } },
+    };
   }
 
   /** Loads the campaign's 30-day answer/abandon history (so a restart keeps its rates), then dials. */
   start(): void {
-    void this.track(this.loadHistory()).catch(() => undefined).finally(() => this.schedule(0));
+    void this.track(this.loadHistory())
+      .catch(() => undefined)
+      .finally(() => this.schedule(0));
   }
 
   private async loadHistory(): Promise<void> {
@@ -234,7 +281,13 @@ export class CampaignRunner {
     ]);
     for (const b of hours) this.byHour.seed(b.start.getTime(), { person: b.person, abandon: b.abandons });
     await this.reconcileCaps();
-    for (const b of minutes) this.byMinute.seed(b.start.getTime(), { dial: b.dials, resolved: b.resolved, person: b.person, abandon: b.abandons });
+    for (const b of minutes)
+      this.byMinute.seed(b.start.getTime(), {
+        dial: b.dials,
+        resolved: b.resolved,
+        person: b.person,
+        abandon: b.abandons,
+      });
   }
 
   private today(t: number): { day: string; start: Date } {
@@ -285,7 +338,14 @@ export class CampaignRunner {
     const refused = new Set<string>();
     try {
       for (const [list, ks] of byList) {
-        const granted = await this.deps.repos.campaigns.claimListQuota(this.campaign.id, list, day, start, ks.length, caps[list]!);
+        const granted = await this.deps.repos.campaigns.claimListQuota(
+          this.campaign.id,
+          list,
+          day,
+          start,
+          ks.length,
+          caps[list]!,
+        );
         if (granted < ks.length) this.fullLists.add(list);
         for (const [i, k] of ks.entries()) {
           if (i < granted) this.claims.set(k.id, { list, day });
@@ -312,21 +372,34 @@ export class CampaignRunner {
       back.set(key, { ...claim, n: (back.get(key)?.n ?? 0) + 1 });
       this.fullLists.delete(claim.list);
     }
-    for (const b of back.values()) void this.track(this.deps.repos.campaigns.returnListQuota(this.campaign.id, b.list, b.day, b.n)).catch((err: unknown) => this.deps.onError?.(err));
+    for (const b of back.values())
+      void this.track(this.deps.repos.campaigns.returnListQuota(this.campaign.id, b.list, b.day, b.n)).catch(
+        (err: unknown) => this.deps.onError?.(err),
+      );
   }
 
   /** A lease outlives what may happen to the contact under it: a preview left open to its timeout, a long ring. */
   private leaseMs(): number {
     const s = this.campaign.settings;
-    return Math.max(this.opts.leaseMs ?? 10 * 60_000, ((s.previewTimeoutSeconds ?? 120) + s.ringTimeoutSeconds + 120) * 1000);
+    return Math.max(
+      this.opts.leaseMs ?? 10 * 60_000,
+      ((s.previewTimeoutSeconds ?? 120) + s.ringTimeoutSeconds + 120) * 1000,
+    );
   }
 
   private leaseArgs(limit: number) {
     const c = this.campaign;
     const t = this.now();
     return {
-      orgId: c.orgId, projectId: c.projectId, campaignId: c.id, tags: c.settings.tags, limit, now: new Date(t), ttlMs: this.leaseMs(),
-      lists: c.settings.lists ?? [], excludeLists: this.cappedLists(t),
+      orgId: c.orgId,
+      projectId: c.projectId,
+      campaignId: c.id,
+      tags: c.settings.tags,
+      limit,
+      now: new Date(t),
+      ttlMs: this.leaseMs(),
+      lists: c.settings.lists ?? [],
+      excludeLists: this.cappedLists(t),
     };
   }
 
@@ -352,7 +425,8 @@ export class CampaignRunner {
     this.stopped = true;
     this.deps.scheduler.clearTimeout(this.timer);
     // Offers nobody has acted on go back to the list.
-    for (const p of [...this.previews.values()]) void this.track(this.decidePreview(p.id, 'skip', 'campaign_stopped').catch(() => undefined));
+    for (const p of [...this.previews.values()])
+      void this.track(this.decidePreview(p.id, 'skip', 'campaign_stopped').catch(() => undefined));
   }
 
   /**
@@ -389,7 +463,8 @@ export class CampaignRunner {
 
   /** The preview offered to this agent, if any. */
   previewOf(agentId: string): { id: string; contactId: string; offeredAt: number } | undefined {
-    for (const p of this.previews.values()) if (p.agentId === agentId) return { id: p.id, contactId: p.contact.id, offeredAt: p.offeredAt };
+    for (const p of this.previews.values())
+      if (p.agentId === agentId) return { id: p.id, contactId: p.contact.id, offeredAt: p.offeredAt };
     return undefined;
   }
 
@@ -410,10 +485,12 @@ export class CampaignRunner {
       // A steady cadence from each tick's start (at most a second apart), so a slow tick does
       // not stretch the interval and the calls-per-second cap, not the tick, sets the rate.
       const started = this.now();
-      void this.track(this.tick()).catch((err: unknown) => this.deps.onError?.(err)).finally(() => {
-        const every = Math.min(this.policy().tickS, 1) * 1000;
-        this.schedule(Math.max(0, every - (this.now() - started)));
-      });
+      void this.track(this.tick())
+        .catch((err: unknown) => this.deps.onError?.(err))
+        .finally(() => {
+          const every = Math.min(this.policy().tickS, 1) * 1000;
+          this.schedule(Math.max(0, every - (this.now() - started)));
+        });
     }, ms);
   }
 
@@ -462,7 +539,11 @@ export class CampaignRunner {
     const hour = { abandoned: inHour.abandon, answered: inHour.person };
     const step = this.governor.update({
       t: t / 1000,
-      abandon: { hour, today: { abandoned: day.abandon, answered: day.person }, days30: { abandoned: month.abandon, answered: month.person } },
+      abandon: {
+        hour,
+        today: { abandoned: day.abandon, answered: day.person },
+        days30: { abandoned: month.abandon, answered: month.person },
+      },
       // Calls still ringing are not failures to answer: only dials whose fate is known count.
       answer: { dialed: inHour.resolved, answered: hour.answered },
       connectLatencyP90S: latencies.length >= 10 ? latencies[Math.floor(latencies.length * 0.9)]! / 1000 : null,
@@ -470,7 +551,15 @@ export class CampaignRunner {
     if (step) {
       this.stats.mode = step.to;
       this.stats.modeReason = this.governor.explain();
-      this.deps.bus.publish({ type: 'ModeChanged', at: t, campaignId: this.campaign.id, from: step.from, to: step.to, reason: step.reason, detail: step.detail });
+      this.deps.bus.publish({
+        type: 'ModeChanged',
+        at: t,
+        campaignId: this.campaign.id,
+        from: step.from,
+        to: step.to,
+        reason: step.reason,
+        detail: step.detail,
+      });
     }
   }
 
@@ -505,16 +594,25 @@ export class CampaignRunner {
     const t = this.now();
     const recent = this.breakerCounts.sum(t, 5 * 60_000);
     const hour = this.breakerCounts.sum(t, 3_600_000);
-    const trip = checkBreaker({
-      recent: { ended: recent.ended, failed: recent.failed },
-      hour: { answered: hour.person, abandoned: hour.abandon },
-      mode: this.governor.mode,
-    }, this.breakerLimits);
+    const trip = checkBreaker(
+      {
+        recent: { ended: recent.ended, failed: recent.failed },
+        hour: { answered: hour.person, abandoned: hour.abandon },
+        mode: this.governor.mode,
+      },
+      this.breakerLimits,
+    );
     if (!trip) return false;
     this.stop();
     this.haltedAt = t;
     this.stats.breaker = `${trip.reason}: ${trip.detail}`;
-    this.deps.bus.publish({ type: 'CircuitBreakerTripped', at: t, campaignId: this.campaign.id, reason: trip.reason, detail: trip.detail });
+    this.deps.bus.publish({
+      type: 'CircuitBreakerTripped',
+      at: t,
+      campaignId: this.campaign.id,
+      reason: trip.reason,
+      detail: trip.detail,
+    });
     this.deps.onBreaker?.(trip.reason, trip.detail);
     return true;
   }
@@ -526,7 +624,12 @@ export class CampaignRunner {
     const open = await this.deps.repos.campaigns.remaining(this.campaign.orgId, this.campaign.projectId);
     if (open === 0) {
       this.stop();
-      this.deps.bus.publish({ type: 'CampaignFinished', at: this.now(), campaignId: this.campaign.id, reason: 'list_exhausted' });
+      this.deps.bus.publish({
+        type: 'CampaignFinished',
+        at: this.now(),
+        campaignId: this.campaign.id,
+        reason: 'list_exhausted',
+      });
       this.deps.onFinished?.('list_exhausted');
     }
   }
@@ -541,7 +644,9 @@ export class CampaignRunner {
     }
     // Every dial settles before a failure is reported, so none is still on its way when the
     // caller gives back the dials of the contacts that were not called.
-    const failed = (await Promise.allSettled(allowed.map((contact) => this.dial(contact, t)))).find((r) => r.status === 'rejected');
+    const failed = (await Promise.allSettled(allowed.map((contact) => this.dial(contact, t)))).find(
+      (r) => r.status === 'rejected',
+    );
     if (failed) throw failed.reason;
   }
 
@@ -555,22 +660,43 @@ export class CampaignRunner {
     const allowed: LeasedContact[] = [];
     const [history, blocked] = await Promise.all([
       repos.attempts.history(leased.map((l) => l.id)),
-      repos.dnc.blocked(c.orgId, c.projectId, leased.map((l) => l.phone), new Date(t)),
+      repos.dnc.blocked(
+        c.orgId,
+        c.projectId,
+        leased.map((l) => l.phone),
+        new Date(t),
+      ),
     ]);
     for (const contact of leased) {
-      const attempts: AttemptRecord[] = history.filter((h) => h.contactId === contact.id).map((h) => ({ phone: h.phone, placedAt: h.placedAt.getTime(), outcome: h.outcome }));
-      const gate = checkDial({
-        contactStatus: contact.status, callbackAt: contact.callbackAt?.getTime() ?? null, contactTimeZone: contact.timezone,
-        numberTimeZone: defaultTimeZoneForRegion(contact.region ?? ''), phone: contact.phone, attempts,
-        onDncList: blocked.has(contact.phone), agentGuaranteed,
-      }, this.rules, t);
+      const attempts: AttemptRecord[] = history
+        .filter((h) => h.contactId === contact.id)
+        .map((h) => ({ phone: h.phone, placedAt: h.placedAt.getTime(), outcome: h.outcome }));
+      const gate = checkDial(
+        {
+          contactStatus: contact.status,
+          callbackAt: contact.callbackAt?.getTime() ?? null,
+          contactTimeZone: contact.timezone,
+          numberTimeZone: defaultTimeZoneForRegion(contact.region ?? ''),
+          phone: contact.phone,
+          attempts,
+          onDncList: blocked.has(contact.phone),
+          agentGuaranteed,
+        },
+        this.rules,
+        t,
+      );
       if (!gate.allowed) {
         this.stats.refusals[gate.code] = (this.stats.refusals[gate.code] ?? 0) + 1;
         this.lastRefusal = gate.code;
         this.deps.bus.publish({ type: 'DialRefused', at: t, campaignId: c.id, contactId: contact.id, code: gate.code });
         // Without a known retry time: a day for a blocked number (lists change rarely), else 15 min.
         const until = gate.retryAt ?? t + (gate.code === 'dnc' ? 86_400_000 : 15 * 60_000);
-        await repos.campaigns.defer(c.id, contact.id, new Date(until), gate.closeContact ? { reason: 'max_attempts' } : null);
+        await repos.campaigns.defer(
+          c.id,
+          contact.id,
+          new Date(until),
+          gate.closeContact ? { reason: 'max_attempts' } : null,
+        );
         continue;
       }
       allowed.push(contact);
@@ -583,8 +709,15 @@ export class CampaignRunner {
     const required = this.campaign.settings.requiredSkills;
     const skills = Object.keys(required);
     const orgId = this.campaign.orgId;
-    const needs = skills.length ? { skills, minLevel: Math.min(...Object.values(required)), orgId } : { skills: [], orgId };
-    const want = Math.min(this.deps.desk.all().filter((a) => a.state.status === 'ready' && (a.orgId === null || a.orgId === this.campaign.orgId)).length, 50);
+    const needs = skills.length
+      ? { skills, minLevel: Math.min(...Object.values(required)), orgId }
+      : { skills: [], orgId };
+    const want = Math.min(
+      this.deps.desk
+        .all()
+        .filter((a) => a.state.status === 'ready' && (a.orgId === null || a.orgId === this.campaign.orgId)).length,
+      50,
+    );
     if (want <= 0) return;
     const leased = await this.withinCaps(await this.deps.repos.campaigns.lease(this.leaseArgs(want)));
     if (leased.length === 0) return this.checkExhausted();
@@ -617,10 +750,21 @@ export class CampaignRunner {
       }
       const timeoutS = this.campaign.settings.previewTimeoutSeconds ?? 120;
       const p: Preview = { id, agentId: agent.id, contact, offeredAt: this.now(), timer: undefined };
-      p.timer = this.deps.scheduler.setTimeout(() => void this.track(this.decidePreview(id, 'skip', 'timeout').catch(() => undefined)), timeoutS * 1000);
+      p.timer = this.deps.scheduler.setTimeout(
+        () => void this.track(this.decidePreview(id, 'skip', 'timeout').catch(() => undefined)),
+        timeoutS * 1000,
+      );
       this.previews.set(id, p);
       this.stats.previews.offered++;
-      this.deps.bus.publish({ type: 'PreviewOffered', at: p.offeredAt, campaignId: c.id, previewId: id, agentId: agent.id, contactId: contact.id, timeoutS });
+      this.deps.bus.publish({
+        type: 'PreviewOffered',
+        at: p.offeredAt,
+        campaignId: c.id,
+        previewId: id,
+        agentId: agent.id,
+        contactId: contact.id,
+        timeoutS,
+      });
     }
     // Agents were taken meanwhile (or the campaign stopped): the rest go back to the list now.
     const offered = new Set(allowed.filter((k) => !unused.includes(k.id)));
@@ -633,7 +777,11 @@ export class CampaignRunner {
    * again (time has passed), the attempt is recorded and the call placed, and it goes to this
    * agent when answered. Skip: the contact goes back to the list for 15 minutes.
    */
-  async decidePreview(previewId: string, decision: 'dial' | 'skip', reason: string | null = null): Promise<{ attemptId: string | null; refused: string | null }> {
+  async decidePreview(
+    previewId: string,
+    decision: 'dial' | 'skip',
+    reason: string | null = null,
+  ): Promise<{ attemptId: string | null; refused: string | null }> {
     const p = this.previews.get(previewId);
     if (!p) throw new PreviewGone();
     this.previews.delete(previewId);
@@ -658,8 +806,28 @@ export class CampaignRunner {
           const attemptId = await this.dial(contact, t, { agentId: p.agentId, previewId });
           dialed = true;
           this.stats.previews.dialed++;
-          void this.track(repos.campaigns.recordPreview({ orgId: c.orgId, campaignId: c.id, contactId: p.contact.id, agentUserId: p.agentId, decision: 'dial', reason: null, offeredAt: new Date(p.offeredAt), decidedAt: new Date(t) }));
-          bus.publish({ type: 'PreviewDecided', at: t, campaignId: c.id, previewId, agentId: p.agentId, contactId: p.contact.id, decision: 'dial', reason: null });
+          void this.track(
+            repos.campaigns.recordPreview({
+              orgId: c.orgId,
+              campaignId: c.id,
+              contactId: p.contact.id,
+              agentUserId: p.agentId,
+              decision: 'dial',
+              reason: null,
+              offeredAt: new Date(p.offeredAt),
+              decidedAt: new Date(t),
+            }),
+          );
+          bus.publish({
+            type: 'PreviewDecided',
+            at: t,
+            campaignId: c.id,
+            previewId,
+            agentId: p.agentId,
+            contactId: p.contact.id,
+            decision: 'dial',
+            reason: null,
+          });
           return { attemptId, refused: null };
         }
         if (contact) {
@@ -683,13 +851,37 @@ export class CampaignRunner {
     }
     const why = reason ?? 'unspecified';
     this.stats.previews.skipped[why] = (this.stats.previews.skipped[why] ?? 0) + 1;
-    void this.track(repos.campaigns.recordPreview({ orgId: c.orgId, campaignId: c.id, contactId: p.contact.id, agentUserId: p.agentId, decision: 'skip', reason: why, offeredAt: new Date(p.offeredAt), decidedAt: new Date(t) }));
-    bus.publish({ type: 'PreviewDecided', at: t, campaignId: c.id, previewId, agentId: p.agentId, contactId: p.contact.id, decision: 'skip', reason: why });
+    void this.track(
+      repos.campaigns.recordPreview({
+        orgId: c.orgId,
+        campaignId: c.id,
+        contactId: p.contact.id,
+        agentUserId: p.agentId,
+        decision: 'skip',
+        reason: why,
+        offeredAt: new Date(p.offeredAt),
+        decidedAt: new Date(t),
+      }),
+    );
+    bus.publish({
+      type: 'PreviewDecided',
+      at: t,
+      campaignId: c.id,
+      previewId,
+      agentId: p.agentId,
+      contactId: p.contact.id,
+      decision: 'skip',
+      reason: why,
+    });
     if (!this.stopped) this.schedule(0); // offer the agent the next one
     return { attemptId: null, refused };
   }
 
-  private async dial(contact: LeasedContact, t: number, preview?: { agentId: string; previewId: string }): Promise<string> {
+  private async dial(
+    contact: LeasedContact,
+    t: number,
+    preview?: { agentId: string; previewId: string },
+  ): Promise<string> {
     const s = this.campaign.settings;
     const pool = s.callerIds.length ? s.callerIds : this.projectCallerIds;
     const callerId = pool.length ? pool[this.callerIdTurn++ % pool.length]! : null;
@@ -697,10 +889,29 @@ export class CampaignRunner {
     // The attempt exists before the call does: a crash after this line leaves an open attempt
     // that the recovery closes, never a call nobody knows about.
     const attemptId = await this.deps.attempts.placed({
-      orgId: this.campaign.orgId, projectId: this.campaign.projectId, campaignId: this.campaign.id, contactId: contact.id,
-      phone: contact.phone, callerId, dialMode, placedAt: new Date(t),
+      orgId: this.campaign.orgId,
+      projectId: this.campaign.projectId,
+      campaignId: this.campaign.id,
+      contactId: contact.id,
+      phone: contact.phone,
+      callerId,
+      dialMode,
+      placedAt: new Date(t),
     });
-    this.calls.set(attemptId, { attemptId, contactId: contact.id, phone: contact.phone, placedAt: t, answeredAt: null, connectedAt: null, agentId: null, amd: null, waitTimer: undefined, abandoned: false, previewAgent: preview?.agentId ?? null, valueTier: this.valueTier(contact) });
+    this.calls.set(attemptId, {
+      attemptId,
+      contactId: contact.id,
+      phone: contact.phone,
+      placedAt: t,
+      answeredAt: null,
+      connectedAt: null,
+      agentId: null,
+      amd: null,
+      waitTimer: undefined,
+      abandoned: false,
+      previewAgent: preview?.agentId ?? null,
+      valueTier: this.valueTier(contact),
+    });
     this.claims.delete(contact.id); // its list's dial (if capped) is used now
     if (preview) {
       // The agent's reservation moves from the offer to the call, with no gap another call could use.
@@ -713,8 +924,20 @@ export class CampaignRunner {
     this.stats.dials++;
     this.count(t, 'dial');
     this.observe({ type: 'dial', t: t / 1000 });
-    this.deps.bus.publish({ type: 'CallPlaced', at: t, campaignId: this.campaign.id, attemptId, contactId: contact.id });
-    this.deps.telephony.originate({ callId: attemptId, to: contact.phone, callerId: callerId ?? '', ringTimeoutMs: s.ringTimeoutSeconds * 1000, amd: s.amd && !preview });
+    this.deps.bus.publish({
+      type: 'CallPlaced',
+      at: t,
+      campaignId: this.campaign.id,
+      attemptId,
+      contactId: contact.id,
+    });
+    this.deps.telephony.originate({
+      callId: attemptId,
+      to: contact.phone,
+      callerId: callerId ?? '',
+      ringTimeoutMs: s.ringTimeoutSeconds * 1000,
+      amd: s.amd && !preview,
+    });
     return attemptId;
   }
 
@@ -732,7 +955,13 @@ export class CampaignRunner {
         if (call.previewAgent) return this.connectPreview(call, e.at);
         const human = e.amd !== 'machine';
         this.observe({ type: 'answer', t: e.at / 1000, human, ringS: (e.at - call.placedAt) / 1000 });
-        bus.publish({ type: 'CallAnswered', at: e.at, campaignId: this.campaign.id, attemptId: call.attemptId, amd: e.amd });
+        bus.publish({
+          type: 'CallAnswered',
+          at: e.at,
+          campaignId: this.campaign.id,
+          attemptId: call.attemptId,
+          amd: e.amd,
+        });
         if (!human) {
           this.stats.answered.machine++;
           telephony.hangup(call.attemptId, 'machine_released');
@@ -777,19 +1006,41 @@ export class CampaignRunner {
     call.connectedAt = at;
     this.deps.desk.apply(agentId, { type: 'connect', at, callId: call.attemptId });
     this.stats.connects++;
-    this.deps.bus.publish({ type: 'CallAnswered', at, campaignId: this.campaign.id, attemptId: call.attemptId, amd: call.amd ?? 'unknown' });
-    this.deps.bus.publish({ type: 'CallConnected', at, campaignId: this.campaign.id, attemptId: call.attemptId, contactId: call.contactId, agentId, waitMs: 0 });
-    await this.deps.attempts.progress(call.attemptId, { answeredAt: new Date(at), connectedAt: new Date(at), agentUserId: agentId, amdResult: call.amd ?? 'unknown' });
+    this.deps.bus.publish({
+      type: 'CallAnswered',
+      at,
+      campaignId: this.campaign.id,
+      attemptId: call.attemptId,
+      amd: call.amd ?? 'unknown',
+    });
+    this.deps.bus.publish({
+      type: 'CallConnected',
+      at,
+      campaignId: this.campaign.id,
+      attemptId: call.attemptId,
+      contactId: call.contactId,
+      agentId,
+      waitMs: 0,
+    });
+    await this.deps.attempts.progress(call.attemptId, {
+      answeredAt: new Date(at),
+      connectedAt: new Date(at),
+      agentUserId: agentId,
+      amdResult: call.amd ?? 'unknown',
+    });
   }
 
   /** Tries to give a waiting call to the best ready agent now. */
   route(call: LiveCall): boolean {
-    if (call.connectedAt !== null || call.abandoned || call.answeredAt === null || !this.calls.has(call.attemptId)) return false;
+    if (call.connectedAt !== null || call.abandoned || call.answeredAt === null || !this.calls.has(call.attemptId))
+      return false;
     const at = this.now();
     const required = this.campaign.settings.requiredSkills;
     const skills = Object.keys(required);
     const orgId = this.campaign.orgId;
-    const needs = skills.length ? { skills, minLevel: Math.min(...Object.values(required)), valueTier: call.valueTier, orgId } : { skills: [], valueTier: call.valueTier, orgId };
+    const needs = skills.length
+      ? { skills, minLevel: Math.min(...Object.values(required)), valueTier: call.valueTier, orgId }
+      : { skills: [], valueTier: call.valueTier, orgId };
     const agent = this.deps.desk.reserve(call.attemptId, needs, at, this.campaign.settings.routing);
     if (!agent) return false;
     try {
@@ -807,7 +1058,15 @@ export class CampaignRunner {
     this.stats.connects++;
     this.latency(waitMs);
     this.observe({ type: 'connect', t: at / 1000, waitS: waitMs / 1000 });
-    this.deps.bus.publish({ type: 'CallConnected', at, campaignId: this.campaign.id, attemptId: call.attemptId, contactId: call.contactId, agentId: agent.id, waitMs });
+    this.deps.bus.publish({
+      type: 'CallConnected',
+      at,
+      campaignId: this.campaign.id,
+      attemptId: call.attemptId,
+      contactId: call.contactId,
+      agentId: agent.id,
+      waitMs,
+    });
     void this.track(this.deps.attempts.progress(call.attemptId, { connectedAt: new Date(at), agentUserId: agent.id }));
     return true;
   }
@@ -819,7 +1078,9 @@ export class CampaignRunner {
 
   /** Calls waiting for an agent, oldest first (the dialer offers them to an agent who becomes ready). */
   waitingCalls(): LiveCall[] {
-    return [...this.calls.values()].filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned).sort((a, b) => a.answeredAt! - b.answeredAt!);
+    return [...this.calls.values()]
+      .filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned)
+      .sort((a, b) => a.answeredAt! - b.answeredAt!);
   }
 
   private expireWait(call: LiveCall): void {
@@ -851,13 +1112,19 @@ export class CampaignRunner {
     } else if (call.previewAgent) {
       // A previewed call nobody answered: the agent is free for the next contact.
       const agent = this.deps.desk.get(call.previewAgent);
-      if (agent?.state.status === 'reserved' && agent.state.callId === call.attemptId) this.deps.desk.apply(call.previewAgent, { type: 'release', at, callId: call.attemptId });
+      if (agent?.state.status === 'reserved' && agent.state.callId === call.attemptId)
+        this.deps.desk.apply(call.previewAgent, { type: 'release', at, callId: call.attemptId });
     }
     const end = {
-      outcome, endedAt: new Date(at), answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt),
-      connectedAt: call.connectedAt === null ? null : new Date(call.connectedAt), agentUserId: call.agentId,
+      outcome,
+      endedAt: new Date(at),
+      answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt),
+      connectedAt: call.connectedAt === null ? null : new Date(call.connectedAt),
+      agentUserId: call.agentId,
       hangupSide: cause === 'customer_hangup' ? 'customer' : cause === 'agent_hangup' ? 'agent' : 'system',
-      sipCause: sipCode, amdResult: call.amd, abandoned: call.abandoned,
+      sipCause: sipCode,
+      amdResult: call.amd,
+      abandoned: call.abandoned,
     } as const;
     // A failed write (the database blinked) is retried with backoff: the end must be recorded,
     // or the contact stays blocked by an open attempt until the next start's recovery.
@@ -872,6 +1139,15 @@ export class CampaignRunner {
         await new Promise<void>((resolve) => this.deps.scheduler.setTimeout(resolve, 500 * 2 ** attempt));
       }
     }
-    this.deps.bus.publish({ type: 'CallEnded', at, campaignId: this.campaign.id, attemptId: call.attemptId, agentId: call.connectedAt !== null ? call.agentId : null, outcome, abandoned: call.abandoned, next: next ? next.kind : 'already_recorded' });
+    this.deps.bus.publish({
+      type: 'CallEnded',
+      at,
+      campaignId: this.campaign.id,
+      attemptId: call.attemptId,
+      agentId: call.connectedAt !== null ? call.agentId : null,
+      outcome,
+      abandoned: call.abandoned,
+      next: next ? next.kind : 'already_recorded',
+    });
   }
 }

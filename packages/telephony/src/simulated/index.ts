@@ -52,7 +52,14 @@ interface Call {
 }
 
 const SIP: Record<EndCause, number> = {
-  no_answer: 487, busy: 486, failed: 404, customer_hangup: 200, agent_hangup: 200, abandoned: 200, machine_released: 200, cancelled: 487,
+  no_answer: 487,
+  busy: 486,
+  failed: 404,
+  customer_hangup: 200,
+  agent_hangup: 200,
+  abandoned: 200,
+  machine_released: 200,
+  cancelled: 487,
 };
 
 export class SimulatedCarrier implements Telephony {
@@ -105,9 +112,11 @@ export class SimulatedCarrier implements Telephony {
     this.schedule(call, 50, () => {
       this.emit({ type: 'ringing', callId: call.id, at: this.scheduler.now() });
       if (u < c.busyRate) return this.schedule(call, this.exp(c.meanRejectMs), () => this.end(call, 'busy'));
-      if (u < c.busyRate + c.failedRate) return this.schedule(call, this.exp(c.meanRejectMs), () => this.end(call, 'failed'));
+      if (u < c.busyRate + c.failedRate)
+        return this.schedule(call, this.exp(c.meanRejectMs), () => this.end(call, 'failed'));
       const answers = u < c.busyRate + c.failedRate + c.personRate + c.machineRate;
-      if (!answers || ring >= req.ringTimeoutMs) return this.schedule(call, req.ringTimeoutMs, () => this.end(call, 'no_answer'));
+      if (!answers || ring >= req.ringTimeoutMs)
+        return this.schedule(call, req.ringTimeoutMs, () => this.end(call, 'no_answer'));
       call.person = u < c.busyRate + c.failedRate + c.personRate;
       this.schedule(call, ring, () => {
         let amd: 'human' | 'machine' | 'unknown' = 'unknown';

@@ -22,7 +22,8 @@ class VirtualScheduler implements Scheduler {
     const end = this.t + ms;
     for (;;) {
       let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[0] < next[0]))) next = e;
+      for (const e of this.timers)
+        if (e[1].at <= end && (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[0] < next[0]))) next = e;
       if (!next) break;
       this.timers.delete(next[0]);
       this.t = next[1].at;
@@ -52,7 +53,8 @@ function run(cfg: SimulatedCarrierConfig, n: number, amd: boolean) {
       else carrier.connect(e.callId, 'agent-1');
     }
   });
-  for (let i = 0; i < n; i++) carrier.originate({ callId: `c${i}`, to: '+8613800000000', callerId: '+862100000000', ringTimeoutMs: 20_000, amd });
+  for (let i = 0; i < n; i++)
+    carrier.originate({ callId: `c${i}`, to: '+8613800000000', callerId: '+862100000000', ringTimeoutMs: 20_000, amd });
   sched.advance(24 * 3600_000);
   return { events, carrier };
 }
@@ -74,7 +76,16 @@ describe('SimulatedCarrier', () => {
   });
 
   it('runs a fallible AMD: some people are released as machines, some machines reach agents', () => {
-    const cfg = { ...defaultSimulatedCarrier, personRate: 0.5, machineRate: 0.5, busyRate: 0, failedRate: 0, meanRingMs: 2000, amdFalsePositive: 0.1, amdFalseNegative: 0.2 };
+    const cfg = {
+      ...defaultSimulatedCarrier,
+      personRate: 0.5,
+      machineRate: 0.5,
+      busyRate: 0,
+      failedRate: 0,
+      meanRingMs: 2000,
+      amdFalsePositive: 0.1,
+      amdFalseNegative: 0.2,
+    };
     const { events } = run(cfg, 2000, true);
     const answered = events.filter((e) => e.type === 'answered');
     expect(answered.length).toBeGreaterThan(1800);
@@ -85,18 +96,30 @@ describe('SimulatedCarrier', () => {
 
   it('a person left waiting hangs up; abandon plays the message then releases', () => {
     const sched = new VirtualScheduler();
-    const carrier = new SimulatedCarrier({ ...defaultSimulatedCarrier, personRate: 1, machineRate: 0, busyRate: 0, failedRate: 0, meanRingMs: 1000 }, sched, seeded(3));
+    const carrier = new SimulatedCarrier(
+      { ...defaultSimulatedCarrier, personRate: 1, machineRate: 0, busyRate: 0, failedRate: 0, meanRingMs: 1000 },
+      sched,
+      seeded(3),
+    );
     const events: TelephonyEvent[] = [];
     carrier.subscribe((e) => events.push(e));
     carrier.originate({ callId: 'wait', to: '+1', callerId: '+2', ringTimeoutMs: 60_000, amd: false });
     carrier.originate({ callId: 'drop', to: '+1', callerId: '+2', ringTimeoutMs: 60_000, amd: false });
     sched.advance(30_000);
     const answeredAt = (id: string) => events.find((e) => e.type === 'answered' && e.callId === id)!.at;
-    expect(events.find((e) => e.type === 'ended' && e.callId === 'wait')).toMatchObject({ cause: 'customer_hangup', at: answeredAt('wait') + defaultSimulatedCarrier.customerPatienceMs });
+    expect(events.find((e) => e.type === 'ended' && e.callId === 'wait')).toMatchObject({
+      cause: 'customer_hangup',
+      at: answeredAt('wait') + defaultSimulatedCarrier.customerPatienceMs,
+    });
     carrier.originate({ callId: 'drop2', to: '+1', callerId: '+2', ringTimeoutMs: 60_000, amd: false });
-    carrier.subscribe((e) => { if (e.type === 'answered' && e.callId === 'drop2') carrier.abandon('drop2'); });
+    carrier.subscribe((e) => {
+      if (e.type === 'answered' && e.callId === 'drop2') carrier.abandon('drop2');
+    });
     sched.advance(30_000);
-    expect(events.find((e) => e.type === 'ended' && e.callId === 'drop2')).toMatchObject({ cause: 'abandoned', at: answeredAt('drop2') + defaultSimulatedCarrier.abandonMessageMs });
+    expect(events.find((e) => e.type === 'ended' && e.callId === 'drop2')).toMatchObject({
+      cause: 'abandoned',
+      at: answeredAt('drop2') + defaultSimulatedCarrier.abandonMessageMs,
+    });
     expect(() => carrier.connect('nope', 'a')).toThrow(/not waiting/);
   });
 });

@@ -22,14 +22,20 @@ export interface Harness {
 /** A seeded demo platform on the given test database, driven through `inject()`. */
 export async function harness(engine: TestDatabase, env: Record<string, string> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'outdial-test-'));
-  const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: DEMO_PASSWORD, OUTDIAL_LOG_LEVEL: 'silent', ...env }, dir);
+  const config = loadConfig(
+    { OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: DEMO_PASSWORD, OUTDIAL_LOG_LEVEL: 'silent', ...env },
+    dir,
+  );
   const { db, cleanup } = await engine.open();
   const platform = await openPlatform(config, { db });
   await seedDemo(platform, () => undefined);
   const background = new Set<Promise<unknown>>();
   const app = await buildApp({ config, services: platform.services, repos: platform.repos, background });
   return {
-    app, platform, config, background,
+    app,
+    platform,
+    config,
+    background,
     async login(username, password = DEMO_PASSWORD) {
       const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
       if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`);
@@ -45,13 +51,20 @@ export async function harness(engine: TestDatabase, env: Record<string, string> 
 }
 
 /** A multipart/form-data body with one file and optional text fields. */
-export function multipart(file: { name: string; content: Buffer; type?: string }, fields: Record<string, string> = {}): { payload: Buffer; headers: Record<string, string> } {
+export function multipart(
+  file: { name: string; content: Buffer; type?: string },
+  fields: Record<string, string> = {},
+): { payload: Buffer; headers: Record<string, string> } {
   const boundary = '----outdialtest' + Math.random().toString(16).slice(2);
   const parts: Buffer[] = [];
   for (const [k, v] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   }
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'text/csv'}\r\n\r\n`));
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'text/csv'}\r\n\r\n`,
+    ),
+  );
   parts.push(file.content, Buffer.from(`\r\n--${boundary}--\r\n`));
   return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
