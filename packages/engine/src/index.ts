@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './ports.ts';
 export * from './auth.ts';
+export * from './audit.ts';
 export * from './users.ts';
 export * from './projects.ts';
 export * from './contacts.ts';

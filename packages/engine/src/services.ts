@@ -1,5 +1,6 @@
 import type { Repositories, Role } from '@outdial/db';
 import { AttemptRecorder } from './attempts.ts';
+import { AuditService } from './audit.ts';
 import { AuthService } from './auth.ts';
 import { CampaignService } from './campaigns.ts';
 import { ContactsService } from './contacts.ts';
@@ -27,6 +28,7 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
   const events = new EventBus();
   return {
     events,
+    audit: new AuditService(repos),
     auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs),
     users: new UsersService(repos, hasher, clock),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
