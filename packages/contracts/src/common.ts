@@ -67,7 +67,12 @@ export const DateTime = Type.Unsafe<Date | string>({ type: 'string', format: 'da
 export const NullableDateTime = Type.Union([DateTime, Type.Null()]);
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
-export const Role = Type.Union([Type.Literal('admin'), Type.Literal('supervisor'), Type.Literal('qa'), Type.Literal('agent')]);
+export const Role = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('supervisor'),
+  Type.Literal('qa'),
+  Type.Literal('agent'),
+]);
 export type Role = Static<typeof Role>;
 
 /** Codes users choose (dispositions, pause reasons, skip reasons): lower-case ASCII. */

@@ -1,5 +1,15 @@
 import { Type, type Static } from 'typebox';
-import { DateTime, IdParams, Nullable, NullableDateTime, pageQuery, paged, ProjectCodeParams, strict, Uuid } from './common.ts';
+import {
+  DateTime,
+  IdParams,
+  Nullable,
+  NullableDateTime,
+  pageQuery,
+  paged,
+  ProjectCodeParams,
+  strict,
+  Uuid,
+} from './common.ts';
 import { operation } from './operation.ts';
 
 export const ContactStatus = Type.Union([

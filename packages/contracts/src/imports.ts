@@ -1,5 +1,16 @@
 import { Type, type Static } from 'typebox';
-import { DateTime, IdParams, Nullable, NullableDateTime, PageQuery, pageQuery, paged, ProjectCodeParams, strict, Uuid } from './common.ts';
+import {
+  DateTime,
+  IdParams,
+  Nullable,
+  NullableDateTime,
+  PageQuery,
+  pageQuery,
+  paged,
+  ProjectCodeParams,
+  strict,
+  Uuid,
+} from './common.ts';
 import { operation } from './operation.ts';
 
 export const Import = Type.Object({
@@ -8,10 +19,13 @@ export const Import = Type.Object({
   filename: Type.String(),
   format: Nullable(Type.String()),
   encoding: Nullable(Type.String()),
-  status: Type.Union([Type.Literal('parsing'), Type.Literal('merging'), Type.Literal('completed'), Type.Literal('failed')]),
-  error: Nullable(
-    Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
-  ),
+  status: Type.Union([
+    Type.Literal('parsing'),
+    Type.Literal('merging'),
+    Type.Literal('completed'),
+    Type.Literal('failed'),
+  ]),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) })),
   mapping: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()], {
     description: 'field → column header used',
   }),
@@ -119,7 +133,8 @@ export const listRejects = operation(
   {
     operationId: 'listImportRejects',
     tags: ['imports'],
-    summary: 'Rows that were not imported, each with its row number and reason (audited when phone cells are shown in full)',
+    summary:
+      'Rows that were not imported, each with its row number and reason (audited when phone cells are shown in full)',
     params: IdParams,
     querystring: pageQuery({ outcome: Type.Optional(RejectOutcome) }),
     response: { 200: paged(Reject) },

@@ -56,8 +56,10 @@ export function operation<const S extends OperationSchema, const E extends Error
 }
 
 /** The body type of an operation's response with `status` (for clients). */
-export type ResponseOf<O extends Operation, Status extends keyof O['schema']['response']> =
-  O['schema']['response'][Status] extends TSchema ? Static<O['schema']['response'][Status]> : never;
+export type ResponseOf<
+  O extends Operation,
+  Status extends keyof O['schema']['response'],
+> = O['schema']['response'][Status] extends TSchema ? Static<O['schema']['response'][Status]> : never;
 /** The request body type of an operation (for clients). */
 export type BodyOf<O extends Operation> = O['schema']['body'] extends TSchema ? Static<O['schema']['body']> : never;
 /** The query type of an operation (for clients). */
@@ -65,7 +67,9 @@ export type QueryOf<O extends Operation> = O['schema']['querystring'] extends TS
   ? Partial<Static<O['schema']['querystring']>>
   : never;
 /** The path parameters of an operation (for clients). */
-export type ParamsOf<O extends Operation> = O['schema']['params'] extends TSchema ? Static<O['schema']['params']> : never;
+export type ParamsOf<O extends Operation> = O['schema']['params'] extends TSchema
+  ? Static<O['schema']['params']>
+  : never;
 
 /** The path of an operation with its parameters filled in (for clients): `/campaigns/:id` → `/campaigns/123`. */
 export function pathOf(op: Operation, params: Record<string, string> = {}): string {

@@ -92,7 +92,9 @@ export const ServerMessage = Type.Union([
   Type.Object({
     type: Type.Literal('error'),
     id: ReplyId,
-    code: Type.String({ description: 'the API error codes, plus `replaced` (logged in elsewhere) and `session_ended`' }),
+    code: Type.String({
+      description: 'the API error codes, plus `replaced` (logged in elsewhere) and `session_ended`',
+    }),
     message: Type.String(),
     details: Type.Optional(Type.Unknown()),
   }),

@@ -20,3 +20,6 @@ export * from './dialer/dialer.ts';
 export * from './dialer/virtual-scheduler.ts';
 export * from './dispositions.ts';
 export * from './dialer/gateway.ts';
+export * from './dialer/monitor.ts';
+export * from './pii.ts';
+export * from './csv.ts';

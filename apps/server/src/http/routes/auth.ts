@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { auth } from '@outdial/contracts';
 import { permissionsOf } from '@outdial/domain/access';
 import type { Principal } from '@outdial/engine';
-import { principalOf, type HttpContext } from '../context.ts';
+import { principalOf, type RouteContext } from '../context.ts';
 
 export const authRoutes =
-  (ctx: HttpContext): FastifyPluginAsyncTypebox =>
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     const me = (p: Principal) => ({
       id: p.userId,
@@ -13,7 +13,7 @@ export const authRoutes =
       displayName: p.displayName,
       role: p.role,
       permissions: [...permissionsOf(p.role)],
-      canSeeNumbers: ctx.config.unmaskRoles.includes(p.role),
+      canSeeNumbers: ctx.services.pii.unmasked(p),
     });
 
     app.route({

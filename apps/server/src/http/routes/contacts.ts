@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { contacts } from '@outdial/contracts';
-import { principalOf, type HttpContext } from '../context.ts';
+import { principalOf, type RouteContext } from '../context.ts';
 import { toLimit } from '../paging.ts';
 import { sendCsv } from '../csv.ts';
 
 export const contactRoutes =
-  (ctx: HttpContext): FastifyPluginAsyncTypebox =>
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({
       ...contacts.listContacts,

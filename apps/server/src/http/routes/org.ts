@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { org } from '@outdial/contracts';
-import { principalOf, type HttpContext } from '../context.ts';
+import { principalOf, type RouteContext } from '../context.ts';
 
 export const orgRoutes =
-  (ctx: HttpContext): FastifyPluginAsyncTypebox =>
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({ ...org.listSkillGroups, handler: async (req) => ctx.services.org.skillGroups(principalOf(req)) });
     app.route({

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { projects } from '@outdial/contracts';
-import { principalOf, type HttpContext } from '../context.ts';
+import { principalOf, type RouteContext } from '../context.ts';
 import { toLimit } from '../paging.ts';
 
 export const projectRoutes =
-  (ctx: HttpContext): FastifyPluginAsyncTypebox =>
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({
       ...projects.listProjects,
@@ -32,7 +32,6 @@ export const projectRoutes =
 
     app.route({
       ...projects.replaceFields,
-      handler: async (req) =>
-        ctx.services.projects.update(principalOf(req), req.params.code, { fields: req.body }),
+      handler: async (req) => ctx.services.projects.update(principalOf(req), req.params.code, { fields: req.body }),
     });
   };

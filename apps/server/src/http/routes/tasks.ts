@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tasks } from '@outdial/contracts';
-import { principalOf, type HttpContext } from '../context.ts';
+import { principalOf, type RouteContext } from '../context.ts';
 import { toLimit } from '../paging.ts';
 
 export const taskRoutes =
-  (ctx: HttpContext): FastifyPluginAsyncTypebox =>
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.route({
       ...tasks.assignTasks,
