@@ -1,4 +1,4 @@
-import type { CampaignRow, LeasedContact, Repositories } from '@outdial/db';
+import type { CampaignRow, LeasedContact, Repositories } from '../ports/index.ts';
 import type { CampaignSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import {
