@@ -9,7 +9,7 @@ import { bearerToken, type HttpContext, type RouteContext } from './context.ts';
 import { registerErrorHandler } from './errors.ts';
 import { ErrorBody } from '@outdial/contracts';
 import { invalid } from '@outdial/engine';
-import { unstorableText } from './text.ts';
+import { nonFinite, unstorableText } from './text.ts';
 import { authRoutes } from './routes/auth.ts';
 import { userRoutes } from './routes/users.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -42,6 +42,11 @@ export async function buildApp(given: HttpContext, opts: { logger?: boolean | ob
   app.addHook('preValidation', async (req) => {
     const bad = unstorableText(req.params, 'path') ?? unstorableText(req.query, 'query') ?? unstorableText(req.body);
     if (bad) throw invalid(`invalid request: ${bad}`, { reason: 'unstorable_text' });
+  });
+  // Schema coercion turns "1e999" into Infinity, which JSON Schema's bounds let through: refuse it here.
+  app.addHook('preHandler', async (req) => {
+    const bad = nonFinite(req.params, 'path') ?? nonFinite(req.query, 'query') ?? nonFinite(req.body);
+    if (bad) throw invalid(`invalid request: ${bad} is not a finite number`, { reason: 'not_finite' });
   });
 
   await app.register(swagger, {
