@@ -263,6 +263,31 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
     expect(skills.status).toBe(400);
   });
 
+  it('ends the sessions of a user who is disabled or changes role, so their live connections close (4)', async () => {
+    const ended: { userId: string; reason: string }[] = [];
+    const off = h.platform.services.events.subscribe((e) => {
+      if (e.type === 'SessionsEnded') ended.push({ userId: e.userId, reason: e.reason });
+    });
+    try {
+      const token = await h.login('agent05');
+      const me = (await api('GET', '/auth/me', token)).body['id'] as string;
+      expect((await api('PATCH', `/users/${me}`, admin, { displayName: 'renamed only' })).status).toBe(200);
+      expect(ended).toEqual([]);
+      expect((await api('PATCH', `/users/${me}`, admin, { role: 'qa' })).status).toBe(200);
+      expect(ended).toEqual([{ userId: me, reason: 'role_changed' }]);
+      expect((await api('GET', '/auth/me', token)).status).toBe(401);
+      const again = await h.login('agent05');
+      expect((await api('PATCH', `/users/${me}`, admin, { disabled: true })).status).toBe(200);
+      expect(ended.at(-1)).toEqual({ userId: me, reason: 'disabled' });
+      expect((await api('GET', '/auth/me', again)).status).toBe(401);
+      const self = await h.login('agent06');
+      await api('POST', '/auth/logout', self);
+      expect(ended.at(-1)).toMatchObject({ reason: 'logged_out' });
+    } finally {
+      off();
+    }
+  });
+
   it('refuses weak passwords and says why (11)', async () => {
     for (const password of ['12345678', 'password', '        ', 'qwertyuiop']) {
       const r = await api('POST', '/users', admin, { username: `weak${password.length}x`, role: 'agent', password });
@@ -273,7 +298,7 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
 
   it('throttles failed logins, not an office logging in (12)', async () => {
     for (let i = 0; i < 12; i++) {
-      const agentName = `agent${String(i + 1).padStart(2, '0')}`;
+      const agentName = `agent${String(i + 7).padStart(2, '0')}`;
       const r = await h.app.inject({
         method: 'POST',
         url: '/api/v1/auth/login',
