@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -33,6 +33,12 @@ export async function buildApp(given: HttpContext, opts: { logger?: boolean | ob
     logger: opts.logger ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     bodyLimit: 10 * 1024 * 1024,
+    // Errors Fastify raises before routing (a malformed percent-encoding in the URL) get the API's shape too.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .status(400)
+        .send({ error: { code: 'validation_failed', message: err.message, details: { cause: err.code } } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);
@@ -51,13 +57,15 @@ export async function buildApp(given: HttpContext, opts: { logger?: boolean | ob
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Outdial API',
         version: '1',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description:
           'Outbound contact-centre platform (外呼平台). Log in with POST /api/v1/auth/login and send the token as `Authorization: Bearer <token>`. Errors: `{error:{code,message,details}}`.',
       },
+      servers: [{ url: '/', description: 'this server' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
