@@ -27,7 +27,7 @@ class Client {
   private seq = 0;
   constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      const m = JSON.parse(String(d)) as Msg;
+      const m = JSON.parse(Buffer.isBuffer(d) ? d.toString('utf8') : '') as Msg;
       this.got.push(m);
       for (const w of [...this.waiters]) {
         if (w.pred(m)) {

@@ -187,14 +187,14 @@ describe.each(testDatabases())('fuzzing every operation from the OpenAPI documen
 
   beforeAll(async () => {
     h = await harness(engine);
-    doc = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as typeof doc;
+    doc = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<typeof doc>();
     const admin = await h.login('admin');
     const get = async (url: string) =>
       (
         await h.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { authorization: `Bearer ${admin}` } })
-      ).json() as {
+      ).json<{
         items?: { id: string; name?: string }[];
-      };
+      }>();
     const campaign = (await get('/campaigns')).items!.find((c) => c.name === DEMO_CAMPAIGN)!.id;
     const contact = (await get(`/projects/${DEMO_PROJECT}/contacts?pageSize=1`)).items![0]!.id;
     const lists = (await get('/dnc/lists')) as unknown as { id: string }[];
@@ -277,7 +277,7 @@ describe.each(testDatabases())('fuzzing every operation from the OpenAPI documen
             const label = `${op.operationId} ${method} ${url.slice(0, 200)} body=${(payload ?? '').slice(0, 200)}`;
             if (res.statusCode >= 500) problems.push(`${res.statusCode} ${label}: ${res.body.slice(0, 300)}`);
             else if (res.statusCode >= 400) {
-              let body: { error?: { code?: unknown; message?: unknown } } = {};
+              let body: { error?: { code?: unknown; message?: unknown } };
               try {
                 body = res.json();
               } catch {
@@ -306,10 +306,10 @@ describe('the OpenAPI document', () => {
     const [engine] = testDatabases();
     const h = await harness(engine!);
     try {
-      const doc = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      const doc = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{
         info: { license?: unknown };
         paths: Record<string, Record<string, { operationId?: string; responses: Record<string, unknown> }>>;
-      };
+      }>();
       expect(doc.info.license).toBeDefined();
       for (const [path, methods] of Object.entries(doc.paths))
         for (const [method, op] of Object.entries(methods)) {
