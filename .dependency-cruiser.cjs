@@ -8,7 +8,8 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'The domain has no I/O, clock, randomness or environment: the simulator and the live dialer run the same code.',
+      comment:
+        'The domain has no I/O, clock, randomness or environment: the simulator and the live dialer run the same code.',
       severity: 'error',
       from: { path: '^packages/domain/src', pathNot: notTests },
       to: {
@@ -24,7 +25,8 @@ module.exports = {
     },
     {
       name: 'engine-owns-its-ports',
-      comment: 'The engine declares the ports it needs (engine/src/ports); adapters implement them. Integration tests may use the db test fixtures.',
+      comment:
+        'The engine declares the ports it needs (engine/src/ports); adapters implement them. Integration tests may use the db test fixtures.',
       severity: 'error',
       from: { path: '^packages/engine/src', pathNot: notTests },
       to: { path: '^(packages/(db|importer/src/worker|telephony|simulator)|apps)/' },

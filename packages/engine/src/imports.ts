@@ -136,7 +136,7 @@ export class ImportService {
    * and (when the name is known) the file's format. The upload route calls it before it reads a
    * byte of the body, so a refused request leaves nothing on disk.
    */
-  async prepare(actor: Principal, projectCode: string, filename?: string  ) {
+  async prepare(actor: Principal, projectCode: string, filename?: string) {
     assertCan(actor, 'contacts:import');
     const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
     if (!project) throw notFound(`project "${projectCode}"`);
