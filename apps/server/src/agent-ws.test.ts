@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
 import { DEMO_CAMPAIGN, DEMO_PROJECT } from './demo.ts';
+import { memoryLogger } from './http/testing/log.ts';
 import { serve, type RunningServer } from './serve.ts';
 
 const PASSWORD = 'ws-test-pass';
@@ -99,7 +100,7 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
       },
       dir,
     );
-    server = await serve(config, { demo: true, log: (m) => logs.push(m) });
+    server = await serve(config, { demo: true, logger: memoryLogger(logs, 'info') });
     api = async (method, path, token, body) => {
       const res = await fetch(`${server.url}/api/v1${path}`, {
         method,

@@ -103,7 +103,7 @@ describe('SIGKILL during a running campaign', async () => {
       const p = await openPlatform(target.config);
       let campaignId: string;
       try {
-        await seedDemo(p, () => undefined);
+        await seedDemo(p);
         const admin = await consolePrincipal(p.repos, 'admin');
         await p.services.projects.create(admin, { code: 'KILL', name: 'kill test', rules: RULES });
         const csv = join(tmpdir(), `kill-${process.pid}-${target.name}.csv`);

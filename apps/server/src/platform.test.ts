@@ -11,12 +11,12 @@ describe('the embedded platform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outdial-restart-'));
     const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: 'restart-pass-1' }, dir);
     const first = await openPlatform(config);
-    expect((await seedDemo(first, () => undefined)).seeded).toBe(true);
+    expect((await seedDemo(first)).seeded).toBe(true);
     await first.close();
 
     const second = await openPlatform(config);
     try {
-      expect((await seedDemo(second, () => undefined)).seeded).toBe(false);
+      expect((await seedDemo(second)).seeded).toBe(false);
       const { token } = await second.services.auth.login('agent07', 'restart-pass-1');
       const agent = await second.services.auth.authenticate(token);
       const project = await second.repos.projects.getByCode(agent.orgId, DEMO_PROJECT);
@@ -43,7 +43,7 @@ describe('the embedded platform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outdial-crash-'));
     const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: 'restart-pass-1' }, dir);
     const p = await openPlatform(config);
-    await seedDemo(p, () => undefined);
+    await seedDemo(p);
     const org = (await p.repos.users.firstOrganisation())!;
     const project = (await p.repos.projects.getByCode(org.id, DEMO_PROJECT))!;
     const imp = await p.repos.imports.create({
@@ -53,25 +53,23 @@ describe('the embedded platform', () => {
       totalBytes: 10,
       createdBy: null,
     });
-    await p.repos.imports
-      .writer(org.id, project.id, imp.id, new Date())
-      .write([
-        {
-          rowNumber: 2,
-          outcome: 'accepted',
-          code: null,
-          message: null,
-          phone: '+8613311112222',
-          phones: ['+8613311112222'],
-          name: 'x',
-          timezone: null,
-          region: null,
-          tags: [],
-          externalId: null,
-          custom: {},
-          raw: null,
-        },
-      ]);
+    await p.repos.imports.writer(org.id, project.id, imp.id, new Date()).write([
+      {
+        rowNumber: 2,
+        outcome: 'accepted',
+        code: null,
+        message: null,
+        phone: '+8613311112222',
+        phones: ['+8613311112222'],
+        name: 'x',
+        timezone: null,
+        region: null,
+        tags: [],
+        externalId: null,
+        custom: {},
+        raw: null,
+      },
+    ]);
     // A call in flight when the process dies: its attempt was written before the dial.
     const [contact] = (await p.repos.contacts.list(org.id, { projectId: project.id, limit: 1, offset: 0 })).items;
     const attemptId = await p.services.attempts.placed({

@@ -9,6 +9,7 @@ import {
 } from '@outdial/importer';
 import { AppError, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import type { Clock } from './ports.ts';
 
 /** Rows per staging write: large enough for COPY to pay off, small enough for steady progress. */
@@ -97,6 +98,7 @@ export class ImportService {
   constructor(
     private readonly repos: Repositories,
     private readonly clock: Clock,
+    private readonly log: Logger = silentLogger,
   ) {}
 
   /** Creates the import and runs it; `done` settles when it has completed or failed. */
@@ -139,7 +141,13 @@ export class ImportService {
       } catch (err) {
         return await this.recordFailure(actor, imp.id, err);
       } finally {
-        if (req.removeFileAfter) await unlink(req.path).catch(() => undefined);
+        if (req.removeFileAfter)
+          await unlink(req.path).catch((err: unknown) =>
+            this.log.warn(
+              { err, importId: imp.id, path: req.path },
+              'removing an uploaded file after its import failed',
+            ),
+          );
       }
     })();
     return { import: imp, done };
@@ -162,7 +170,11 @@ export class ImportService {
         details: e,
       });
       return (await this.repos.imports.get(actor.orgId, importId))!;
-    } catch {
+    } catch (failure) {
+      this.log.error(
+        { err: failure, importId, cause: e },
+        'recording an import as failed failed; the stale-import sweep will mark it',
+      );
       const now = this.clock.now();
       return {
         id: importId,
@@ -246,6 +258,8 @@ export class ImportService {
         await this.repos.imports.progress(imp.id, snapshot);
         onProgress?.({ bytesRead: snapshot.bytesRead, totalBytes, rowsRead: snapshot.rowsRead });
       })();
+      // Progress is reported in order: the next step waits for this one, failed or not; the
+      // failure itself reaches the import through `pending` below.
       reported = step.catch(() => undefined);
       // Observed here so a failure while the next batch is parsed is not an unhandled
       // rejection; it is rethrown when this write is awaited.

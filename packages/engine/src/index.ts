@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './ports.ts';
+export * from './logger.ts';
 export * from './auth.ts';
 export * from './users.ts';
 export * from './projects.ts';
@@ -15,6 +16,7 @@ export * from './attempts.ts';
 export * from './dialer/events.ts';
 export * from './dialer/desk.ts';
 export * from './dialer/runner.ts';
+export * from './dialer/preview.ts';
 export * from './dialer/dialer.ts';
 export * from './dialer/virtual-scheduler.ts';
 export * from './dispositions.ts';

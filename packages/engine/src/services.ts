@@ -8,6 +8,7 @@ import { DispositionService } from './dispositions.ts';
 import { DncService } from './dnc.ts';
 import { ImportService } from './imports.ts';
 import { OrgService } from './org.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import type { Clock, PasswordHasher } from './ports.ts';
 import { ProjectsService } from './projects.ts';
 import { TasksService } from './tasks.ts';
@@ -19,19 +20,22 @@ export interface ServicesConfig {
   unmaskRoles: readonly Role[];
   /** This process, as stamped on the call attempts it places (crash recovery). */
   nodeId?: string | null;
+  /** The process's logger (services log through children of it). */
+  logger?: Logger;
 }
 
 /** Every use case, wired over one set of repositories. */
 export function createServices(repos: Repositories, clock: Clock, hasher: PasswordHasher, cfg: ServicesConfig) {
   /** Domain events of this process (the dialer publishes on it too); WebSocket subscribers read it. */
-  const events = new EventBus();
+  const logger = cfg.logger ?? silentLogger;
+  const events = new EventBus(logger);
   return {
     events,
     auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs),
     users: new UsersService(repos, hasher, clock),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
     contacts: new ContactsService(repos, cfg.unmaskRoles),
-    imports: new ImportService(repos, clock),
+    imports: new ImportService(repos, clock, logger.child({ component: 'imports' })),
     dnc: new DncService(repos, clock),
     tasks: new TasksService(repos),
     org: new OrgService(repos),

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -25,9 +25,10 @@ import { wsRoutes } from './routes/ws.ts';
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
  * Handlers are thin: schema-validated input → one service call → a DTO.
  */
-export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: HttpContext, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // The process's pino logger (a child), so requests and everything else are one stream; none in tests.
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     bodyLimit: 10 * 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -54,14 +55,14 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | obje
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadMb * 1024 * 1024, files: 1, fields: 10 } });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/healthz', { schema: { hide: true } }, async (req, reply) => {
     try {
       await ctx.repos.db.query('SELECT 1');
       return { status: 'ok', database: ctx.repos.db.kind };
     } catch (err) {
-      return reply
-        .status(503)
-        .send({ status: 'unavailable', database: ctx.repos.db.kind, error: (err as Error).message });
+      // The reason goes to the log, not to whoever asks (it may name hosts, users, schemas).
+      req.log.error({ err }, 'health check: the database did not answer');
+      return reply.status(503).send({ status: 'unavailable', database: ctx.repos.db.kind });
     }
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -9,7 +9,7 @@ import { VirtualScheduler } from './virtual-scheduler.ts';
 
 /** Just what the gateway reads from the database for these cases: agent profiles. */
 const repos = {
-  org: { getAgent: async () => ({ skills: [{ code: 'renewal', level: 3 }] }) },
+  org: { getAgent: () => Promise.resolve({ skills: [{ code: 'renewal', level: 3 }] }) },
 } as unknown as Repositories;
 
 const idleTelephony: Telephony = {

@@ -4,11 +4,12 @@ import type { Principal } from '../auth.ts';
 import { present, type ContactView } from '../contacts.ts';
 import type { DispositionService } from '../dispositions.ts';
 import { AppError } from '../errors.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 import type { Scheduler } from '../telephony.ts';
 import { AgentEventRefused } from './desk.ts';
 import type { Dialer } from './dialer.ts';
 import type { DialerEvent } from './events.ts';
-import { PreviewGone } from './runner.ts';
+import { PreviewGone } from './preview.ts';
 
 /** What a workstation or a supervisor's screen sends (validated at the transport edge). */
 export type ClientMessage = { id?: string | number | undefined } & (
@@ -117,6 +118,7 @@ export class AgentGateway {
   private unsubscribe: (() => void) | undefined;
   private sweepTimer: unknown;
   private statsTimer: unknown;
+  private readonly log: Logger;
 
   constructor(
     private readonly deps: {
@@ -124,10 +126,11 @@ export class AgentGateway {
       repos: Repositories;
       dispositions: DispositionService;
       scheduler: Scheduler;
-      log?: (err: unknown) => void;
+      logger?: Logger;
     },
     private readonly opts: GatewayOptions,
   ) {
+    this.log = (deps.logger ?? silentLogger).child({ component: 'gateway' });
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
     this.graceMs = opts.reconnectGraceMs ?? 60_000;
     this.statsEveryMs = opts.statsEveryMs ?? 2000;
@@ -204,7 +207,8 @@ export class AgentGateway {
       if (m.type !== 'heartbeat' || m.id !== undefined)
         s.conn.send({ type: 'ack', id: sessionReply(m), request: m.type, ...(result === undefined ? {} : { result }) });
     } catch (err) {
-      if (!(err instanceof AppError) && !(err instanceof AgentEventRefused)) this.deps.log?.(err);
+      if (!(err instanceof AppError) && !(err instanceof AgentEventRefused))
+        this.log.error({ err, userId: s.principal.userId, request: m.type }, 'an agent request failed');
       s.conn.send(errorMessage(sessionReply(m), err));
     }
   }
@@ -375,12 +379,24 @@ export class AgentGateway {
       }
       case 'CallConnected': {
         const s = this.owners.get(e.agentId);
-        if (s) void this.screenPop(s, e).catch(() => undefined);
+        if (s)
+          this.screenPop(s, e).catch((err: unknown) =>
+            this.log.error(
+              { err, agentId: e.agentId, attemptId: e.attemptId, campaignId: e.campaignId, contactId: e.contactId },
+              'the screen pop of a connected call failed: the agent talks without the customer on screen',
+            ),
+          );
         break;
       }
       case 'PreviewOffered': {
         const s = this.owners.get(e.agentId);
-        if (s) void this.sendPreview(s, e).catch((err: unknown) => this.deps.log?.(err));
+        if (s)
+          this.sendPreview(s, e).catch((err: unknown) =>
+            this.log.error(
+              { err, agentId: e.agentId, previewId: e.previewId, campaignId: e.campaignId, contactId: e.contactId },
+              'showing a preview offer failed: it times out unseen',
+            ),
+          );
         break;
       }
       case 'CallEnded': {
@@ -513,7 +529,9 @@ export class AgentGateway {
           if (now && (now.state.status === 'paused' || now.state.status === 'ready'))
             this.deps.dialer.agent(id, { type: 'logout', at });
           else if (now) this.armGrace(id); // still on a call: look again later
-        } catch {
+        } catch (err) {
+          // The agent's state moved meanwhile (a call came, a disposition landed): look again later.
+          this.log.debug({ err, agentId: id }, 'logging out a lost agent was refused; looking again later');
           this.armGrace(id);
         }
       }, this.graceMs),

@@ -28,7 +28,7 @@ export async function harness(engine: TestDatabase, env: Record<string, string> 
   );
   const { db, cleanup } = await engine.open();
   const platform = await openPlatform(config, { db });
-  await seedDemo(platform, () => undefined);
+  await seedDemo(platform);
   const background = new Set<Promise<unknown>>();
   const app = await buildApp({ config, services: platform.services, repos: platform.repos, background });
   return {
