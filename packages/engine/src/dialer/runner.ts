@@ -1,36 +1,17 @@
-import type { AttemptEnd, AttemptsRepo, CampaignRow, CampaignsRepo, DncRepo, LeasedContact } from '@outdial/db';
+import type { AttemptsRepo, CampaignRow, CampaignsRepo, DncRepo, LeasedContact } from '@outdial/db';
 import type { CampaignSettings } from '@outdial/domain/campaigns';
-import type { NextStep } from '@outdial/domain/compliance';
 import type { GovernedMode } from '@outdial/domain/pacing';
 import type { ProjectRules } from '@outdial/domain/projects';
 import type { AttemptRecorder } from '../attempts.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import type { EndCause, Scheduler, Telephony, TelephonyEvent } from '../telephony.ts';
-import { callNeeds, type AgentDesk } from './desk.ts';
+import type { Scheduler, Telephony } from '../telephony.ts';
+import { LiveCalls, type LiveCall } from './calls.ts';
+import type { AgentDesk } from './desk.ts';
 import type { DialerEvent, EventBus } from './events.ts';
 import { ListQuota } from './list-quota.ts';
 import { PacingMonitor, pacingKey, pacingSnapshot } from './pacing-monitor.ts';
 import { PreviewDesk, type PreviewStats } from './preview.ts';
 import { ComplianceScreen } from './screen.ts';
-
-/** A call this runner placed and has not yet seen end. */
-export interface LiveCall {
-  attemptId: string;
-  contactId: string;
-  phone: string;
-  placedAt: number;
-  answeredAt: number | null;
-  connectedAt: number | null;
-  agentId: string | null;
-  amd: 'human' | 'machine' | 'unknown' | null;
-  /** Timer of the 2-second rule while an answered call waits for an agent. */
-  waitTimer: unknown;
-  abandoned: boolean;
-  /** Preview mode: the agent who chose to dial this call; it goes to them, not through routing. */
-  previewAgent: string | null;
-  /** The customer's value tier 0–3 (score routing), from the campaign's value-tier field. */
-  valueTier: number;
-}
 
 export interface RunnerStats {
   dials: number;
@@ -101,20 +82,6 @@ export interface RunnerDeps {
 export const HISTORY_UNAVAILABLE =
   "history_unavailable: the campaign's past calls (answers and abandons over 30 days, today's list counts) could not be read, so its abandon-rate limit could not be enforced; resume it once the database is reachable";
 
-const OUTCOME: Record<EndCause, 'person' | 'machine' | 'no_answer' | 'busy' | 'failed' | 'abandoned' | 'cancelled'> = {
-  no_answer: 'no_answer',
-  busy: 'busy',
-  failed: 'failed',
-  customer_hangup: 'person',
-  agent_hangup: 'person',
-  abandoned: 'abandoned',
-  machine_released: 'machine',
-  cancelled: 'cancelled',
-};
-
-/** Tries of a call end's write (backing off from 0.5 s) before it is left to the recovery. */
-const END_WRITE_TRIES = 7;
-
 /**
  * One running campaign. Each tick (at most a second apart) it asks its pacing (`PacingMonitor`:
  * the policy the safety governor allows, capped by calls per second) how many calls to place,
@@ -127,16 +94,15 @@ const END_WRITE_TRIES = 7;
  * the telephony port and the clock.
  */
 export class CampaignRunner {
-  private readonly calls = new Map<string, LiveCall>();
+  private readonly calls: LiveCalls;
   private readonly pacing: PacingMonitor;
   private readonly quota: ListQuota;
   private readonly gate: ComplianceScreen;
   private readonly previews: PreviewDesk;
-  private readonly counts = { dials: 0, person: 0, machine: 0, connects: 0, abandons: 0 };
+  private dials = 0;
   private readonly log: Logger;
   /** Database work started here and not yet settled (awaited by `idle`). */
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly unsubscribe: () => void;
   private timer: unknown;
   private ticking = false;
   private haltedBy: Halt | null = null;
@@ -185,9 +151,18 @@ export class CampaignRunner {
       quota: this.quota,
       background,
     });
-    this.unsubscribe = deps.telephony.subscribe((e) =>
-      this.background(this.onTelephony(e), 'handling a call event failed', { attemptId: e.callId, event: e.type }),
-    );
+    this.calls = new LiveCalls({
+      campaign: () => this.row,
+      telephony: deps.telephony,
+      scheduler: deps.scheduler,
+      desk: deps.desk,
+      bus: deps.bus,
+      attempts: deps.attempts,
+      pacing: this.pacing,
+      waitLimitMs: ((opts.greetingS ?? 0) + (opts.connectWithinS ?? 2)) * 1000,
+      log: this.log,
+      background,
+    });
   }
 
   // ───────────────────────────── the campaign and its settings ─────────────────────────────
@@ -305,7 +280,7 @@ export class CampaignRunner {
 
   dispose(): void {
     this.stop();
-    this.unsubscribe();
+    this.calls.dispose();
     this.previews.dispose();
   }
 
@@ -425,23 +400,17 @@ export class CampaignRunner {
       dialMode,
       placedAt: new Date(t),
     });
-    this.calls.set(attemptId, {
+    this.calls.placed({
       attemptId,
       contactId: contact.id,
       phone: contact.phone,
       placedAt: t,
-      answeredAt: null,
-      connectedAt: null,
-      agentId: null,
-      amd: null,
-      waitTimer: undefined,
-      abandoned: false,
       previewAgent: preview?.agentId ?? null,
       valueTier: this.valueTier(contact),
     });
     this.quota.used(contact.id);
     if (preview) this.deps.desk.moveReservation(preview.agentId, preview.previewId, attemptId, this.now());
-    this.counts.dials++;
+    this.dials++;
     this.pacing.count(t, 'dial');
     this.pacing.observe({ type: 'dial', t: t / 1000 });
     this.deps.bus.publish({ type: 'CallPlaced', at: t, campaignId: c.id, attemptId, contactId: contact.id });
@@ -455,199 +424,6 @@ export class CampaignRunner {
     return attemptId;
   }
 
-  // ───────────────────────────── the call lifecycle ─────────────────────────────
-
-  private async onTelephony(e: TelephonyEvent): Promise<void> {
-    const call = this.calls.get(e.callId);
-    if (!call) return; // another campaign's call
-    switch (e.type) {
-      case 'ringing':
-      case 'connected':
-        return;
-      case 'answered':
-        call.answeredAt = e.at;
-        call.amd = e.amd;
-        this.pacing.count(e.at, 'resolved');
-        return call.previewAgent ? this.answeredPreview(call, call.previewAgent, e.at) : this.answered(call, e.at);
-      case 'ended':
-        return this.ended(call, e.cause, e.sipCode, e.at);
-    }
-  }
-
-  /** A dialed-ahead call answered: a machine is released; a person goes to an agent, or waits up to the 2-second rule. */
-  private answered(call: LiveCall, at: number): void {
-    const human = call.amd !== 'machine';
-    this.pacing.observe({ type: 'answer', t: at / 1000, human, ringS: (at - call.placedAt) / 1000 });
-    this.deps.bus.publish({
-      type: 'CallAnswered',
-      at,
-      campaignId: this.row.id,
-      attemptId: call.attemptId,
-      amd: call.amd ?? 'unknown',
-    });
-    if (!human) {
-      this.counts.machine++;
-      this.deps.telephony.hangup(call.attemptId, 'machine_released');
-      return;
-    }
-    this.counts.person++;
-    this.pacing.count(at, 'person');
-    // Route first, write after: the customer is on the line now; the answer is recorded in
-    // the next group commit (and again, in any case, with the call's end).
-    this.background(
-      this.deps.attempts.progress(call.attemptId, { answeredAt: new Date(at), amdResult: call.amd ?? 'unknown' }),
-      'recording an answer failed',
-      { attemptId: call.attemptId },
-    );
-    if (this.route(call)) return;
-    const limitMs = ((this.opts.greetingS ?? 0) + (this.opts.connectWithinS ?? 2)) * 1000;
-    call.waitTimer = this.deps.scheduler.setTimeout(() => this.expireWait(call), limitMs);
-  }
-
-  /** A previewed call answered: it is the agent's who dialed it (they hear whoever answered). */
-  private async answeredPreview(call: LiveCall, agentId: string, at: number): Promise<void> {
-    this.counts.person++;
-    this.pacing.count(at, 'person');
-    // The agent is gone (connection lost): a person answered and nobody is there.
-    if (!this.deps.desk.reservedFor(agentId, call.attemptId)) return this.abandon(call, at);
-    this.deps.telephony.connect(call.attemptId, agentId);
-    this.deps.bus.publish({
-      type: 'CallAnswered',
-      at,
-      campaignId: this.row.id,
-      attemptId: call.attemptId,
-      amd: call.amd ?? 'unknown',
-    });
-    this.connected(call, agentId, at, 0);
-    await this.deps.attempts.progress(call.attemptId, {
-      answeredAt: new Date(at),
-      connectedAt: new Date(at),
-      agentUserId: agentId,
-      amdResult: call.amd ?? 'unknown',
-    });
-  }
-
-  /** Tries to give a waiting call to the best ready agent now. */
-  route(call: LiveCall): boolean {
-    if (call.connectedAt !== null || call.abandoned || call.answeredAt === null || !this.calls.has(call.attemptId))
-      return false;
-    const at = this.now();
-    const needs = callNeeds(this.row, call.valueTier);
-    const agent = this.deps.desk.reserve(call.attemptId, needs, at, this.row.settings.routing);
-    if (!agent) return false;
-    try {
-      this.deps.telephony.connect(call.attemptId, agent.id);
-    } catch (err) {
-      // The call went away under us (the callee hung up): the agent goes back to ready.
-      this.log.debug({ err, attemptId: call.attemptId, agentId: agent.id }, 'a routed call could not be bridged');
-      this.deps.desk.apply(agent.id, { type: 'release', at, callId: call.attemptId });
-      return false;
-    }
-    this.deps.scheduler.clearTimeout(call.waitTimer);
-    const waitMs = at - call.answeredAt;
-    this.pacing.connectWait(waitMs);
-    this.pacing.observe({ type: 'connect', t: at / 1000, waitS: waitMs / 1000 });
-    this.connected(call, agent.id, at, waitMs);
-    this.background(
-      this.deps.attempts.progress(call.attemptId, { connectedAt: new Date(at), agentUserId: agent.id }),
-      'recording a connection failed',
-      { attemptId: call.attemptId, agentId: agent.id },
-    );
-    return true;
-  }
-
-  /** The call is the agent's now: they are talking on it (the screen pop follows CallConnected). */
-  private connected(call: LiveCall, agentId: string, at: number, waitMs: number): void {
-    call.agentId = agentId;
-    call.connectedAt = at;
-    this.deps.desk.apply(agentId, { type: 'connect', at, callId: call.attemptId });
-    this.counts.connects++;
-    this.deps.bus.publish({
-      type: 'CallConnected',
-      at,
-      campaignId: this.row.id,
-      attemptId: call.attemptId,
-      contactId: call.contactId,
-      agentId,
-      waitMs,
-    });
-  }
-
-  /** The 2-second rule ran out: a last look for an agent, else the call is abandoned. */
-  private expireWait(call: LiveCall): void {
-    if (call.connectedAt !== null || call.abandoned || !this.calls.has(call.attemptId)) return;
-    if (!this.route(call)) this.abandon(call, this.now());
-  }
-
-  /** A person answered and no agent takes them: the abandon message plays; counted against the limit and the 72-hour rule. */
-  private abandon(call: LiveCall, at: number): void {
-    call.abandoned = true;
-    this.counts.abandons++;
-    this.pacing.count(at, 'abandon');
-    this.pacing.observe({ type: 'abandon', t: at / 1000 });
-    this.deps.telephony.abandon(call.attemptId);
-  }
-
-  private async ended(call: LiveCall, cause: EndCause, sipCode: number, at: number): Promise<void> {
-    this.calls.delete(call.attemptId);
-    this.deps.scheduler.clearTimeout(call.waitTimer);
-    const outcome = call.abandoned ? 'abandoned' : OUTCOME[cause];
-    this.pacing.count(at, 'ended');
-    if (outcome === 'failed') this.pacing.count(at, 'failed');
-    if (call.answeredAt === null) this.pacing.count(at, 'resolved');
-    if (call.answeredAt === null && (outcome === 'no_answer' || outcome === 'busy' || outcome === 'failed'))
-      this.pacing.observe({ type: 'no_answer', t: at / 1000, ringS: (at - call.placedAt) / 1000 });
-    const { desk } = this.deps;
-    if (call.agentId && call.connectedAt !== null) {
-      const agent = desk.get(call.agentId);
-      if (agent?.state.status === 'talking' && agent.state.callId === call.attemptId)
-        desk.apply(call.agentId, { type: 'hangup', at, callId: call.attemptId });
-      this.pacing.observe({ type: 'talk_end', t: at / 1000, talkS: (at - call.connectedAt) / 1000 });
-    } else if (call.previewAgent && desk.reservedFor(call.previewAgent, call.attemptId)) {
-      // A previewed call nobody answered: the agent is free for the next contact.
-      desk.apply(call.previewAgent, { type: 'release', at, callId: call.attemptId });
-    }
-    const end: AttemptEnd = {
-      outcome,
-      endedAt: new Date(at),
-      answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt),
-      connectedAt: call.connectedAt === null ? null : new Date(call.connectedAt),
-      agentUserId: call.agentId,
-      hangupSide: cause === 'customer_hangup' ? 'customer' : cause === 'agent_hangup' ? 'agent' : 'system',
-      sipCause: sipCode,
-      amdResult: call.amd,
-      abandoned: call.abandoned,
-    };
-    const next = await this.recordEnd(call.attemptId, end);
-    this.deps.bus.publish({
-      type: 'CallEnded',
-      at,
-      campaignId: this.row.id,
-      attemptId: call.attemptId,
-      agentId: call.connectedAt !== null ? call.agentId : null,
-      outcome,
-      abandoned: call.abandoned,
-      next: next ? next.kind : 'already_recorded',
-    });
-  }
-
-  /**
-   * Writes a call's end; a failed write (the database blinked) is retried with backoff: the end
-   * must be recorded, or the contact stays blocked by an open attempt until the recovery closes it.
-   * `null`: the end was recorded already (by the recovery).
-   */
-  private async recordEnd(attemptId: string, end: AttemptEnd): Promise<NextStep | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await this.deps.attempts.ended(attemptId, end)).next;
-      } catch (err) {
-        if (attempt >= END_WRITE_TRIES) throw err;
-        this.log.warn({ err, attemptId, attempt }, "recording a call's end failed; trying again");
-        await new Promise<void>((resolve) => this.deps.scheduler.setTimeout(resolve, 500 * 2 ** (attempt - 1)));
-      }
-    }
-  }
-
   // ───────────────────────────── for the dialer ─────────────────────────────
 
   get liveCalls(): number {
@@ -656,9 +432,12 @@ export class CampaignRunner {
 
   /** Calls waiting for an agent, oldest first (the dialer offers them to an agent who becomes ready). */
   waitingCalls(): LiveCall[] {
-    return [...this.calls.values()]
-      .filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned)
-      .sort((a, b) => a.answeredAt! - b.answeredAt!);
+    return this.calls.waiting();
+  }
+
+  /** Tries to give a waiting call to the best ready agent now. */
+  route(call: LiveCall): boolean {
+    return this.calls.route(call);
   }
 
   /** An agent finished wrap-up: the policies learn wrap times from it. */
@@ -681,10 +460,10 @@ export class CampaignRunner {
   }
 
   snapshotStats(): RunnerStats {
-    const { dials, person, machine, connects, abandons } = this.counts;
+    const { person, machine, connects, abandons } = this.calls.counts;
     const previews = this.previews.stats;
     return {
-      dials,
+      dials: this.dials,
       answered: { person, machine },
       connects,
       abandons,
@@ -706,7 +485,7 @@ export class CampaignRunner {
     // Only this campaign's organisation's agents can take its calls, so only they pace it.
     const org = this.row.orgId;
     const agents = this.deps.desk.all().filter((a) => a.orgId === null || a.orgId === org);
-    return pacingSnapshot(t, agents, this.calls.values());
+    return pacingSnapshot(t, agents, this.calls.all());
   }
 
   /** A lease outlives what may happen to the contact under it: a preview left open to its timeout, a long ring. */
