@@ -3,6 +3,8 @@
  */
 import type { Logger } from './logger.ts';
 
+export { FakeTelephony, MemoryAttempts, MemoryDialerStore, campaignRow, contact } from './dialer/testing.ts';
+
 export interface LogEntry {
   level: 'error' | 'warn' | 'info' | 'debug';
   msg: string | undefined;

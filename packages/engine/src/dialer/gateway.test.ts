@@ -5,11 +5,13 @@ import type { DispositionService } from '../dispositions.ts';
 import type { Telephony, TelephonyEvent } from '../telephony.ts';
 import { Dialer } from './dialer.ts';
 import { AgentGateway, type ServerMessage } from './gateway.ts';
+import { RecordingLogger } from '../testing.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
-/** Just what the gateway reads from the database for these cases: agent profiles. */
+/** Just what the gateway reads from the database for these cases: agent profiles; a contact lookup that fails. */
 const repos = {
   org: { getAgent: () => Promise.resolve({ skills: [{ code: 'renewal', level: 3 }] }) },
+  contacts: { get: () => Promise.reject(new Error('the database is away')) },
 } as unknown as Repositories;
 
 const idleTelephony: Telephony = {
@@ -21,7 +23,7 @@ const idleTelephony: Telephony = {
   activeCalls: 0,
 };
 
-function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }) {
+function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }, logger = new RecordingLogger()) {
   const scheduler = new VirtualScheduler(Date.parse('2026-03-02T02:00:00Z'));
   const dialer = new Dialer({
     repos,
@@ -31,7 +33,7 @@ function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }) {
     campaigns: {} as never,
   });
   const gateway = new AgentGateway(
-    { dialer, repos, dispositions: {} as DispositionService, scheduler },
+    { dialer, repos, dispositions: {} as DispositionService, scheduler, logger },
     { ...opts, unmaskRoles: [] },
   );
   gateway.start();
@@ -136,5 +138,29 @@ describe('AgentGateway', () => {
     await Promise.all([login, ready]);
     expect(c.sent.filter((m) => m.type === 'error')).toEqual([]);
     expect(dialer.desk.get('a5')?.state.status).toBe('ready');
+  });
+
+  it('a screen pop that fails leaves a log line with the call, the agent and the cause', async () => {
+    const log = new RecordingLogger();
+    const { dialer, principal, connect } = setup({ heartbeatTimeoutMs: 15_000, reconnectGraceMs: 60_000 }, log);
+    const c = connect(principal('a6'));
+    await c.handle.receive({ type: 'login' });
+    dialer.bus.publish({
+      type: 'CallConnected',
+      at: 1,
+      campaignId: 'c1',
+      attemptId: 'att-1',
+      contactId: 'k1',
+      agentId: 'a6',
+      waitMs: 300,
+    });
+    await flush();
+    expect(c.sent.some((m) => m.type === 'call')).toBe(false);
+    expect(log.at('error')).toMatchObject([
+      {
+        fields: { component: 'gateway', agentId: 'a6', attemptId: 'att-1', campaignId: 'c1', contactId: 'k1' },
+      },
+    ]);
+    expect((log.at('error')[0]!.fields['err'] as Error).message).toBe('the database is away');
   });
 });
