@@ -1,5 +1,5 @@
 /**
- * Issue 4, "done when": from `serve --demo` and the API alone, start the demo predictive campaign
+ * The live dialer end to end: from `serve --demo` and the API alone, start the demo predictive campaign
  * with simulated calls, log an agent in over WebSocket, receive a routed call, end it with a
  * disposition, and see the contact's next step. Also: a supervisor follows the campaign live,
  * bad messages get clear errors, and an agent whose connection drops stops receiving calls.

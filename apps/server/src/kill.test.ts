@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 4): a running campaign, the server process killed with SIGKILL again and
+ * Crash safety: a running campaign, the server process killed with SIGKILL again and
  * again. After every restart: no attempt is lost or left open, no contact has two attempts in
  * flight at once, every dial was allowed by the compliance gate, and the campaign resumes by itself.
  */

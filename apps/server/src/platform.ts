@@ -87,7 +87,13 @@ export async function openPlatform(
   }
   let db: Database;
   try {
-    db = opts.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pg') }));
+    db =
+      opts.db ??
+      (await openDatabase({
+        url: config.databaseUrl,
+        dataDir: join(config.dataDir, 'pg'),
+        onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; the pool replaces it'),
+      }));
     const applied = await migrate(db);
     if (applied.length) log.info({ migrations: applied }, `database migrated: ${applied.join(', ')}`);
   } catch (err) {

@@ -16,14 +16,18 @@ interface ClientSql extends Sql {
  * the search_path of every connection: tests use one schema per test file so they can
  * run side by side in one database.
  */
-export async function openPostgres(url: string, opts: { schema?: string; max?: number } = {}): Promise<Database> {
+export async function openPostgres(
+  url: string,
+  opts: { schema?: string; max?: number; onIdleError?: (err: Error) => void } = {},
+): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
   // Idle clients can error when the server restarts; without a listener that kills the process.
-  pool.on('error', () => undefined);
+  // The pool drops such a client by itself; the caller is told (the server logs it).
+  pool.on('error', opts.onIdleError ?? (() => undefined));
   if (opts.schema) {
     const c = await pool.connect();
     try {

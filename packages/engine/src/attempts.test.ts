@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Repositories,
-  seedList,
-  seedProject,
-  stagedContact,
-  testDatabases,
-  type AttemptEnd,
-  type Database,
-} from '@outdial/db';
+import { Repositories, type AttemptEnd, type Database } from '@outdial/db';
+import { seedList, seedProject, stagedContact, testDatabases } from '@outdial/db/testing';
 import { AttemptRecorder } from './attempts.ts';
 
 const T0 = new Date('2026-03-02T02:00:00Z');

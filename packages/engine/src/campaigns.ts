@@ -52,7 +52,7 @@ export interface CampaignStats {
   dialer: LiveCampaignFigures | null;
 }
 
-/** Campaign lifecycle (issue 4): create and configure, then schedule / start / pause / resume / stop. */
+/** Campaign lifecycle: create and configure, then schedule / start / pause / resume / stop. */
 export class CampaignService {
   constructor(
     private readonly repos: Repositories,
@@ -143,7 +143,7 @@ export class CampaignService {
   }
 
   /**
-   * Live figures (issue 4): dials, answers, connects and abandons today and over the 30-day
+   * Live figures: dials, answers, connects and abandons today and over the 30-day
    * period, the abandon rate against the limit, and — from the dialer running it, when this
    * node runs it — the current mode and why, agents by state and compliance refusals by reason.
    */

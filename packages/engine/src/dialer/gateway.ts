@@ -99,7 +99,7 @@ export interface SessionHandle {
 const sessionReply = (m: ClientMessage) => m.id ?? null;
 
 /**
- * Agent sessions over a live connection (issue 4): login, ready, pause with a reason, logout,
+ * Agent sessions over a live connection: login, ready, pause with a reason, logout,
  * heartbeat; the screen pop of a routed call; hang-up and disposition (落单) from the
  * workstation; and, for supervisors, a campaign's events and live figures. An agent whose
  * client goes silent or disconnects is marked lost at once (no more calls; a live call goes

@@ -121,7 +121,8 @@ export const importRoutes =
           }
           if (!filename) throw invalid('name the file (?filename=list.csv) so its format is known');
         } catch (err) {
-          await unlink(path).catch(() => undefined);
+          // The upload failed (that error is the answer); a spool file never written is already gone.
+          await unlink(path).catch((e: unknown) => req.log.warn({ err: e, path }, 'removing a failed upload failed'));
           throw err;
         }
         const started = await ctx.services.imports.start(p, {

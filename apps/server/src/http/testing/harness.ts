@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { TestDatabase } from '@outdial/db';
+import type { TestDatabase } from '@outdial/db/testing';
 import { loadConfig, type Config } from '../../config.ts';
 import { openPlatform, type Platform } from '../../platform.ts';
 import { seedDemo } from '../../demo.ts';
