@@ -40,10 +40,11 @@ export async function startDialer(
       dialer,
       repos: platform.repos,
       dispositions: platform.services.dispositions,
+      pii: platform.services.pii,
       scheduler: realScheduler,
       logger: opts.logger,
     },
-    { unmaskRoles: platform.config.unmaskRoles },
+    {},
   );
   gateway.start();
   let agents: SimulatedAgents | undefined;

@@ -637,7 +637,7 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
   it('CampaignFinished is published only once its write succeeded, and a failed write is tried again', async () => {
     const at = T0 + 15 * 86_400_000; // a Tuesday
     const logger = new RecordingLogger();
-    const { events, run, drain, close } = rig(at, { meanRingMs: 2000 }, [101, 103], { logger });
+    const { campaigns, events, run, drain, close } = rig(at, { meanRingMs: 2000 }, [101, 103], { logger });
     // A project of its own with three contacts: the campaign runs out of them.
     const project = await seedProject(repos, orgId, 'LIVE-EXHAUST');
     await seedList(repos, orgId, project, stagedContacts(3, '+86132'), new Date(at), 'three.csv');
@@ -651,11 +651,11 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
       settings: { ...defaultCampaignSettings(), dialMode: 'progressive' },
     });
     // The first finish write fails (the database blinked): no event until a later sync writes it.
-    const setStatus = repos.campaigns.setStatus.bind(repos.campaigns);
+    const system = campaigns.system.bind(campaigns);
     let refused = 0;
-    repos.campaigns.setStatus = (o, id, from, to, ...rest) => {
-      if (to === 'finished' && refused++ === 0) return Promise.reject(new Error('connection reset'));
-      return setStatus(o, id, from, to, ...rest);
+    campaigns.system = (o, id, action, ...rest) => {
+      if (action === 'finish' && refused++ === 0) return Promise.reject(new Error('connection reset'));
+      return system(o, id, action, ...rest);
     };
     const finished = () => events.filter((e) => e.type === 'CampaignFinished' && e.campaignId === c.id);
     try {
@@ -668,7 +668,7 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
       );
       await run(5000, { sync: true });
     } finally {
-      repos.campaigns.setStatus = setStatus;
+      campaigns.system = system;
     }
     expect(await repos.campaigns.get(orgId, c.id)).toMatchObject({
       status: 'finished',

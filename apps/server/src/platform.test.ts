@@ -17,7 +17,7 @@ describe('the embedded platform', () => {
     const second = await openPlatform(config);
     try {
       expect((await seedDemo(second)).seeded).toBe(false);
-      const { token } = await second.services.auth.login('agent07', 'restart-pass-1');
+      const { token } = await second.services.auth.login({ username: 'agent07', password: 'restart-pass-1' });
       const agent = await second.services.auth.authenticate(token);
       const project = await second.repos.projects.getByCode(agent.orgId, DEMO_PROJECT);
       expect(project!.fields.map((f) => f.key)).toEqual([
@@ -27,7 +27,7 @@ describe('the embedded platform', () => {
         'product',
         'has_claim',
       ]);
-      const contacts = await second.services.contacts.list(agent, { projectId: project!.id, limit: 100, offset: 0 });
+      const contacts = await second.services.contacts.list(agent, DEMO_PROJECT, { limit: 100, offset: 0 });
       expect(contacts.total).toBe(50);
 
       // A live pid in the lock file means another process owns the folder.
@@ -88,7 +88,9 @@ describe('the embedded platform', () => {
     try {
       const after = await again.repos.imports.get(org.id, imp.id);
       expect(after).toMatchObject({ status: 'failed', imported: 0, error: { code: 'import_interrupted' } });
-      expect((await again.repos.contacts.list(org.id, { q: '13311112222', limit: 5, offset: 0 })).total).toBe(0);
+      expect(
+        (await again.repos.contacts.list(org.id, { phoneContains: '13311112222', limit: 5, offset: 0 })).total,
+      ).toBe(0);
       // …and no attempt stays open forever: it is closed as failed and the contact rescheduled.
       expect(await again.repos.attempts.get(attemptId)).toMatchObject({ outcome: 'failed', hangupSide: 'system' });
       expect(await again.repos.contacts.get(org.id, contact!.id)).toMatchObject({ attempts: 1 });

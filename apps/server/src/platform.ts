@@ -126,6 +126,7 @@ export async function openPlatform(
     sessionTtlMs: config.sessionTtlHours * 3_600_000,
     maxCustomFields: config.maxCustomFields,
     unmaskRoles: config.unmaskRoles,
+    loginFailuresPerMinute: config.loginRateLimitPerMinute,
     nodeId,
     logger,
   });

@@ -1,8 +1,9 @@
-import type { DncHit, Repositories } from '@outdial/db';
+import type { DncHit, Repositories } from './ports/index.ts';
 import { normalizePhone } from '@outdial/domain/phone';
 import { invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
-import type { Clock } from './ports.ts';
+import type { Clock } from './ports/index.ts';
+import type { PersonalData } from './pii.ts';
 
 export interface DncAddResult {
   listId: string;
@@ -15,6 +16,7 @@ export class DncService {
   constructor(
     private readonly repos: Repositories,
     private readonly clock: Clock,
+    private readonly pii: PersonalData,
   ) {}
 
   private async listFor(
@@ -54,7 +56,7 @@ export class DncService {
     if (req.expiresAt && req.expiresAt.getTime() <= this.clock.now().getTime())
       throw invalid('expiresAt is in the past', { field: 'expiresAt' });
     const rejected: DncAddResult['rejected'] = [];
-    const entries = [];
+    const entries: { phone: string; reason: string; source: string; expiresAt: Date | null }[] = [];
     const seen = new Set<string>();
     for (const input of req.phones) {
       const n = normalizePhone(input, req.region ?? region);
@@ -71,16 +73,19 @@ export class DncService {
         expiresAt: req.expiresAt ?? null,
       });
     }
-    let added = 0;
-    for (let i = 0; i < entries.length; i += 5000)
-      added += await this.repos.dnc.addEntries(listId, entries.slice(i, i + 5000), actor?.userId ?? null);
-    await this.repos.audit.append({
-      orgId,
-      actorUserId: actor?.userId ?? null,
-      action: 'dnc.added',
-      subjectType: 'dnc_list',
-      subjectId: listId,
-      details: { added, rejected: rejected.length, source: req.source ?? 'manual' },
+    const added = await this.repos.transaction(async (tx) => {
+      let n = 0;
+      for (let i = 0; i < entries.length; i += 5000)
+        n += await tx.dnc.addEntries(listId, entries.slice(i, i + 5000), actor?.userId ?? null);
+      await tx.audit.append({
+        orgId,
+        actorUserId: actor?.userId ?? null,
+        action: 'dnc.added',
+        subjectType: 'dnc_list',
+        subjectId: listId,
+        details: { added: n, rejected: rejected.length, source: req.source ?? 'manual' },
+      });
+      return n;
     });
     return { listId, added, rejected };
   }
@@ -90,14 +95,16 @@ export class DncService {
     const list = await this.repos.dnc.getList(actor.orgId, listId);
     if (!list) throw notFound('do-not-call list');
     const n = normalizePhone(phone, 'CN');
-    if (!(await this.repos.dnc.removeEntry(listId, n.ok ? n.e164 : phone))) throw notFound('do-not-call entry');
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'dnc.removed',
-      subjectType: 'dnc_list',
-      subjectId: listId,
-      details: { phone: n.ok ? n.e164 : phone },
+    await this.repos.transaction(async (tx) => {
+      if (!(await tx.dnc.removeEntry(listId, n.ok ? n.e164 : phone))) throw notFound('do-not-call entry');
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'dnc.removed',
+        subjectType: 'dnc_list',
+        subjectId: listId,
+        details: { phone: n.ok ? n.e164 : phone },
+      });
     });
   }
 
@@ -106,10 +113,26 @@ export class DncService {
     return this.repos.dnc.listLists(actor.orgId);
   }
 
-  async entries(actor: Principal, listId: string, q: { limit: number; offset: number }) {
+  /** A list's entries; numbers masked unless the reader may see them (then the view is audited). */
+  async entries(
+    actor: Principal,
+    listId: string,
+    q: { limit: number; offset: number },
+    meta: { ip?: string | undefined } = {},
+  ) {
     assertCan(actor, 'dnc:read');
     if (!(await this.repos.dnc.getList(actor.orgId, listId))) throw notFound('do-not-call list');
-    return this.repos.dnc.entries(listId, q);
+    const { items, total } = await this.repos.dnc.entries(listId, q);
+    const unmasked = this.pii.unmasked(actor);
+    if (unmasked && items.length > 0)
+      await this.pii.shown(actor, {
+        action: 'dnc.unmasked_view',
+        subjectType: 'dnc_list',
+        subjectId: listId,
+        details: { count: items.length },
+        ip: meta.ip,
+      });
+    return { items: items.map((e) => ({ ...e, phone: this.pii.phone(unmasked, e.phone), masked: !unmasked })), total };
   }
 
   async check(

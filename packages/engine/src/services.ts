@@ -1,5 +1,6 @@
-import type { Repositories, Role } from '@outdial/db';
+import type { Repositories, Role } from './ports/index.ts';
 import { AttemptRecorder } from './attempts.ts';
+import { AuditService } from './audit.ts';
 import { AuthService } from './auth.ts';
 import { CampaignService } from './campaigns.ts';
 import { ContactsService } from './contacts.ts';
@@ -9,7 +10,8 @@ import { DncService } from './dnc.ts';
 import { ImportService } from './imports.ts';
 import { OrgService } from './org.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import type { Clock, PasswordHasher } from './ports.ts';
+import { PersonalData } from './pii.ts';
+import type { Clock, PasswordHasher } from './ports/index.ts';
 import { ProjectsService } from './projects.ts';
 import { TasksService } from './tasks.ts';
 import { UsersService } from './users.ts';
@@ -18,6 +20,8 @@ export interface ServicesConfig {
   sessionTtlMs: number;
   maxCustomFields: number;
   unmaskRoles: readonly Role[];
+  /** Failed logins per minute per account and per client before 429 (default 10). */
+  loginFailuresPerMinute?: number | undefined;
   /** This process, as stamped on the call attempts it places (crash recovery). */
   nodeId?: string | null;
   /** The process's logger (services log through children of it). */
@@ -29,14 +33,17 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
   /** Domain events of this process (the dialer publishes on it too); WebSocket subscribers read it. */
   const logger = cfg.logger ?? silentLogger;
   const events = new EventBus(logger);
+  const pii = new PersonalData(repos, cfg.unmaskRoles);
   return {
+    pii,
     events,
-    auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs),
-    users: new UsersService(repos, hasher, clock),
+    audit: new AuditService(repos),
+    auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs, events, cfg.loginFailuresPerMinute),
+    users: new UsersService(repos, hasher, clock, events),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
-    contacts: new ContactsService(repos, cfg.unmaskRoles),
-    imports: new ImportService(repos, clock, logger.child({ component: 'imports' })),
-    dnc: new DncService(repos, clock),
+    contacts: new ContactsService(repos, pii),
+    imports: new ImportService(repos, clock, pii, logger.child({ component: 'imports' })),
+    dnc: new DncService(repos, clock, pii),
     tasks: new TasksService(repos),
     org: new OrgService(repos),
     campaigns: new CampaignService(repos, clock),

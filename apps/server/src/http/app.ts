@@ -1,13 +1,15 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { bearerToken, type HttpContext } from './context.ts';
+import { DialerMonitor } from '@outdial/engine';
+import { bearerToken, type HttpContext, type RouteContext } from './context.ts';
 import { registerErrorHandler } from './errors.ts';
-import { ErrorSchema } from './schemas.ts';
+import { ErrorBody } from '@outdial/contracts';
+import { invalid } from '@outdial/engine';
+import { nonFinite, unstorableText } from './text.ts';
 import { authRoutes } from './routes/auth.ts';
 import { userRoutes } from './routes/users.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -25,7 +27,11 @@ import { wsRoutes } from './routes/ws.ts';
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
  * Handlers are thin: schema-validated input → one service call → a DTO.
  */
-export async function buildApp(ctx: HttpContext, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  given: HttpContext,
+  opts: { logger?: FastifyBaseLogger } = {},
+): Promise<FastifyInstance> {
+  const ctx: RouteContext = { ...given, monitor: given.monitor ?? new DialerMonitor(given.dialer) };
   const app = Fastify({
     // The process's pino logger (a child), so requests and everything else are one stream; none in tests.
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
@@ -35,7 +41,17 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: FastifyBaseLog
 
   registerErrorHandler(app);
   app.decorateRequest('principal', null);
-  app.addSchema(ErrorSchema);
+  app.addSchema(ErrorBody);
+  // Text PostgreSQL cannot store is refused before validation, for every route (see text.ts).
+  app.addHook('preValidation', async (req) => {
+    const bad = unstorableText(req.params, 'path') ?? unstorableText(req.query, 'query') ?? unstorableText(req.body);
+    if (bad) throw invalid(`invalid request: ${bad}`, { reason: 'unstorable_text' });
+  });
+  // Schema coercion turns "1e999" into Infinity, which JSON Schema's bounds let through: refuse it here.
+  app.addHook('preHandler', async (req) => {
+    const bad = nonFinite(req.params, 'path') ?? nonFinite(req.query, 'query') ?? nonFinite(req.body);
+    if (bad) throw invalid(`invalid request: ${bad} is not a finite number`, { reason: 'not_finite' });
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -51,18 +67,17 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: FastifyBaseLog
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  await app.register(rateLimit, { global: false });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadMb * 1024 * 1024, files: 1, fields: 10 } });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   app.get('/healthz', { schema: { hide: true } }, async (req, reply) => {
     try {
-      await ctx.repos.db.query('SELECT 1');
-      return { status: 'ok', database: ctx.repos.db.kind };
+      await ctx.repos.ping();
+      return { status: 'ok', database: ctx.repos.kind };
     } catch (err) {
-      // The reason goes to the log, not to whoever asks (it may name hosts, users, schemas).
-      req.log.error({ err }, 'health check: the database did not answer');
-      return reply.status(503).send({ status: 'unavailable', database: ctx.repos.db.kind });
+      // The cause goes to the log, not to whoever asks (it may name hosts, users, schemas).
+      req.log.error({ err }, 'health check: the database does not answer');
+      return reply.status(503).send({ status: 'unavailable', database: ctx.repos.kind });
     }
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

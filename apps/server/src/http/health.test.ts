@@ -43,7 +43,7 @@ describe('GET /healthz', () => {
     }
     const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['level'] === 50);
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ component: 'http', msg: 'health check: the database did not answer' });
+    expect(logged[0]).toMatchObject({ component: 'http', msg: 'health check: the database does not answer' });
     expect((logged[0]!['err'] as { message: string; stack: string }).stack).toMatch(/password authentication failed/);
   });
 });

@@ -1,29 +1,9 @@
 import type { Sql } from '../database.ts';
-
-export interface AuditEntry {
-  orgId: string | null;
-  actorUserId: string | null;
-  action: string;
-  subjectType?: string | undefined;
-  subjectId?: string | undefined;
-  details?: Record<string, unknown> | undefined;
-  ip?: string | undefined;
-}
-
-export interface AuditRow {
-  id: number;
-  actorUserId: string | null;
-  actorUsername: string | null;
-  action: string;
-  subjectType: string | null;
-  subjectId: string | null;
-  details: Record<string, unknown>;
-  ip: string | null;
-  createdAt: Date;
-}
+import type { AuditEntry, AuditRow, AuditStore } from '@outdial/engine/ports';
+export type { AuditEntry, AuditRow };
 
 /** Append-only (a trigger refuses UPDATE and DELETE): this class has no way to change a row. */
-export class AuditRepo {
+export class AuditRepo implements AuditStore {
   constructor(private readonly sql: Sql) {}
 
   async append(e: AuditEntry): Promise<void> {
@@ -51,8 +31,8 @@ export class AuditRepo {
       `SELECT a.id::int AS id, a.actor_user_id AS "actorUserId", u.username AS "actorUsername", a.action,
               a.subject_type AS "subjectType", a.subject_id AS "subjectId", a.details, a.ip, a.created_at AS "createdAt"
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
-        WHERE ${where} ORDER BY a.id DESC LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      params,
+        WHERE ${where} ORDER BY a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, opts.limit, opts.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_log a WHERE ${where}`,

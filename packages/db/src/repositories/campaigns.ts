@@ -1,45 +1,12 @@
 import type { Sql } from '../database.ts';
 import type { CampaignSettings, CampaignStatus, FinishReason } from '@outdial/domain/campaigns';
-
-export interface CampaignRow {
-  id: string;
-  orgId: string;
-  projectId: string;
-  name: string;
-  status: CampaignStatus;
-  settings: CampaignSettings;
-  finishReason: FinishReason | null;
-  /** Why the system put the campaign in this state (e.g. the circuit breaker's finding); null after a person's action. */
-  statusReason: string | null;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-/** A contact handed to a dialer loop, with what the compliance gate needs to judge it. */
-export interface LeasedContact {
-  id: string;
-  phone: string;
-  phones: string[];
-  name: string | null;
-  timezone: string | null;
-  region: string | null;
-  status: 'new' | 'in_progress' | 'callback';
-  attempts: number;
-  callbackAt: Date | null;
-  nextAttemptAt: Date | null;
-  priority: number;
-  /** The list (import) it came from; null for contacts added by API. */
-  importId: string | null;
-  custom: Record<string, unknown>;
-}
+import type { CampaignRow, LeasedContact, CampaignsStore } from '@outdial/engine/ports';
+export type { CampaignRow, LeasedContact };
 
 const COLS = `id, org_id AS "orgId", project_id AS "projectId", name, status, settings, finish_reason AS "finishReason", status_reason AS "statusReason",
   created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
-export class CampaignsRepo {
+export class CampaignsRepo implements CampaignsStore {
   constructor(private readonly sql: Sql) {}
 
   async create(c: {
@@ -79,8 +46,8 @@ export class CampaignsRepo {
       where += ` AND status = $${params.length}`;
     }
     const items = await this.sql.query<CampaignRow>(
-      `SELECT ${COLS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id LIMIT ${q.limit} OFFSET ${q.offset}`,
-      params,
+      `SELECT ${COLS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, q.limit, q.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaigns WHERE ${where}`, params);
     return { items, total: c!.n };
@@ -168,20 +135,20 @@ export class CampaignsRepo {
          (SELECT id, 0 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'callback' AND (callback_at IS NULL OR callback_at <= $4)
              AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY callback_at NULLS FIRST LIMIT ${pool})
+           ORDER BY callback_at NULLS FIRST LIMIT $9)
          UNION ALL
          (SELECT id, 1 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'new' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY priority DESC, id LIMIT ${pool})
+           ORDER BY priority DESC, id LIMIT $9)
          UNION ALL
          (SELECT id, 1 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'in_progress' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY next_attempt_at NULLS FIRST LIMIT ${pool})
+           ORDER BY next_attempt_at NULLS FIRST LIMIT $9)
        ), pick AS (
          SELECT k.id FROM contacts k JOIN cand ON cand.id = k.id
           WHERE k.status <> 'closed' AND (k.leased_until IS NULL OR k.leased_until <= $4)
           ORDER BY cand.queue, cand.priority DESC, k.id
-          LIMIT ${n}
+          LIMIT $10
           FOR UPDATE OF k SKIP LOCKED
        )
        UPDATE contacts k SET leased_until = $5, lease_owner = $3
@@ -197,6 +164,8 @@ export class CampaignsRepo {
         c.tags,
         c.lists ?? [],
         c.excludeLists ?? [],
+        pool,
+        n,
       ],
     );
   }

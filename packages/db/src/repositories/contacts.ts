@@ -1,41 +1,6 @@
 import type { Sql } from '../database.ts';
-
-export type ContactStatus = 'new' | 'in_progress' | 'callback' | 'closed';
-
-export interface ContactRow {
-  id: string;
-  projectId: string;
-  importId: string | null;
-  externalId: string | null;
-  name: string | null;
-  phone: string;
-  phones: string[];
-  timezone: string | null;
-  region: string | null;
-  tags: string[];
-  custom: Record<string, unknown>;
-  status: ContactStatus;
-  closeReason: string | null;
-  attempts: number;
-  lastAttemptAt: Date | null;
-  nextAttemptAt: Date | null;
-  callbackAt: Date | null;
-  priority: number;
-  createdAt: Date;
-}
-
-export interface ContactQuery {
-  projectId?: string | undefined;
-  status?: ContactStatus | undefined;
-  tag?: string | undefined;
-  importId?: string | undefined;
-  /** Name substring, or the last digits of a number. */
-  q?: string | undefined;
-  /** Restricts to contacts with a task assigned to this agent (what an agent may see). */
-  assigneeUserId?: string | undefined;
-  limit: number;
-  offset: number;
-}
+import type { ContactStatus, ContactRow, ContactQuery, ContactsStore } from '@outdial/engine/ports';
+export type { ContactStatus, ContactRow, ContactQuery };
 
 const COLS = `c.id, c.project_id AS "projectId", c.import_id AS "importId", c.external_id AS "externalId", c.name, c.phone, c.phones,
   c.timezone, c.region, c.tags, c.custom, c.status, c.close_reason AS "closeReason", c.attempts,
@@ -53,16 +18,13 @@ function where(orgId: string, q: Omit<ContactQuery, 'limit' | 'offset'>): { sql:
   if (q.status) add((i) => `c.status = $${i}`, q.status);
   if (q.tag) add((i) => `$${i} = ANY(c.tags)`, q.tag);
   if (q.importId) add((i) => `c.import_id = $${i}`, q.importId);
-  if (q.q) {
-    const digits = q.q.replace(/\D/g, '');
-    if (digits.length >= 4 && digits.length === q.q.replace(/[\s+\-()]/g, '').length)
-      add((i) => `c.phone LIKE '%' || $${i}`, digits);
-    else
-      add(
-        (i) => `c.name ILIKE '%' || $${i} || '%'`,
-        q.q.replace(/[%_\\]/g, (m) => `\\${m}`),
-      );
-  }
+  if (q.name)
+    add(
+      (i) => `c.name ILIKE '%' || $${i} || '%'`,
+      q.name.replace(/[%_\\]/g, (m) => `\\${m}`),
+    );
+  if (q.phoneContains) add((i) => `c.phone LIKE '%' || $${i} || '%'`, q.phoneContains.replace(/\D/g, ''));
+  if (q.phone) add((i) => `(c.phone = $${i} OR $${i} = ANY(c.phones))`, q.phone);
   if (q.assigneeUserId) {
     add(
       (i) =>
@@ -73,14 +35,15 @@ function where(orgId: string, q: Omit<ContactQuery, 'limit' | 'offset'>): { sql:
   return { sql: parts.join(' AND '), params };
 }
 
-export class ContactsRepo {
+export class ContactsRepo implements ContactsStore {
   constructor(private readonly sql: Sql) {}
 
   async list(orgId: string, q: ContactQuery): Promise<{ items: ContactRow[]; total: number }> {
     const w = where(orgId, q);
+    const n = w.params.length;
     const items = await this.sql.query<ContactRow>(
-      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.id LIMIT ${q.limit} OFFSET ${q.offset}`,
-      w.params,
+      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.id LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...w.params, q.limit, q.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM contacts c WHERE ${w.sql}`,

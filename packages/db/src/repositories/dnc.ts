@@ -1,28 +1,8 @@
 import type { Sql } from '../database.ts';
+import type { DncListRow, DncEntryRow, DncHit, DncStore } from '@outdial/engine/ports';
+export type { DncListRow, DncEntryRow, DncHit };
 
-export interface DncListRow {
-  id: string;
-  projectId: string | null;
-  name: string;
-  entries: number;
-  createdAt: Date;
-}
-export interface DncEntryRow {
-  phone: string;
-  reason: string;
-  source: string;
-  expiresAt: Date | null;
-  createdAt: Date;
-}
-export interface DncHit {
-  listId: string;
-  listName: string;
-  projectId: string | null;
-  reason: string;
-  expiresAt: Date | null;
-}
-
-export class DncRepo {
+export class DncRepo implements DncStore {
   constructor(private readonly sql: Sql) {}
 
   async ensureList(orgId: string, projectId: string | null, name: string): Promise<string> {
@@ -105,8 +85,8 @@ export class DncRepo {
   ): Promise<{ items: DncEntryRow[]; total: number }> {
     const items = await this.sql.query<DncEntryRow>(
       `SELECT phone, reason, source, expires_at AS "expiresAt", created_at AS "createdAt" FROM dnc_entries
-        WHERE list_id = $1 ORDER BY created_at DESC, phone LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      [listId],
+        WHERE list_id = $1 ORDER BY created_at DESC, phone LIMIT $2 OFFSET $3`,
+      [listId, opts.limit, opts.offset],
     );
     const [c] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM dnc_entries WHERE list_id = $1', [
       listId,

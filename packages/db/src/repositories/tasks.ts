@@ -1,24 +1,11 @@
 import type { Sql } from '../database.ts';
-
-export type Channel = 'agent_call' | 'ivr_call' | 'sms';
-
-export interface TaskRow {
-  id: string;
-  projectId: string;
-  contactId: string;
-  channel: Channel;
-  assigneeUserId: string | null;
-  skillGroupId: string | null;
-  status: 'open' | 'done' | 'cancelled';
-  priority: number;
-  dueAt: Date | null;
-  createdAt: Date;
-}
+import type { Channel, TaskRow, TasksStore } from '@outdial/engine/ports';
+export type { Channel, TaskRow };
 
 const COLS = `id, project_id AS "projectId", contact_id AS "contactId", channel, assignee_user_id AS "assigneeUserId",
   skill_group_id AS "skillGroupId", status, priority, due_at AS "dueAt", created_at AS "createdAt"`;
 
-export class TasksRepo {
+export class TasksRepo implements TasksStore {
   constructor(private readonly sql: Sql) {}
 
   /** Contacts of a project that are still open and have no open task on `channel`, oldest first. */
@@ -38,8 +25,8 @@ export class TasksRepo {
       `SELECT c.id FROM contacts c
         WHERE c.org_id = $1 AND c.project_id = $2 AND c.status <> 'closed' ${tag}
           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.contact_id = c.id AND t.channel = $3 AND t.status = 'open')
-        ORDER BY c.priority DESC, c.created_at, c.id LIMIT ${opts.limit}`,
-      params,
+        ORDER BY c.priority DESC, c.created_at, c.id LIMIT $${params.length + 1}`,
+      [...params, opts.limit],
     );
   }
 
@@ -102,8 +89,8 @@ export class TasksRepo {
     }
     const w = parts.join(' AND ');
     const items = await this.sql.query<TaskRow>(
-      `SELECT ${COLS} FROM tasks WHERE ${w} ORDER BY priority DESC, created_at, id LIMIT ${q.limit} OFFSET ${q.offset}`,
-      params,
+      `SELECT ${COLS} FROM tasks WHERE ${w} ORDER BY priority DESC, created_at, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, q.limit, q.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE ${w}`, params);
     return { items, total: c!.n };

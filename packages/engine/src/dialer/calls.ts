@@ -1,4 +1,4 @@
-import type { AttemptEnd, CampaignRow } from '@outdial/db';
+import type { AttemptEnd, CampaignRow } from '../ports/index.ts';
 import type { NextStep } from '@outdial/domain/compliance';
 import type { AttemptRecorder } from '../attempts.ts';
 import type { Logger } from '../logger.ts';

@@ -1,4 +1,4 @@
-import type { CampaignRow, Repositories } from '@outdial/db';
+import type { CampaignRow, Repositories } from '../ports/index.ts';
 import type { AgentEvent } from '@outdial/domain/agents';
 import type { AgentSkills } from '@outdial/domain/routing';
 import type { AttemptRecorder } from '../attempts.ts';
@@ -52,6 +52,11 @@ export class Dialer {
     this.log = this.logger.child({ component: 'dialer' });
     this.bus = deps.bus ?? new EventBus(this.logger);
     this.desk = new AgentDesk(this.bus);
+    // A disposition ends the agent's wrap-up, whichever way it was recorded (WebSocket or REST).
+    this.bus.subscribe((e) => {
+      if (e.type === 'DispositionRecorded' && e.agentId)
+        this.dispositionRecorded(e.agentId, e.attemptId, e.at, e.pause ?? undefined);
+    });
   }
 
   /** Starts runners for running campaigns (and scheduled ones whose time came), stops the others. */

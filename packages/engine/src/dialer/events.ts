@@ -1,3 +1,6 @@
+import type { AgentState } from '@outdial/domain/agents';
+import type { AttemptOutcome, NextStep } from '@outdial/domain/compliance';
+import type { GovernedMode } from '@outdial/domain/pacing';
 import { silentLogger, type Logger } from '../logger.ts';
 
 /** What the dialer publishes, in-process and (through the server) to WebSocket subscribers. */
@@ -19,13 +22,28 @@ export type DialerEvent =
       campaignId: string;
       attemptId: string;
       agentId: string | null;
-      outcome: string;
+      outcome: AttemptOutcome;
       abandoned: boolean;
-      next: string;
+      /** The contact's next step, or already_recorded when another writer closed the attempt first. */
+      next: NextStep['kind'] | 'already_recorded';
     }
   | { type: 'DialRefused'; at: number; campaignId: string; contactId: string; code: string }
-  | { type: 'AgentStateChanged'; at: number; agentId: string; status: string; pauseReason: string | null }
-  | { type: 'ModeChanged'; at: number; campaignId: string; from: string; to: string; reason: string; detail: string }
+  | {
+      type: 'AgentStateChanged';
+      at: number;
+      agentId: string;
+      status: AgentState['status'];
+      pauseReason: string | null;
+    }
+  | {
+      type: 'ModeChanged';
+      at: number;
+      campaignId: string;
+      from: GovernedMode;
+      to: GovernedMode;
+      reason: string;
+      detail: string;
+    }
   | { type: 'CampaignFinished'; at: number; campaignId: string; reason: string }
   | { type: 'CircuitBreakerTripped'; at: number; campaignId: string; reason: string; detail: string }
   | {
@@ -55,8 +73,23 @@ export type DialerEvent =
       contactId: string;
       agentId: string | null;
       code: string;
-      next: string;
-    };
+      next: NextStep['kind'];
+      /** The pause the agent asked for after this wrap-up (null: ready again). */
+      pause: string | null;
+    }
+  | SessionsEnded;
+
+/**
+ * A user's sessions ended (logout, disabled, role or password changed): their live connections
+ * close and they leave the dialer at once. `sessionId` null: every session of the user.
+ */
+export interface SessionsEnded {
+  type: 'SessionsEnded';
+  at: number;
+  userId: string;
+  sessionId: string | null;
+  reason: 'logged_out' | 'disabled' | 'role_changed' | 'password_changed';
+}
 
 /**
  * The process's events, delivered to each subscriber in turn, synchronously. A subscriber that

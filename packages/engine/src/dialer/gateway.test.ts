@@ -3,15 +3,20 @@ import type { Repositories } from '@outdial/db';
 import type { Principal } from '../auth.ts';
 import type { DispositionService } from '../dispositions.ts';
 import type { Telephony, TelephonyEvent } from '../telephony.ts';
+import { PersonalData } from '../pii.ts';
 import { Dialer } from './dialer.ts';
 import { AgentGateway, type ServerMessage } from './gateway.ts';
 import { RecordingLogger } from '../testing.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
-/** Just what the gateway reads from the database for these cases: agent profiles; a contact lookup that fails. */
+/** Sessions the store still holds as live (the tests revoke some behind the gateway's back). */
+const liveSessions = new Set<string>(['s-a1', 's-a2', 's-a3', 's-a4', 's-q1', 's-a5', 's-s1']);
+
+/** Just what the gateway reads from the database for these cases: agent profiles, live sessions; a contact lookup that fails. */
 const repos = {
   org: { getAgent: () => Promise.resolve({ skills: [{ code: 'renewal', level: 3 }] }) },
   contacts: { get: () => Promise.reject(new Error('the database is away')) },
+  sessions: { stillActive: async (ids: readonly string[]) => ids.filter((id) => liveSessions.has(id)) },
 } as unknown as Repositories;
 
 const idleTelephony: Telephony = {
@@ -33,8 +38,8 @@ function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }, l
     campaigns: {} as never,
   });
   const gateway = new AgentGateway(
-    { dialer, repos, dispositions: {} as DispositionService, scheduler, logger },
-    { ...opts, unmaskRoles: [] },
+    { dialer, repos, dispositions: {} as DispositionService, pii: new PersonalData(repos, []), scheduler, logger },
+    opts,
   );
   gateway.start();
   const principal = (userId: string, role: Principal['role'] = 'agent'): Principal =>
@@ -162,5 +167,44 @@ describe('AgentGateway', () => {
       },
     ]);
     expect((log.at('error')[0]!.fields['err'] as Error).message).toBe('the database is away');
+  });
+
+  it('a disabled user (or a role change, or a logout elsewhere) loses their connections and leaves the dialer at once', async () => {
+    const { dialer, principal, connect } = setup({ heartbeatTimeoutMs: 15_000, reconnectGraceMs: 60_000 });
+    const c = connect(principal('a5'));
+    await c.handle.receive({ type: 'login' });
+    await c.handle.receive({ type: 'ready' });
+    const other = connect(principal('s1', 'supervisor'));
+    dialer.bus.publish({ type: 'SessionsEnded', at: 0, userId: 'a5', sessionId: null, reason: 'disabled' });
+    expect(c.sent.at(-1)).toMatchObject({ type: 'error', code: 'session_ended' });
+    expect(c.closes).toEqual(['session ended']);
+    expect(dialer.desk.get('a5')).toBeUndefined();
+    expect(dialer.desk.pool.readyCount).toBe(0);
+    // Its messages are no longer heard; other users are untouched.
+    await c.handle.receive({ type: 'ready', id: 9 });
+    expect(dialer.desk.get('a5')).toBeUndefined();
+    expect(other.closes).toEqual([]);
+  });
+
+  it('a session revoked where this node cannot hear it is closed at the next session check', async () => {
+    const { scheduler, dialer, principal, connect, gateway } = setup({
+      heartbeatTimeoutMs: 60_000,
+      reconnectGraceMs: 60_000,
+    });
+    void gateway;
+    const c = connect(principal('a1'));
+    await c.handle.receive({ type: 'login' });
+    await c.handle.receive({ type: 'ready' });
+    liveSessions.delete('s-a1');
+    try {
+      for (let i = 0; i < 20 && c.closes.length === 0; i++) {
+        scheduler.advance(1000);
+        await flush();
+      }
+      expect(c.closes).toEqual(['session ended']);
+      expect(dialer.desk.get('a1')).toBeUndefined();
+    } finally {
+      liveSessions.add('s-a1');
+    }
   });
 });

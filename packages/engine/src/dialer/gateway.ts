@@ -1,7 +1,10 @@
-import type { Repositories, Role } from '@outdial/db';
-import { can, mayUnmask } from '@outdial/domain/access';
+import type { AgentStateView, ServerMessage, SessionMessage } from '@outdial/contracts';
+import type { Repositories } from '../ports/index.ts';
+import { can } from '@outdial/domain/access';
 import type { Principal } from '../auth.ts';
-import { present, type ContactView } from '../contacts.ts';
+import { present } from '../contacts.ts';
+import type { PersonalData } from '../pii.ts';
+import { toPublicEvent } from './public-events.ts';
 import type { DispositionService } from '../dispositions.ts';
 import { AppError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
@@ -11,54 +14,9 @@ import type { Dialer } from './dialer.ts';
 import type { DialerEvent } from './events.ts';
 import { PreviewGone } from './preview.ts';
 
-/** What a workstation or a supervisor's screen sends (validated at the transport edge). */
-export type ClientMessage = { id?: string | number | undefined } & (
-  | { type: 'login' }
-  | { type: 'ready' }
-  | { type: 'pause'; reason: string }
-  | { type: 'logout' }
-  | { type: 'heartbeat' }
-  | { type: 'hangup' }
-  | {
-      type: 'disposition';
-      code: string;
-      notes?: string | undefined;
-      callbackAt?: string | undefined;
-      pause?: string | undefined;
-    }
-  | { type: 'preview_dial' }
-  | { type: 'preview_skip'; reason: string }
-  | { type: 'subscribe'; campaignId: string }
-  | { type: 'unsubscribe'; campaignId: string }
-);
-
-export interface AgentStateView {
-  status: string;
-  since: number;
-  callId: string | null;
-  pauseReason: string | null;
-}
-
-/** What the server pushes. */
-export type ServerMessage =
-  | { type: 'hello'; userId: string; username: string; role: Role; canTakeCalls: boolean; heartbeatMs: number }
-  | { type: 'ack'; id: string | number | null; request: ClientMessage['type']; result?: unknown }
-  | { type: 'error'; id: string | number | null; code: string; message: string; details?: unknown }
-  | { type: 'state'; state: AgentStateView }
-  /** The screen pop: a call routed to this agent, with the customer (numbers masked by role). */
-  | {
-      type: 'call';
-      attemptId: string;
-      campaignId: string;
-      waitMs: number;
-      contact: ContactView | null;
-      dispositions: { code: string; labelZh: string; labelEn: string }[];
-    }
-  | { type: 'call_ended'; attemptId: string; outcome: string }
-  /** Preview mode: a contact offered to this agent; dial or skip it within `timeoutS`. */
-  | { type: 'preview'; previewId: string; campaignId: string; timeoutS: number; contact: ContactView | null }
-  | { type: 'event'; event: DialerEvent }
-  | { type: 'stats'; campaignId: string; at: number; stats: unknown };
+/** What a workstation or a supervisor's screen sends (validated at the transport edge; `auth` is the transport's). */
+export type ClientMessage = SessionMessage;
+export type { AgentStateView, ServerMessage };
 
 /** The transport's side of one connection (a WebSocket in the server, an array in tests). */
 export interface Connection {
@@ -73,8 +31,8 @@ export interface GatewayOptions {
   reconnectGraceMs?: number;
   /** How often subscribers get a campaign's live figures. */
   statsEveryMs?: number;
-  /** Roles that see full numbers in the screen pop. */
-  unmaskRoles: readonly Role[];
+  /** How often open connections' sessions are checked against the store (revoked or expired elsewhere). */
+  sessionCheckMs?: number;
 }
 
 interface Session {
@@ -119,12 +77,15 @@ export class AgentGateway {
   private sweepTimer: unknown;
   private statsTimer: unknown;
   private readonly log: Logger;
+  private nextSessionCheck = 0;
+  private readonly sessionCheckMs: number;
 
   constructor(
     private readonly deps: {
       dialer: Dialer;
       repos: Repositories;
       dispositions: DispositionService;
+      pii: PersonalData;
       scheduler: Scheduler;
       logger?: Logger;
     },
@@ -134,6 +95,7 @@ export class AgentGateway {
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
     this.graceMs = opts.reconnectGraceMs ?? 60_000;
     this.statsEveryMs = opts.statsEveryMs ?? 2000;
+    this.sessionCheckMs = opts.sessionCheckMs ?? 15_000;
   }
 
   start(): void {
@@ -338,8 +300,12 @@ export class AgentGateway {
         throw new AppError('validation_failed', 'callbackAt must be an ISO 8601 date-time', { field: 'callbackAt' });
     }
     await this.untilEnded(attemptId);
-    const r = await this.deps.dispositions.record(s.principal, attemptId, { code: m.code, notes: m.notes, callbackAt });
-    this.deps.dialer.dispositionRecorded(id, attemptId, this.now(), m.pause);
+    const r = await this.deps.dispositions.record(s.principal, attemptId, {
+      code: m.code,
+      notes: m.notes,
+      callbackAt,
+      pause: m.pause,
+    });
     return {
       attemptId,
       dispositionId: r.disposition.id,
@@ -399,6 +365,9 @@ export class AgentGateway {
           );
         break;
       }
+      case 'SessionsEnded':
+        this.endSessions(e.userId, e.sessionId, e.reason.replace('_', ' '));
+        return;
       case 'CallEnded': {
         const waiters = this.endWaiters.get(e.attemptId);
         if (waiters) {
@@ -417,14 +386,15 @@ export class AgentGateway {
 
   /** Supervisors following a campaign get its events; agent states go to followers of the agent's organisation. */
   private forward(e: DialerEvent): void {
+    const event = toPublicEvent(e);
+    if (!event) return;
     let campaignId: string | null = null;
     let orgId: string | null = null;
     if (e.type === 'AgentStateChanged') orgId = this.deps.dialer.desk.get(e.agentId)?.orgId ?? null;
-    else campaignId = e.campaignId;
+    else if ('campaignId' in e) campaignId = e.campaignId;
     for (const s of this.sessions) {
       if (s.campaigns.size === 0) continue;
-      if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId)
-        s.conn.send({ type: 'event', event: e });
+      if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId) s.conn.send({ type: 'event', event });
     }
   }
 
@@ -433,18 +403,15 @@ export class AgentGateway {
     const p = s.principal;
     const row = await this.deps.repos.contacts.get(p.orgId, contactId);
     if (!row) return { row: undefined, view: null };
-    const unmasked = mayUnmask(p.role, this.opts.unmaskRoles);
-    if (unmasked) {
-      await this.deps.repos.audit.append({
-        orgId: p.orgId,
-        actorUserId: p.userId,
+    const unmasked = this.deps.pii.unmasked(p);
+    if (unmasked)
+      await this.deps.pii.shown(p, {
         action: 'contacts.unmasked_view',
         subjectType: 'contact',
         subjectId: row.id,
         details: { count: 1, via },
       });
-    }
-    return { row, view: present(row, unmasked) };
+    return { row, view: present(row, unmasked, this.deps.pii) };
   }
 
   private async screenPop(s: Session, e: Extract<DialerEvent, { type: 'CallConnected' }>): Promise<void> {
@@ -498,6 +465,61 @@ export class AgentGateway {
       s.conn.close('heartbeat timeout');
       this.closed(s);
     }
+    if (this.now() >= this.nextSessionCheck) {
+      this.nextSessionCheck = this.now() + this.sessionCheckMs;
+      this.checkSessions().catch((err: unknown) =>
+        this.log.error({ err }, 'checking that live sessions still hold failed; tried again at the next check'),
+      );
+    }
+  }
+
+  /**
+   * Sessions can end where this node cannot hear it (another node's logout, expiry, a user
+   * disabled through another node): every `sessionCheckMs` the open connections' sessions are
+   * looked up, and the ones no longer live are closed.
+   */
+  private async checkSessions(): Promise<void> {
+    const open = [...this.sessions];
+    if (open.length === 0) return;
+    const live = new Set(
+      await this.deps.repos.sessions.stillActive(
+        [...new Set(open.map((s) => s.principal.sessionId))],
+        new Date(this.now()),
+      ),
+    );
+    for (const s of open) if (!s.closed && !live.has(s.principal.sessionId)) this.end(s, 'expired or revoked');
+  }
+
+  /** Closes the user's connections (one session, or all) and takes them off the dialer. */
+  private endSessions(userId: string, sessionId: string | null, reason: string): void {
+    for (const s of [...this.sessions])
+      if (s.principal.userId === userId && (sessionId === null || s.principal.sessionId === sessionId))
+        this.end(s, reason);
+  }
+
+  private end(s: Session, reason: string): void {
+    if (s.closed) return;
+    s.conn.send({
+      type: 'error',
+      id: null,
+      code: 'session_ended',
+      message: `your session ended (${reason}); log in again`,
+    });
+    const id = s.principal.userId;
+    const owned = this.owners.get(id) === s;
+    s.closed = true;
+    this.sessions.delete(s);
+    if (owned) {
+      this.owners.delete(id);
+      if (this.deps.dialer.desk.get(id)) {
+        // No more calls at once; a call in progress ends through telephony, then the agent leaves.
+        this.deps.dialer.agent(id, { type: 'lost', at: this.now() });
+        this.deps.scheduler.clearTimeout(this.graceTimers.get(id));
+        this.graceTimers.delete(id);
+        this.retire(id);
+      }
+    }
+    s.conn.close('session ended');
   }
 
   private closed(s: Session): void {
@@ -519,23 +541,28 @@ export class AgentGateway {
       this.deps.scheduler.setTimeout(() => {
         this.graceTimers.delete(id);
         if (this.owners.has(id)) return; // came back
-        const a = this.deps.dialer.desk.get(id);
-        if (!a) return;
-        const at = this.now();
-        try {
-          if (a.state.status === 'wrap_up' && a.state.callId)
-            this.deps.dialer.agent(id, { type: 'wrap_done', at, callId: a.state.callId, thenPause: 'connection_lost' });
-          const now = this.deps.dialer.desk.get(id);
-          if (now && (now.state.status === 'paused' || now.state.status === 'ready'))
-            this.deps.dialer.agent(id, { type: 'logout', at });
-          else if (now) this.armGrace(id); // still on a call: look again later
-        } catch (err) {
-          // The agent's state moved meanwhile (a call came, a disposition landed): look again later.
-          this.log.debug({ err, agentId: id }, 'logging out a lost agent was refused; looking again later');
-          this.armGrace(id);
-        }
+        this.retire(id);
       }, this.graceMs),
     );
+  }
+
+  /** Logs an agent with no connection out of the dialer — now, or after the call they are on. */
+  private retire(id: string): void {
+    const a = this.deps.dialer.desk.get(id);
+    if (!a) return;
+    const at = this.now();
+    try {
+      if (a.state.status === 'wrap_up' && a.state.callId)
+        this.deps.dialer.agent(id, { type: 'wrap_done', at, callId: a.state.callId, thenPause: 'connection_lost' });
+      const now = this.deps.dialer.desk.get(id);
+      if (now && (now.state.status === 'paused' || now.state.status === 'ready'))
+        this.deps.dialer.agent(id, { type: 'logout', at });
+      else if (now) this.armGrace(id); // still on a call: look again later
+    } catch (err) {
+      // The agent's state moved meanwhile (a call came, a disposition landed): look again later.
+      this.log.debug({ err, agentId: id }, 'logging out a lost agent was refused; looking again later');
+      this.armGrace(id);
+    }
   }
 }
 

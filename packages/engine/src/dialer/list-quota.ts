@@ -1,8 +1,8 @@
-import type { CampaignsRepo, LeasedContact } from '@outdial/db';
+import type { CampaignsStore, LeasedContact } from '../ports/index.ts';
 import { DateTime } from 'luxon';
 
 /** What the list quota needs from the campaigns repository. */
-export type QuotaRepo = Pick<CampaignsRepo, 'claimListQuota' | 'returnListQuota' | 'reconcileListQuota' | 'release'>;
+export type QuotaRepo = Pick<CampaignsStore, 'claimListQuota' | 'returnListQuota' | 'reconcileListQuota' | 'release'>;
 
 /** How long a list found full stays out of leases before it is looked at again (other nodes give dials back). */
 export const FULL_LIST_RECHECK_MS = 60_000;

@@ -1,4 +1,4 @@
-import type { CampaignRow, CampaignsRepo, LeasedContact } from '@outdial/db';
+import type { CampaignRow, CampaignsStore, LeasedContact } from '../ports/index.ts';
 import type { Scheduler } from '../telephony.ts';
 import { callNeeds, type AgentDesk } from './desk.ts';
 import type { EventBus } from './events.ts';
@@ -34,7 +34,7 @@ export interface PreviewHost {
 
 export interface PreviewDeps {
   host: PreviewHost;
-  repo: Pick<CampaignsRepo, 'release' | 'defer' | 'recordPreview'>;
+  repo: Pick<CampaignsStore, 'release' | 'defer' | 'recordPreview'>;
   desk: AgentDesk;
   bus: EventBus;
   scheduler: Scheduler;

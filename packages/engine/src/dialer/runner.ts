@@ -1,4 +1,4 @@
-import type { AttemptsRepo, CampaignRow, CampaignsRepo, DncRepo, LeasedContact } from '@outdial/db';
+import type { AttemptsStore, CampaignRow, CampaignsStore, DncStore, LeasedContact } from '../ports/index.ts';
 import type { CampaignSettings } from '@outdial/domain/campaigns';
 import type { GovernedMode } from '@outdial/domain/pacing';
 import type { ProjectRules } from '@outdial/domain/projects';
@@ -41,7 +41,7 @@ export interface RunnerOptions {
 /** What the runner reads and writes in the database. */
 export interface RunnerRepos {
   campaigns: Pick<
-    CampaignsRepo,
+    CampaignsStore,
     | 'lease'
     | 'release'
     | 'defer'
@@ -51,8 +51,8 @@ export interface RunnerRepos {
     | 'returnListQuota'
     | 'reconcileListQuota'
   >;
-  attempts: Pick<AttemptsRepo, 'campaignBuckets' | 'history'>;
-  dnc: Pick<DncRepo, 'blocked'>;
+  attempts: Pick<AttemptsStore, 'campaignBuckets' | 'history'>;
+  dnc: Pick<DncStore, 'blocked'>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AttemptsRepo, CampaignRow, CampaignsRepo, DncRepo, LeasedContact } from '@outdial/db';
+import type { AttemptsStore, CampaignRow, CampaignsStore, DncStore, LeasedContact } from '../ports/index.ts';
 import { checkDial, type AttemptRecord, type RefusalCode } from '@outdial/domain/compliance';
 import { defaultTimeZoneForRegion } from '@outdial/domain/phone';
 import type { ProjectRules } from '@outdial/domain/projects';
@@ -6,9 +6,9 @@ import type { EventBus } from './events.ts';
 
 /** What the screen reads and writes. */
 export interface ScreenRepos {
-  attempts: Pick<AttemptsRepo, 'history'>;
-  dnc: Pick<DncRepo, 'blocked'>;
-  campaigns: Pick<CampaignsRepo, 'defer'>;
+  attempts: Pick<AttemptsStore, 'history'>;
+  dnc: Pick<DncStore, 'blocked'>;
+  campaigns: Pick<CampaignsStore, 'defer'>;
 }
 
 export interface Screened {

@@ -3,7 +3,7 @@
  * production module imports this file): a telephony that records commands and lets the test
  * say what happens to each call, and an in-memory database for what a runner reads and writes.
  */
-import type { AttemptEnd, CampaignRow, LeasedContact, OpenAttempt } from '@outdial/db';
+import type { AttemptEnd, CampaignRow, LeasedContact, OpenAttempt } from '../ports/index.ts';
 import { defaultCampaignSettings, type CampaignSettings } from '@outdial/domain/campaigns';
 import type { NextStep } from '@outdial/domain/compliance';
 import type { AttemptRecorder } from '../attempts.ts';
@@ -152,8 +152,7 @@ export class MemoryDialerStore {
         this.deferred.push({ contactId, until, close });
         return Promise.resolve();
       },
-      remaining: () =>
-        Promise.resolve(this.open ?? this.contacts.length - this.deferred.filter((d) => d.close).length),
+      remaining: () => Promise.resolve(this.open ?? this.contacts.length - this.deferred.filter((d) => d.close).length),
       recordPreview: (p) => {
         this.previews.push(p);
         return Promise.resolve();
