@@ -16,7 +16,7 @@ const liveSessions = new Set<string>(['s-a1', 's-a2', 's-a3', 's-a4', 's-q1', 's
 const repos = {
   org: { getAgent: () => Promise.resolve({ skills: [{ code: 'renewal', level: 3 }] }) },
   contacts: { get: () => Promise.reject(new Error('the database is away')) },
-  sessions: { stillActive: async (ids: readonly string[]) => ids.filter((id) => liveSessions.has(id)) },
+  sessions: { stillActive: (ids: readonly string[]) => Promise.resolve(ids.filter((id) => liveSessions.has(id))) },
 } as unknown as Repositories;
 
 const idleTelephony: Telephony = {
