@@ -1,4 +1,4 @@
-import { AgentGateway, Dialer, SimulatedAgents, realScheduler } from '@outdial/engine';
+import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Logger } from '@outdial/engine';
 import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
 import type { Platform } from './platform.ts';
 
@@ -18,8 +18,9 @@ const SYNC_MS = 2000;
  */
 export async function startDialer(
   platform: Platform,
-  opts: { simulatedAgents: number; log: (m: string) => void },
+  opts: { simulatedAgents: number; logger: Logger },
 ): Promise<RunningDialer> {
+  const log = opts.logger.child({ component: 'dialer' });
   const carrier = new SimulatedCarrier(
     { ...defaultSimulatedCarrier, ...platform.config.simulatedCarrier },
     realScheduler,
@@ -32,7 +33,7 @@ export async function startDialer(
     attempts: platform.services.attempts,
     campaigns: platform.services.campaigns,
     bus: platform.services.events,
-    log: (err) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`),
+    logger: opts.logger,
   });
   const gateway = new AgentGateway(
     {
@@ -41,7 +42,7 @@ export async function startDialer(
       dispositions: platform.services.dispositions,
       pii: platform.services.pii,
       scheduler: realScheduler,
-      log: (err) => opts.log(`agent gateway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      logger: opts.logger,
     },
     {},
   );
@@ -63,7 +64,7 @@ export async function startDialer(
           skills: Object.fromEntries(a.skills.map((s) => [s.code, s.level])),
         })),
       );
-      opts.log(`simulated agents ready: ${picked.map((a) => a.username).join(', ')}`);
+      log.info({ agents: picked.map((a) => a.username) }, `simulated agents ready: ${picked.length}`);
     }
   }
   let syncing = false;
@@ -72,7 +73,7 @@ export async function startDialer(
     syncing = true;
     void dialer
       .sync()
-      .catch((err: unknown) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => log.error({ err }, 'syncing with the campaigns table failed; tried again in 2 s'))
       .finally(() => (syncing = false));
   }, SYNC_MS);
   timer.unref();

@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 4): a running campaign, the server process killed with SIGKILL again and
+ * Crash safety: a running campaign, the server process killed with SIGKILL again and
  * again. After every restart: no attempt is lost or left open, no contact has two attempts in
  * flight at once, every dial was allowed by the compliance gate, and the campaign resumes by itself.
  */
@@ -103,7 +103,7 @@ describe('SIGKILL during a running campaign', async () => {
       const p = await openPlatform(target.config);
       let campaignId: string;
       try {
-        await seedDemo(p, () => undefined);
+        await seedDemo(p);
         const admin = await consolePrincipal(p.repos, 'admin');
         await p.services.projects.create(admin, { code: 'KILL', name: 'kill test', rules: RULES });
         const csv = join(tmpdir(), `kill-${process.pid}-${target.name}.csv`);

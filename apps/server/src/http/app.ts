@@ -1,4 +1,10 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -27,10 +33,14 @@ import { wsRoutes } from './routes/ws.ts';
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
  * Handlers are thin: schema-validated input → one service call → a DTO.
  */
-export async function buildApp(given: HttpContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  given: HttpContext,
+  opts: { logger?: FastifyBaseLogger } = {},
+): Promise<FastifyInstance> {
   const ctx: RouteContext = { ...given, monitor: given.monitor ?? new DialerMonitor(given.dialer) };
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // The process's pino logger (a child), so requests and everything else are one stream; none in tests.
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     bodyLimit: 10 * 1024 * 1024,
     // Errors Fastify raises before routing (a malformed percent-encoding in the URL) get the API's shape too.

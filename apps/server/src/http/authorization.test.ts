@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import * as contracts from '@outdial/contracts';
 import { DEMO_CAMPAIGN, DEMO_PROJECT } from '../demo.ts';
 import { harness, multipart, waitForImport, type Harness } from './testing/harness.ts';

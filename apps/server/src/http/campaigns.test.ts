@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import { harness, type Harness } from './testing/harness.ts';
 import { DEMO_PROJECT } from '../demo.ts';
 

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import { DEMO_PROJECT } from '../demo.ts';
 import { harness, multipart, type Harness } from './testing/harness.ts';
 

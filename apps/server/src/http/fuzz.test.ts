@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import { DEMO_CAMPAIGN, DEMO_PROJECT } from '../demo.ts';
 import { harness, type Harness } from './testing/harness.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { TestDatabase } from '@outdial/db';
+import type { TestDatabase } from '@outdial/db/testing';
 import { loadConfig, type Config } from '../../config.ts';
 import { openPlatform, type Platform } from '../../platform.ts';
 import { seedDemo } from '../../demo.ts';
@@ -28,7 +28,7 @@ export async function harness(engine: TestDatabase, env: Record<string, string> 
   );
   const { db, cleanup } = await engine.open();
   const platform = await openPlatform(config, { db });
-  await seedDemo(platform, () => undefined);
+  await seedDemo(platform);
   const background = new Set<Promise<unknown>>();
   const app = await buildApp({ config, services: platform.services, repos: platform.repos, background });
   return {
