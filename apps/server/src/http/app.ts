@@ -62,7 +62,7 @@ export async function buildApp(
   // Schema coercion turns "1e999" into Infinity, which JSON Schema's bounds let through: refuse it here.
   app.addHook('preHandler', async (req) => {
     const bad = nonFinite(req.params, 'path') ?? nonFinite(req.query, 'query') ?? nonFinite(req.body);
-    if (bad) throw invalid(`invalid request: ${bad} is not a finite number`, { reason: 'not_finite' });
+    if (bad) throw invalid(`invalid request: ${bad}`, { reason: 'not_finite' });
   });
 
   await app.register(swagger, {
