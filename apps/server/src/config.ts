@@ -21,6 +21,8 @@ export interface Config {
   loginRateLimitPerMinute: number;
   maxUploadMb: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** JSON lines (for log collectors), or pretty text for a person; `auto`: pretty on a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Demo mode: how many of the demo agents (from agent20 down) the simulator plays. */
   simulatedAgents: number;
   /** Demo mode: how the simulated carrier's callees behave — overrides of `defaultSimulatedCarrier`. */
@@ -48,6 +50,7 @@ const KEYS: Record<keyof Config, string> = {
   loginRateLimitPerMinute: 'OUTDIAL_LOGIN_RATE_LIMIT',
   maxUploadMb: 'OUTDIAL_MAX_UPLOAD_MB',
   logLevel: 'OUTDIAL_LOG_LEVEL',
+  logFormat: 'OUTDIAL_LOG_FORMAT',
   simulatedAgents: 'OUTDIAL_SIMULATED_AGENTS',
   simulatedCarrier: 'OUTDIAL_SIMULATED_CARRIER',
 };
@@ -169,6 +172,9 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const logLevel = (src['OUTDIAL_LOG_LEVEL'] || 'info') as Config['logLevel'];
   if (!levels.includes(logLevel)) problems.push(`OUTDIAL_LOG_LEVEL: one of ${levels.join(', ')}`);
+  const formats = ['auto', 'json', 'pretty'] as const;
+  const logFormat = (src['OUTDIAL_LOG_FORMAT'] || 'auto') as Config['logFormat'];
+  if (!formats.includes(logFormat)) problems.push(`OUTDIAL_LOG_FORMAT: one of ${formats.join(', ')}`);
   const cfg: Config = {
     host,
     port: int('OUTDIAL_PORT', 8080, 0, 65535),
@@ -181,6 +187,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     loginRateLimitPerMinute: int('OUTDIAL_LOGIN_RATE_LIMIT', 10, 1, 10_000),
     maxUploadMb: int('OUTDIAL_MAX_UPLOAD_MB', 1024, 1, 100_000),
     logLevel,
+    logFormat,
     simulatedAgents: int('OUTDIAL_SIMULATED_AGENTS', 10, 0, 20),
     simulatedCarrier: carrierSetting(src['OUTDIAL_SIMULATED_CARRIER'], problems),
   };

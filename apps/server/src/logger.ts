@@ -1,4 +1,5 @@
 import pino from 'pino';
+import PinoPretty from 'pino-pretty';
 import type { Config } from './config.ts';
 
 /** The process's logger: pino, which is also what Fastify logs through. */
@@ -11,6 +12,25 @@ export type ServerLogger = pino.Logger;
  * sweeps | platform`); errors go under `err`, with their stack. Writes are synchronous: the
  * volume is small (no line per call) and nothing is lost when the process exits or is killed.
  */
-export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): ServerLogger {
-  return pino({ level }, destination ?? pino.destination({ dest: 2, sync: true }));
+export function createLogger(
+  level: Config['logLevel'],
+  destination?: pino.DestinationStream,
+  format: Config['logFormat'] = 'json',
+): ServerLogger {
+  if (destination) return pino({ level }, destination);
+  // A person at a terminal reads text; a log collector reads JSON lines (OUTDIAL_LOG_FORMAT=json).
+  const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY);
+  return pino(
+    { level },
+    pretty
+      ? PinoPretty({
+          destination: 2,
+          sync: true,
+          colorize: process.stderr.isTTY,
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'pid,hostname',
+          singleLine: true,
+        })
+      : pino.destination({ dest: 2, sync: true }),
+  );
 }

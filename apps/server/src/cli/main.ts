@@ -20,7 +20,7 @@ function collectMap(value: string, prev: Record<string, string>): Record<string,
 
 async function withPlatform<T>(fn: (p: Awaited<ReturnType<typeof openPlatform>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const platform = await openPlatform(config, { logger: createLogger(config.logLevel) });
+  const platform = await openPlatform(config, { logger: createLogger(config.logLevel, undefined, config.logFormat) });
   try {
     return await fn(platform);
   } finally {
@@ -40,7 +40,7 @@ program
     const config = loadConfig();
     await serve(config, {
       demo: Boolean(o.demo),
-      logger: createLogger(config.logLevel),
+      logger: createLogger(config.logLevel, undefined, config.logFormat),
       say: log,
       handleSignals: true,
     });
