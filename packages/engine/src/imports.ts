@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import type { ImportRow, Repositories, RowOutcome, StagedRow } from '@outdial/db';
 import {
+  contactFileFormat,
   ImportFileError,
   parseContactFile,
   parseContactFileInWorker,
@@ -15,6 +15,15 @@ import type { Clock } from './ports.ts';
 const BATCH = 10_000;
 /** From this size on a file is parsed on a worker thread (starting one costs ~0.2 s). */
 const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+
+/** Read as XLSX (an unsupported extension is reported by the parser itself). */
+function isXlsx(filename: string): boolean {
+  try {
+    return contactFileFormat({ filename }) === 'xlsx';
+  } catch {
+    return false;
+  }
+}
 
 export interface ImportRequest {
   projectCode: string;
@@ -212,11 +221,13 @@ export class ImportService {
         rowsRead = p.rowsRead;
       },
     } as const;
-    // Large files are parsed on a worker thread, beside this thread's database work.
+    // Large files, and every XLSX (unzipping and XML are CPU work whatever the file's size, and a
+    // small file can unpack to a lot: ADR 0020), are parsed on a worker thread, beside this
+    // thread's database work, so the event loop keeps answering.
     const parsed =
-      totalBytes >= WORKER_MIN_BYTES
+      totalBytes >= WORKER_MIN_BYTES || isXlsx(req.filename)
         ? parseContactFileInWorker(req.path, spec)
-        : parseContactFile(createReadStream(req.path), spec);
+        : parseContactFile({ path: req.path }, spec);
     const header = await parsed.header;
     await this.repos.imports.setHeader(imp.id, {
       format: header.format,
