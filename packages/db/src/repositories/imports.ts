@@ -244,6 +244,19 @@ function copyLines(importId: string, rows: readonly StagedRow[], ids: (seq: numb
   return out;
 }
 
+/** PGlite: staged rows per INSERT (~0.1 s each on the embedded engine). */
+const STAGE_ROWS = 500;
+/** PGlite: file rows merged per transaction (~0.1–0.2 s each). */
+const MERGE_ROWS = 2500;
+/** PGlite merges in progress, per database and project (see `merge`). */
+const MERGE_LOCKS = new WeakMap<Database, Map<string, Promise<void>>>();
+
+/**
+ * Lets the event loop turn once (timers, sockets) before the next statement is queued, so a
+ * request that arrived meanwhile gets its query in ahead of it.
+ */
+const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export class ImportsRepo {
   constructor(private readonly db: Database) {}
 
@@ -496,8 +509,20 @@ export class ImportsRepo {
     return row!;
   }
 
-  /** PGlite: writes a batch of parsed rows to the staging table in one INSERT … unnest. */
+  /**
+   * PGlite: writes a batch of parsed rows to the staging table, STAGE_ROWS at a time (one
+   * INSERT … unnest each), letting the event loop and other queries run between them: PGlite
+   * runs each statement on this thread, so one statement for a whole 10,000-row batch held
+   * everything else up for over a second (ADR 0021).
+   */
   async stage(importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): Promise<void> {
+    for (let at = 0; at < rows.length; at += STAGE_ROWS) {
+      if (at > 0) await yieldToOthers();
+      await this.stageSome(importId, rows.slice(at, at + STAGE_ROWS), ids);
+    }
+  }
+
+  private async stageSome(importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): Promise<void> {
     if (rows.length === 0) return;
     const join = (v: readonly string[] | null) => (v === null ? null : v.join(SEP));
     await this.db.query(
@@ -526,16 +551,25 @@ export class ImportsRepo {
   }
 
   /**
-   * PGlite: the only step that makes contacts visible, in one transaction. Rows already in the
-   * project and rows on a do-not-call list are set aside with their reason, the rest become
-   * contacts, and the import is marked completed with its counts. A crash before COMMIT leaves
-   * no contact behind. Merges into one project are serialised by an advisory lock, so two
-   * imports of the same number cannot both create it.
+   * PGlite: makes the staged rows contacts (ADR 0003, in steps since ADR 0021). Rows already in
+   * the project and rows on a do-not-call list are set aside with their reason, the rest
+   * become contacts, MERGE_ROWS file rows per short transaction (`import_merge_range`), with
+   * the event loop and other queries served between steps — one transaction for a million
+   * rows held the single embedded connection, and with it every request, for half a minute.
+   * Merges into one project are serialised by a lock in this process (PGlite has one
+   * connection, so a database lock would not tell two imports apart). The contacts of an
+   * import become visible step by step while it is `merging`; if a step fails, those already
+   * created are deleted again before the failure is reported, and a merge cut off by a crash
+   * is undone at the next start (`failStale`). An import of up to MERGE_ROWS rows is still
+   * merged in one transaction.
    */
   async merge(orgId: string, projectId: string, importId: string, now: Date): Promise<ImportRow> {
     await this.db.query(`UPDATE imports SET status = 'merging', updated_at = now() WHERE id = $1`, [importId]);
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`import:${projectId}`]);
+    return this.projectLock(projectId, async () => {
+      const [span] = await this.db.query<{ lo: number | null; hi: number | null }>(
+        `SELECT min(row_number) AS lo, max(row_number) AS hi FROM import_rows WHERE import_id = $1 AND outcome = 'accepted'`,
+        [importId],
+      );
       const counts: Record<RowOutcome, number> = {
         accepted: 0,
         duplicate_in_file: 0,
@@ -543,13 +577,74 @@ export class ImportsRepo {
         dnc: 0,
         invalid: 0,
       };
-      const merged = await tx.query<{ outcome: RowOutcome; n: number }>(
-        'SELECT row_outcome AS outcome, row_count AS n FROM import_merge($1, $2, $3, $4)',
-        [importId, orgId, projectId, now],
-      );
-      for (const c of merged) counts[c.outcome] = c.n;
-      return this.complete(tx, importId, counts, now);
+      const lo = span?.lo ?? 0;
+      const hi = span?.hi ?? -1;
+      const step = async (tx: Sql, from: number) => {
+        const [r] = await tx.query<{ n: number }>('SELECT import_merge_range($1, $2, $3, $4, $5, $6) AS n', [
+          importId,
+          orgId,
+          projectId,
+          now,
+          from,
+          Math.min(hi, from + MERGE_ROWS - 1),
+        ]);
+        counts.accepted += r!.n;
+      };
+      const finish = async (tx: Sql) => {
+        const rest = await tx.query<{ outcome: RowOutcome; n: number }>(
+          'SELECT outcome, count(*)::int AS n FROM import_rows WHERE import_id = $1 GROUP BY outcome',
+          [importId],
+        );
+        for (const c of rest) counts[c.outcome] += c.n;
+        return this.complete(tx, importId, counts, now);
+      };
+      if (hi - lo < MERGE_ROWS) {
+        // Small enough for one short transaction: all or nothing, as before.
+        return this.db.transaction(async (tx) => {
+          if (hi >= lo) await step(tx, lo);
+          return finish(tx);
+        });
+      }
+      try {
+        for (let from = lo; from <= hi; from += MERGE_ROWS) {
+          if (from > lo) await yieldToOthers();
+          await this.db.transaction((tx) => step(tx, from));
+        }
+        return await this.db.transaction(finish);
+      } catch (err) {
+        await this.removeContactsOf(importId).catch(() => undefined); // the import is failed by the caller either way
+        throw err;
+      }
     });
+  }
+
+  /** Runs `fn` after every earlier merge into the same project (in this process) has ended. */
+  private projectLock<T>(projectId: string, fn: () => Promise<T>): Promise<T> {
+    let locks = MERGE_LOCKS.get(this.db);
+    if (!locks) MERGE_LOCKS.set(this.db, (locks = new Map<string, Promise<void>>()));
+    const prev = locks.get(projectId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    locks.set(projectId, tail);
+    void tail.then(() => {
+      if (locks.get(projectId) === tail) locks.delete(projectId);
+    });
+    return run;
+  }
+
+  /** Deletes the contacts an unfinished PGlite merge created, a step at a time. */
+  private async removeContactsOf(importId: string): Promise<void> {
+    for (;;) {
+      const gone = await this.db.query<{ id: string }>(
+        `DELETE FROM contacts WHERE id IN (SELECT id FROM contacts WHERE import_id = $1 LIMIT ${MERGE_ROWS}) RETURNING id`,
+        [importId],
+      );
+      if (gone.length < MERGE_ROWS) return;
+      await yieldToOthers();
+    }
   }
 
   /** Marks an import failed and drops its staged rows: nothing of it was, or will be, imported. */
@@ -563,13 +658,18 @@ export class ImportsRepo {
     });
   }
 
-  /** Imports whose worker stopped reporting before `staleBefore` (a crash or a kill): fail them. */
+  /**
+   * Imports whose worker stopped reporting before `staleBefore` (a crash or a kill): fail them.
+   * On PGlite a merge cut off half-way left some of its contacts behind (ADR 0021): they are
+   * deleted, so nothing of a failed import stays. (On PostgreSQL the transaction rolled back.)
+   */
   async failStale(staleBefore: Date, now: Date): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>(
-      `SELECT id FROM imports WHERE status IN ('parsing', 'merging') AND updated_at < $1`,
+    const rows = await this.db.query<{ id: string; status: ImportStatus }>(
+      `SELECT id, status FROM imports WHERE status IN ('parsing', 'merging') AND updated_at < $1`,
       [staleBefore],
     );
     for (const r of rows) {
+      if (r.status === 'merging' && this.db.kind === 'pglite') await this.removeContactsOf(r.id);
       await this.fail(
         r.id,
         {
