@@ -4,16 +4,20 @@
 -- them. Same rules, same order: numbers the project already has → duplicate_existing; primary
 -- numbers on an active do-not-call list → dnc; blocked secondary numbers dropped; the rest
 -- become contacts with the ids the importer gave them, and their staged rows are deleted.
--- Returns how many contacts were created.
+-- Returns how many contacts were created and how many rows it set aside (the caller sums them:
+-- counting import_rows afterwards would walk the index past every deleted accepted row).
 CREATE FUNCTION import_merge_range(p_import uuid, p_org uuid, p_project uuid, p_now timestamptz, p_lo int, p_hi int)
-RETURNS int LANGUAGE plpgsql AS $fn$
+RETURNS TABLE (created int, duplicate_existing int, dnc int) LANGUAGE plpgsql AS $fn$
 DECLARE
-  created int;
+  n_created int;
+  n_dup int;
+  n_dnc int;
 BEGIN
   UPDATE import_rows r SET outcome = 'duplicate_existing', code = 'duplicate_existing',
          message = 'the project already has a contact with this number'
    WHERE r.import_id = p_import AND r.row_number BETWEEN p_lo AND p_hi AND r.outcome = 'accepted'
      AND EXISTS (SELECT 1 FROM contacts c WHERE c.project_id = p_project AND c.phone = r.phone);
+  GET DIAGNOSTICS n_dup = ROW_COUNT;
 
   UPDATE import_rows r SET outcome = 'dnc', code = 'dnc',
          message = (SELECT 'on do-not-call list "' || l.name || '"' || CASE WHEN e.reason <> '' THEN ': ' || e.reason ELSE '' END
@@ -25,6 +29,7 @@ BEGIN
      AND EXISTS (SELECT 1 FROM dnc_entries e JOIN dnc_lists l ON l.id = e.list_id
                   WHERE e.phone = r.phone AND l.org_id = p_org AND (l.project_id IS NULL OR l.project_id = p_project)
                     AND (e.expires_at IS NULL OR e.expires_at > p_now));
+  GET DIAGNOSTICS n_dnc = ROW_COUNT;
 
   UPDATE import_rows r SET phones = ARRAY(
            SELECT u.p FROM unnest(r.phones) WITH ORDINALITY AS u(p, i)
@@ -41,9 +46,9 @@ BEGIN
     FROM import_rows r
    WHERE r.import_id = p_import AND r.row_number BETWEEN p_lo AND p_hi AND r.outcome = 'accepted'
    ORDER BY r.row_number;
-  GET DIAGNOSTICS created = ROW_COUNT;
+  GET DIAGNOSTICS n_created = ROW_COUNT;
 
   DELETE FROM import_rows r WHERE r.import_id = p_import AND r.row_number BETWEEN p_lo AND p_hi AND r.outcome = 'accepted';
-  RETURN created;
+  RETURN QUERY SELECT n_created, n_dup, n_dnc;
 END
 $fn$;
