@@ -255,6 +255,10 @@ async function main() {
 
     // Sample /healthz every 50 ms, each request on its own, until the import is over.
     const latencies: number[] = [];
+    /** The slowest answers with when they were asked (s after the upload began), and the phases. */
+    const timeline: { at: number; ms: number }[] = [];
+    const phases: Record<string, number> = {};
+    let i0 = performance.now();
     const failures: string[] = [];
     let sampling = true;
     const inflight = new Set<Promise<void>>();
@@ -264,6 +268,7 @@ async function main() {
         const p = http('GET', `${base}/healthz`, { timeoutMs: 120_000 }).then(
           (r) => {
             latencies.push(performance.now() - t);
+            timeline.push({ at: +((t - i0) / 1000).toFixed(1), ms: Math.round(performance.now() - t) });
             if (r.status !== 200) failures.push(`${r.status}`);
           },
           (e: Error) => {
@@ -277,7 +282,7 @@ async function main() {
       }
     })();
 
-    const i0 = performance.now();
+    i0 = performance.now();
     const up = await http('POST', `${base}/api/v1/projects/BENCH/imports?filename=bench.${FORMAT}`, {
       token,
       type: 'application/octet-stream',
@@ -290,6 +295,8 @@ async function main() {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
       imp = (await http('GET', `${base}/api/v1/imports/${id}`, { token })).json as Record<string, unknown>;
+      const st = String(imp['status']);
+      phases[st] ??= +((performance.now() - i0) / 1000).toFixed(1);
       if (imp['status'] === 'completed' || imp['status'] === 'failed') break;
     }
     const importSeconds = (performance.now() - i0) / 1000;
@@ -322,6 +329,8 @@ async function main() {
           failures: failures.length,
         },
         serverPeakRssMB: rss,
+        phasesSeenAt: phases,
+        slowest: timeline.sort((a, b) => b.ms - a.ms).slice(0, 10),
       }),
     );
   } finally {
