@@ -208,8 +208,10 @@ async function main() {
     databaseUrl = u.toString();
   }
   let server: ChildProcess | undefined;
+  let log = '';
   try {
-    server = spawn(process.execPath, ['apps/server/bin/outdial.mjs', 'serve', '--demo'], {
+    const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    server = spawn(process.execPath, [...nodeArgs, 'apps/server/bin/outdial.mjs', 'serve', '--demo'], {
       env: {
         ...process.env,
         OUTDIAL_HOST: '127.0.0.1',
@@ -222,7 +224,9 @@ async function main() {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let log = '';
+    server.on('exit', (code, signal) => {
+      log += `\n[server exited: code ${code}, signal ${signal}]\n`;
+    });
     server.stdout!.on('data', (c: Buffer) => (log += c.toString()));
     server.stderr!.on('data', (c: Buffer) => (log += c.toString()));
     const base = `http://127.0.0.1:${port}`;
@@ -304,6 +308,7 @@ async function main() {
     await sampler;
     await Promise.all([...inflight]);
     const rss = await serverPeakRss(server.pid!);
+    if (process.env['BENCH_SERVER_LOG']) (await import('node:fs')).writeFileSync(process.env['BENCH_SERVER_LOG'], log);
     const sorted = [...latencies].sort((a, b) => a - b);
     console.log(
       JSON.stringify({
@@ -333,6 +338,9 @@ async function main() {
         slowest: timeline.sort((a, b) => b.ms - a.ms).slice(0, 10),
       }),
     );
+  } catch (err) {
+    console.error(`server output (last 4,000 characters):\n${log.slice(-4000)}`);
+    throw err;
   } finally {
     if (server && server.exitCode === null) {
       server.kill('SIGTERM');
