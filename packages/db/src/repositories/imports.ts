@@ -249,7 +249,7 @@ const STAGE_ROWS = 500;
 /** PGlite: file rows merged per transaction (~0.1–0.2 s each). */
 const MERGE_ROWS = 2500;
 /** PGlite: rows staged or merged between two checkpoints (see `checkpointEvery`). */
-const CHECKPOINT_ROWS = Number(process.env['X_CKPT'] ?? 25_000);
+const CHECKPOINT_ROWS = 25_000;
 const WRITTEN = new WeakMap<Database, number>();
 /** PGlite merges in progress, per database and project (see `merge`). */
 const MERGE_LOCKS = new WeakMap<Database, Map<string, Promise<void>>>();
