@@ -74,14 +74,14 @@ export interface WorkbookParts {
   extraSheetsFirst?: { name: string; xml: string; chart?: boolean; hidden?: boolean }[];
   /** Written to the zip as given, after the standard parts. */
   extra?: Record<string, string>;
-  /** Deflate level (0–9); 9 for bombs. */
+  /** Deflate level (1–9; 0 stores the parts uncompressed); 9 for bombs. */
   level?: number;
 }
 
 /** The zip stream of a workbook (first sheet = `sheet`, unless `extraSheetsFirst`). */
 export function xlsxStream(p: WorkbookParts): Readable {
   const zip = new yazl.ZipFile();
-  const opts = { compress: true, compressionLevel: p.level ?? 6, mtime: new Date(Date.UTC(2026, 0, 1)) };
+  const opts = { compress: p.level !== 0, compressionLevel: p.level ?? 6, mtime: new Date(Date.UTC(2026, 0, 1)) };
   const add = (name: string, content: string | Readable) => {
     if (typeof content === 'string') zip.addBuffer(Buffer.from(content, 'utf8'), name, opts);
     else zip.addReadStream(content, name, opts);

@@ -73,6 +73,16 @@ describe('XLSX written without r= references', () => {
     ]);
   });
 
+  it('parts stored without compression, read in many chunks, with progress counted', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => row(i + 2, [13800000000 + i, `P${i}`, `客户${i}`])).join('');
+    const bytes = await xlsx({ level: 0, sheet: sheetXml(row(1, HEADER) + rows) });
+    let progress = 0;
+    const { rows: out } = await parse(bytes, { onProgress: (p) => (progress = p.bytesRead) });
+    expect(out).toHaveLength(3000);
+    expect(okContacts(out).at(-1)).toMatchObject({ rowNumber: 3001, name: '客户2999' });
+    expect(progress).toBeGreaterThan(150_000); // the stored sheet's bytes
+  });
+
   it('namespace-prefixed elements (x:row, x:c) as some libraries write them', async () => {
     const sheet = `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>${(
       row(1, HEADER, false) + row(2, ['13800000001', 'P1'], false)

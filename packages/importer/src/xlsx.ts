@@ -293,7 +293,8 @@ async function* partText(
   } catch (err) {
     throw unreadable(`the workbook cannot be read (${part.name}): ${(err as Error).message}`);
   }
-  if (counter) raw.on('data', (c: Buffer) => (counter.bytes += c.length));
+  // Compressed bytes, for progress: counted as they pass into the inflater (stored parts below).
+  if (counter && e.compressionMethod === 8) raw.on('data', (c: Buffer) => (counter.bytes += c.length));
   const data: Readable =
     e.compressionMethod === 8 ? pipe(raw, createInflateRaw({ chunkSize: 64 * 1024 }), () => undefined) : raw;
   let decoder: InstanceType<typeof TextDecoder> | null = null;
@@ -301,6 +302,7 @@ async function* partText(
   try {
     for await (const chunk of data as AsyncIterable<Buffer>) {
       unpacked += chunk.length;
+      if (counter && e.compressionMethod === 0) counter.bytes += chunk.length;
       if (unpacked > limit) throw tooLarge(`more than ${human(unpacked, 'bytes')}`);
       // A header that understates the size (a bomb hiding from the check above) is stopped here.
       if (unpacked > e.uncompressedSize)
