@@ -245,9 +245,9 @@ function copyLines(importId: string, rows: readonly StagedRow[], ids: (seq: numb
 }
 
 /** PGlite: staged rows per INSERT (~0.1 s each on the embedded engine). */
-const STAGE_ROWS = 500;
+const STAGE_ROWS = 250;
 /** PGlite: file rows merged per transaction (~0.1–0.2 s each). */
-const MERGE_ROWS = 2500;
+const MERGE_ROWS = 1000;
 /** PGlite: rows staged or merged between two checkpoints (see `checkpointEvery`). */
 const CHECKPOINT_ROWS = 25_000;
 const WRITTEN = new WeakMap<Database, number>();
