@@ -1,6 +1,6 @@
 -- The PGlite merge in steps (ADR 0021): import_merge (migration 002) applied to the staged rows
--- whose row numbers lie in [p_lo, p_hi], so a million-row import is merged a few thousand rows
--- per short transaction and the single embedded connection answers other requests between
+-- whose row numbers lie in [p_lo, p_hi], so a million-row import is merged a thousand rows per
+-- short transaction and the single embedded connection answers other requests between
 -- them. Same rules, same order: numbers the project already has → duplicate_existing; primary
 -- numbers on an active do-not-call list → dnc; blocked secondary numbers dropped; the rest
 -- become contacts with the ids the importer gave them, and their staged rows are deleted.
