@@ -11,7 +11,13 @@ export type ImportFileErrorCode =
   | 'mapping_unknown_field' // --map names a field that is neither fixed nor a custom field
   | 'mapping_unknown_column' // --map names a column the file does not have
   | 'duplicate_column' // two columns map to the same field
-  | 'required_field_unmapped'; // a required custom field has no column
+  | 'required_field_unmapped' // a required custom field has no column
+  // XLSX limits (XLSX_LIMITS; the message names the limit):
+  | 'unpacked_too_large' // a part unpacks to more bytes than allowed (zip bomb), the cells hold too much text, too many zip entries
+  | 'cell_too_large' // one cell (or other XML item) over the character limit
+  | 'row_too_large' // one row's cells together over the character limit
+  | 'too_many_rows' // a row number beyond the sheet size read (1,048,576)
+  | 'sheet_too_wide'; // a cell beyond the columns read (16,384)
 
 export class ImportFileError extends Error {
   constructor(

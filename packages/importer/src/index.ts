@@ -1,6 +1,7 @@
 export {
   parseContactFile,
-  fileFormatOf,
+  contactFileFormat,
+  type ContactFileInput,
   type ImportSpec,
   type ParseResult,
   type ParsedContact,
@@ -11,5 +12,6 @@ export {
 export { ImportFileError, type ImportFileErrorCode } from './errors.ts';
 export { resolveMapping, normalizeHeader, FIXED_FIELDS, type ResolvedMapping } from './mapping.ts';
 export { sniffEncoding, decodeText, type Encoding } from './source.ts';
-export { sniffDelimiter, cellText } from './readers.ts';
+export { sniffDelimiter } from './readers.ts';
+export { XLSX_LIMITS, type XlsxLimits, numberText, isDateFormat } from './xlsx.ts';
 export { parseContactFileInWorker } from './threaded.ts';

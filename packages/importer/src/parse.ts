@@ -1,9 +1,11 @@
+import { createReadStream } from 'node:fs';
 import type { FieldDef } from '@outdial/domain/projects';
 import { coerceFieldValue, type FieldValue } from '@outdial/domain/fields';
 import { defaultTimeZoneForRegion, normalizePhone, type NormalizedPhone } from '@outdial/domain/phone';
 import { ImportFileError } from './errors.ts';
 import { FIXED_FIELDS, resolveMapping } from './mapping.ts';
-import { readCsv, readXlsx, type RawRecord } from './readers.ts';
+import { readCsv, type RawRecord } from './readers.ts';
+import { readXlsx, XLSX_LIMITS, type XlsxInput, type XlsxLimits } from './xlsx.ts';
 import type { ByteCounter, Encoding } from './source.ts';
 
 export interface ImportSpec {
@@ -19,7 +21,12 @@ export interface ImportSpec {
   encoding?: 'auto' | 'utf8' | 'gb18030';
   /** Called every 5,000 non-empty rows and once at the end. */
   onProgress?: (p: { bytesRead: number; rowsRead: number }) => void;
+  /** XLSX only: tighter (or looser) limits than XLSX_LIMITS, e.g. in tests. */
+  xlsxLimits?: Partial<XlsxLimits>;
 }
+
+/** The file: a stream of its bytes, or its path (an XLSX is then read by random access, not copied). */
+export type ContactFileInput = XlsxInput;
 
 export interface ParsedContact {
   rowNumber: number;
@@ -112,17 +119,13 @@ const TZ_ALIASES: Record<string, string> = {
   'gmt+8': 'Asia/Shanghai',
 };
 
-function formatOf(spec: ImportSpec): 'csv' | 'xlsx' {
-  return spec.format ?? fileFormatOf(spec.filename);
-}
-
 /**
- * The format a file name says, or an ImportFileError `unsupported_format` naming what is read
- * instead. Callers check it before they accept an upload, so nothing is spooled for a file that
- * could never be imported.
+ * The format a file is read as, from `spec.format` or the file name's extension; throws
+ * ImportFileError('unsupported_format') for an extension that is not read.
  */
-export function fileFormatOf(filename: string): 'csv' | 'xlsx' {
-  const ext = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase();
+export function contactFileFormat(spec: Pick<ImportSpec, 'filename' | 'format'>): 'csv' | 'xlsx' {
+  if (spec.format) return spec.format;
+  const ext = /\.([a-z0-9]+)$/i.exec(spec.filename)?.[1]?.toLowerCase();
   if (ext === 'xlsx' || ext === 'xlsm') return 'xlsx';
   if (ext === undefined || ['csv', 'txt', 'tsv'].includes(ext)) return 'csv';
   if (ext === 'xls')
@@ -181,7 +184,7 @@ export interface ParseResult {
  * File-level problems (see ImportFileErrorCode) reject `header` and throw from `rows`; a CSV
  * that breaks mid-way (a record over 1 MiB) throws from `rows` after the rows before it.
  */
-export function parseContactFile(input: AsyncIterable<Buffer | Uint8Array | string>, spec: ImportSpec): ParseResult {
+export function parseContactFile(input: ContactFileInput, spec: ImportSpec): ParseResult {
   const counter: ByteCounter = { bytes: 0 };
   let resolveHeader!: (h: ParsedHeader) => void;
   let rejectHeader!: (e: unknown) => void;
@@ -197,12 +200,12 @@ export function parseContactFile(input: AsyncIterable<Buffer | Uint8Array | stri
     let encoding: () => Encoding | 'xlsx';
     let format: 'csv' | 'xlsx';
     try {
-      format = formatOf(spec);
+      format = contactFileFormat(spec);
       if (format === 'xlsx') {
-        source = readXlsx(input, counter);
+        source = readXlsx(input, counter, { ...XLSX_LIMITS, ...spec.xlsxLimits });
         encoding = () => 'xlsx';
       } else {
-        const csv = readCsv(input, spec.encoding ?? 'auto', counter);
+        const csv = readCsv('path' in input ? createReadStream(input.path) : input, spec.encoding ?? 'auto', counter);
         source = csv.batches;
         encoding = csv.encoding;
       }
@@ -343,10 +346,12 @@ function rowProcessor(
     used.add(k);
     rawKeys.push(k);
   });
+  // Cells beyond the header are kept only when they hold something: a row with one value in
+  // column XFD must not become 16,384 stored keys.
   const rawOf = (cells: readonly string[]): Record<string, string> => {
     const raw: Record<string, string> = {};
-    for (let i = 0; i < Math.max(cells.length, rawKeys.length); i++)
-      raw[rawKeys[i] ?? `column${i + 1}`] = cells[i] ?? '';
+    for (let i = 0; i < rawKeys.length; i++) raw[rawKeys[i]!] = cells[i] ?? '';
+    for (let i = rawKeys.length; i < cells.length; i++) if (cells[i] !== '') raw[`column${i + 1}`] = cells[i]!;
     return raw;
   };
 
@@ -448,7 +453,7 @@ function rowProcessor(
       if (!phones.includes(n.e164)) phones.push(n.e164);
     }
 
-    let timezone: string | null = null;
+    let timezone: string | null;
     const tzText = cellAt(cells, tzCol);
     if (tzText) {
       timezone = canonicalTimeZone(tzText);
@@ -487,7 +492,7 @@ function rowProcessor(
         `${columns[extCol]}: an id of ${externalId.length} characters (max ${MAX_EXTERNAL_ID})`,
       );
     const tagText = cellAt(cells, tagsCol);
-    let tags: string[] = [];
+    const tags: string[] = [];
     if (tagText) {
       // Plain loops: no closure is created per row.
       for (const part of tagText.split(SPLIT_TAGS)) {

@@ -1,8 +1,6 @@
 import { parse, type Parser } from 'csv-parse';
-import ExcelJS from 'exceljs';
-import { Readable } from 'node:stream';
 import { ImportFileError } from './errors.ts';
-import { decodeText, peek, type ByteCounter, type Encoding } from './source.ts';
+import { decodeText, type ByteCounter, type Encoding } from './source.ts';
 
 /** A record of cells with its row number as a person sees it (header = row 1). */
 export interface RawRecord {
@@ -12,7 +10,6 @@ export interface RawRecord {
 
 /** Largest CSV record accepted; anything bigger is almost surely an unbalanced quote. */
 const MAX_RECORD_CHARS = 1024 * 1024;
-const XLSX_BATCH = 1000;
 
 /**
  * Picks the delimiter that splits the first non-empty line into the most columns (quotes
@@ -148,85 +145,4 @@ export function readCsv(
     }
   }
   return { batches: batches(), encoding: decoded.encoding };
-}
-
-/**
- * An Excel cell's value as text: numbers without exponent or float noise (a phone stored as
- * a number must not turn into 1.38e+10), dates as ISO (date-only when midnight UTC, which is
- * how exceljs gives calendar dates), rich text and hyperlinks by their text, formulas by
- * their cached result, errors (#N/A…) as empty.
- */
-export function cellText(v: ExcelJS.CellValue): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') {
-    if (Number.isInteger(v)) return Math.abs(v) < 1e21 ? BigInt(v).toString() : String(v);
-    // Excel keeps 15 significant digits; print the shortest form that round-trips.
-    return String(Number(v.toPrecision(15)));
-  }
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) {
-    if (Number.isNaN(v.getTime())) return '';
-    const iso = v.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
-  }
-  if (typeof v === 'object') {
-    const o = v as unknown as Record<string, unknown>;
-    if (Array.isArray(o['richText']))
-      return (o['richText'] as { text?: unknown }[]).map((r) => (typeof r.text === 'string' ? r.text : '')).join('');
-    if ('error' in o) return '';
-    if ('formula' in o || 'sharedFormula' in o || 'result' in o)
-      return cellText((o['result'] ?? null) as ExcelJS.CellValue);
-    if ('text' in o) return cellText((o['text'] ?? null) as ExcelJS.CellValue); // hyperlink; its text may itself be rich text
-  }
-  return String(v);
-}
-
-/**
- * Rows of the first worksheet, streamed (the workbook is never loaded whole). Row numbers
- * are the sheet's own; exceljs does not emit empty rows, so gaps show as gaps.
- */
-export async function* readXlsx(
-  input: AsyncIterable<Buffer | Uint8Array | string>,
-  counter: ByteCounter,
-): AsyncGenerator<RawRecord[]> {
-  const { head, stream } = await peek(input, 4, counter);
-  if (head.length === 0) throw new ImportFileError('file_empty', 'the file is empty (0 bytes)');
-  if (head[0] !== 0x50 || head[1] !== 0x4b) {
-    throw new ImportFileError(
-      'file_unreadable',
-      'this is not an XLSX workbook (an .xlsx file is a ZIP archive); save it as .xlsx or CSV',
-    );
-  }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(stream), {
-    sharedStrings: 'cache',
-    hyperlinks: 'cache',
-    styles: 'cache',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  let sawSheet = false;
-  try {
-    for await (const sheet of reader) {
-      sawSheet = true;
-      let batch: RawRecord[] = [];
-      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
-        const values = row.values as ExcelJS.CellValue[];
-        const cells: string[] = [];
-        // values is 1-based and sparse: index 0 is unused, holes are empty cells.
-        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i] ?? null));
-        batch.push({ rowNumber: row.number, cells });
-        if (batch.length >= XLSX_BATCH) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length) yield batch;
-      break; // the first worksheet is the list
-    }
-  } catch (err) {
-    if (err instanceof ImportFileError) throw err;
-    throw new ImportFileError('file_unreadable', `the workbook cannot be read: ${(err as Error).message}`);
-  }
-  if (!sawSheet) throw new ImportFileError('no_worksheet', 'the workbook has no worksheet');
 }

@@ -3,7 +3,6 @@
  * the header, the batches (under credit-based flow control, so a slow consumer bounds memory)
  * and progress to the parent. Errors travel as data and are rebuilt on the other side.
  */
-import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImportFileError } from './errors.ts';
 import { parseContactFile, type ImportSpec } from './parse.ts';
@@ -24,10 +23,14 @@ port.on('message', (m: ToWorker) => {
 });
 
 try {
-  const parsed = parseContactFile(createReadStream(path), {
-    ...spec,
-    onProgress: (p) => send({ t: 'progress', bytesRead: p.bytesRead, rowsRead: p.rowsRead }),
-  });
+  // By path: an XLSX is read by random access from the file itself; a CSV is streamed from it.
+  const parsed = parseContactFile(
+    { path },
+    {
+      ...spec,
+      onProgress: (p) => send({ t: 'progress', bytesRead: p.bytesRead, rowsRead: p.rowsRead }),
+    },
+  );
   send({ t: 'header', header: await parsed.header });
   for await (const batch of parsed.batches) {
     while (credits === 0) await new Promise<void>((r) => (wake = r));

@@ -179,6 +179,22 @@ function copyLines(importId: string, rows: readonly StagedRow[], ids: (seq: numb
   return out;
 }
 
+/** PGlite: staged rows per INSERT (~0.1 s each on the embedded engine). */
+const STAGE_ROWS = 250;
+/** PGlite: file rows merged per transaction (~0.1–0.2 s each). */
+const MERGE_ROWS = 1000;
+/** PGlite: rows staged or merged between two checkpoints (see `checkpointEvery`). */
+const CHECKPOINT_ROWS = 25_000;
+const WRITTEN = new WeakMap<Database, number>();
+/** PGlite merges in progress, per database and project (see `merge`). */
+const MERGE_LOCKS = new WeakMap<Database, Map<string, Promise<void>>>();
+
+/**
+ * Lets the event loop turn once (timers, sockets) before the next statement is queued, so a
+ * request that arrived meanwhile gets its query in ahead of it.
+ */
+const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export class ImportsRepo implements ImportsStore {
   constructor(private readonly db: Database) {}
 
@@ -331,9 +347,13 @@ export class ImportsRepo implements ImportsStore {
 
   private stagedWriter(orgId: string, projectId: string, importId: string, startedAt: Date): ImportWriter {
     const ids = timeOrderedIds(startedAt.getTime());
+    const staged = { invalid: 0, duplicate_in_file: 0 };
     return {
-      write: (rows) => this.stage(importId, rows, ids),
-      finish: (now) => this.merge(orgId, projectId, importId, now),
+      write: async (rows) => {
+        await this.stage(importId, rows, ids);
+        for (const r of rows) if (r.outcome === 'invalid' || r.outcome === 'duplicate_in_file') staged[r.outcome]++;
+      },
+      finish: (now) => this.merge(orgId, projectId, importId, now, staged),
       abort: async () => undefined, // the caller's fail() drops the staged rows
     };
   }
@@ -443,8 +463,38 @@ export class ImportsRepo implements ImportsStore {
     return row!;
   }
 
-  /** PGlite: writes a batch of parsed rows to the staging table in one INSERT … unnest. */
+  /**
+   * PGlite: writes a batch of parsed rows to the staging table, STAGE_ROWS at a time (one
+   * INSERT … unnest each), letting the event loop and other queries run between them: PGlite
+   * runs each statement on this thread, so one statement for a whole 10,000-row batch held
+   * everything else up for over a second (ADR 0015).
+   */
   async stage(importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): Promise<void> {
+    for (let at = 0; at < rows.length; at += STAGE_ROWS) {
+      if (at > 0) await yieldToOthers();
+      await this.stageSome(importId, rows.slice(at, at + STAGE_ROWS), ids);
+      await this.checkpointEvery(Math.min(STAGE_ROWS, rows.length - at));
+    }
+  }
+
+  /**
+   * PGlite has no checkpointer process: when the WAL since the last checkpoint passes
+   * max_wal_size, the statement that crossed it writes out every dirty buffer (up to 128 MB)
+   * itself, a stall of 1–2 s measured in the middle of a million-row import. Checkpointing
+   * after every CHECKPOINT_ROWS rows written keeps each one small (ADR 0015).
+   */
+  private async checkpointEvery(rows: number): Promise<void> {
+    const n = (WRITTEN.get(this.db) ?? 0) + rows;
+    if (n < CHECKPOINT_ROWS) {
+      WRITTEN.set(this.db, n);
+      return;
+    }
+    WRITTEN.set(this.db, 0);
+    await yieldToOthers();
+    await this.db.exec('CHECKPOINT');
+  }
+
+  private async stageSome(importId: string, rows: readonly StagedRow[], ids: (seq: number) => string): Promise<void> {
     if (rows.length === 0) return;
     const join = (v: readonly string[] | null) => (v === null ? null : v.join(SEP));
     await this.db.query(
@@ -473,16 +523,31 @@ export class ImportsRepo implements ImportsStore {
   }
 
   /**
-   * PGlite: the only step that makes contacts visible, in one transaction. Rows already in the
-   * project and rows on a do-not-call list are set aside with their reason, the rest become
-   * contacts, and the import is marked completed with its counts. A crash before COMMIT leaves
-   * no contact behind. Merges into one project are serialised by an advisory lock, so two
-   * imports of the same number cannot both create it.
+   * PGlite: makes the staged rows contacts (ADR 0003, in steps since ADR 0015). Rows already in
+   * the project and rows on a do-not-call list are set aside with their reason, the rest
+   * become contacts, MERGE_ROWS file rows per short transaction (`import_merge_range`), with
+   * the event loop and other queries served between steps — one transaction for a million
+   * rows held the single embedded connection, and with it every request, for half a minute.
+   * Merges into one project are serialised by a lock in this process (PGlite has one
+   * connection, so a database lock would not tell two imports apart). The contacts of an
+   * import become visible step by step while it is `merging`; if a step fails, those already
+   * created are deleted again before the failure is reported, and a merge cut off by a crash
+   * is undone at the next start (`failStale`). An import of up to MERGE_ROWS rows is still
+   * merged in one transaction.
    */
-  async merge(orgId: string, projectId: string, importId: string, now: Date): Promise<ImportRow> {
+  async merge(
+    orgId: string,
+    projectId: string,
+    importId: string,
+    now: Date,
+    staged?: { invalid: number; duplicate_in_file: number },
+  ): Promise<ImportRow> {
     await this.db.query(`UPDATE imports SET status = 'merging', updated_at = now() WHERE id = $1`, [importId]);
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`import:${projectId}`]);
+    return this.projectLock(projectId, async () => {
+      const [span] = await this.db.query<{ lo: number | null; hi: number | null }>(
+        `SELECT min(row_number) AS lo, max(row_number) AS hi FROM import_rows WHERE import_id = $1 AND outcome = 'accepted'`,
+        [importId],
+      );
       const counts: Record<RowOutcome, number> = {
         accepted: 0,
         duplicate_in_file: 0,
@@ -490,13 +555,79 @@ export class ImportsRepo implements ImportsStore {
         dnc: 0,
         invalid: 0,
       };
-      const merged = await tx.query<{ outcome: RowOutcome; n: number }>(
-        'SELECT row_outcome AS outcome, row_count AS n FROM import_merge($1, $2, $3, $4)',
-        [importId, orgId, projectId, now],
-      );
-      for (const c of merged) counts[c.outcome] = c.n;
-      return this.complete(tx, importId, counts, now);
+      const lo = span?.lo ?? 0;
+      const hi = span?.hi ?? -1;
+      const step = async (tx: Sql, from: number) => {
+        const [r] = await tx.query<{ created: number; dup: number; dnc: number }>(
+          'SELECT created, duplicate_existing AS dup, dnc FROM import_merge_range($1, $2, $3, $4, $5, $6)',
+          [importId, orgId, projectId, now, from, Math.min(hi, from + MERGE_ROWS - 1)],
+        );
+        counts.accepted += r!.created;
+        counts.duplicate_existing += r!.dup;
+        counts.dnc += r!.dnc;
+      };
+      const finish = async (tx: Sql) => {
+        if (staged) {
+          counts.invalid = staged.invalid;
+          counts.duplicate_in_file = staged.duplicate_in_file;
+        } else {
+          // Only when the caller did not count what it staged: walks the import's index entries.
+          const rest = await tx.query<{ outcome: RowOutcome; n: number }>(
+            `SELECT outcome, count(*)::int AS n FROM import_rows WHERE import_id = $1 AND outcome IN ('invalid', 'duplicate_in_file') GROUP BY outcome`,
+            [importId],
+          );
+          for (const c of rest) counts[c.outcome] = c.n;
+        }
+        return this.complete(tx, importId, counts, now);
+      };
+      if (hi - lo < MERGE_ROWS) {
+        // Small enough for one short transaction: all or nothing, as before.
+        return this.db.transaction(async (tx) => {
+          if (hi >= lo) await step(tx, lo);
+          return finish(tx);
+        });
+      }
+      try {
+        for (let from = lo; from <= hi; from += MERGE_ROWS) {
+          if (from > lo) await yieldToOthers();
+          await this.db.transaction((tx) => step(tx, from));
+          await this.checkpointEvery(MERGE_ROWS);
+        }
+        return await this.db.transaction(finish);
+      } catch (err) {
+        await this.removeContactsOf(importId).catch(() => undefined); // the import is failed by the caller either way
+        throw err;
+      }
     });
+  }
+
+  /** Runs `fn` after every earlier merge into the same project (in this process) has ended. */
+  private projectLock<T>(projectId: string, fn: () => Promise<T>): Promise<T> {
+    let locks = MERGE_LOCKS.get(this.db);
+    if (!locks) MERGE_LOCKS.set(this.db, (locks = new Map<string, Promise<void>>()));
+    const prev = locks.get(projectId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    locks.set(projectId, tail);
+    void tail.then(() => {
+      if (locks.get(projectId) === tail) locks.delete(projectId);
+    });
+    return run;
+  }
+
+  /** Deletes the contacts an unfinished PGlite merge created, a step at a time. */
+  private async removeContactsOf(importId: string): Promise<void> {
+    for (;;) {
+      const gone = await this.db.query<{ id: string }>(
+        `DELETE FROM contacts WHERE id IN (SELECT id FROM contacts WHERE import_id = $1 LIMIT ${MERGE_ROWS}) RETURNING id`,
+        [importId],
+      );
+      if (gone.length < MERGE_ROWS) return;
+      await yieldToOthers();
+    }
   }
 
   /** Marks an import failed and drops its staged rows: nothing of it was, or will be, imported. */
@@ -510,13 +641,18 @@ export class ImportsRepo implements ImportsStore {
     });
   }
 
-  /** Imports whose worker stopped reporting before `staleBefore` (a crash or a kill): fail them. */
+  /**
+   * Imports whose worker stopped reporting before `staleBefore` (a crash or a kill): fail them.
+   * On PGlite a merge cut off half-way left some of its contacts behind (ADR 0015): they are
+   * deleted, so nothing of a failed import stays. (On PostgreSQL the transaction rolled back.)
+   */
   async failStale(staleBefore: Date, now: Date): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>(
-      `SELECT id FROM imports WHERE status IN ('parsing', 'merging') AND updated_at < $1`,
+    const rows = await this.db.query<{ id: string; status: ImportStatus }>(
+      `SELECT id, status FROM imports WHERE status IN ('parsing', 'merging') AND updated_at < $1`,
       [staleBefore],
     );
     for (const r of rows) {
+      if (r.status === 'merging' && this.db.kind === 'pglite') await this.removeContactsOf(r.id);
       await this.fail(
         r.id,
         {

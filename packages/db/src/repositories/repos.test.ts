@@ -222,6 +222,142 @@ describe.each(testDatabases())('repositories on $name', (engine) => {
     expect((await repos.contacts.list(orgId, { phoneContains: '13700000001', limit: 10, offset: 0 })).total).toBe(0);
   });
 
+  it('merges a large import in steps with the same outcomes; two imports into one project take turns', async () => {
+    const pid = (
+      await repos.projects.create(orgId, {
+        code: 'P-STEPS',
+        name: 'steps',
+        description: '',
+        defaultRegion: 'CN',
+        defaultTimezone: 'Asia/Shanghai',
+        rules: defaultProjectRules(),
+        callerIds: [],
+      })
+    ).id;
+    const phone = (i: number) => `+86135${String(i).padStart(8, '0')}`;
+    // 12,000 rows: more than one merge step on PGlite (ADR 0015), with existing numbers, DNC
+    // numbers and blocked secondary numbers spread over every step.
+    const seed = await repos.imports.create({
+      orgId,
+      projectId: pid,
+      filename: 'seed.csv',
+      totalBytes: null,
+      createdBy: null,
+    });
+    const w0 = repos.imports.writer(orgId, pid, seed.id, new Date());
+    await w0.write(Array.from({ length: 120 }, (_, k) => staged(k + 2, phone(k * 100))));
+    await w0.finish(new Date());
+    const list = await repos.dnc.ensureList(orgId, pid, 'project');
+    await repos.dnc.addEntries(
+      list,
+      Array.from({ length: 120 }, (_, k) => ({
+        phone: phone(k * 100 + 50),
+        reason: '',
+        source: 'test',
+        expiresAt: null,
+      })),
+      null,
+    );
+    await repos.dnc.addEntries(list, [{ phone: '+8613999999999', reason: '', source: 'test', expiresAt: null }], null);
+    const rows = Array.from({ length: 12_000 }, (_, i) =>
+      staged(i + 2, phone(i), i % 1000 === 7 ? { phones: [phone(i), '+8613999999999', '+8613988888888'] } : {}),
+    );
+    const a = await repos.imports.create({
+      orgId,
+      projectId: pid,
+      filename: 'a.csv',
+      totalBytes: null,
+      createdBy: null,
+    });
+    const b = await repos.imports.create({
+      orgId,
+      projectId: pid,
+      filename: 'b.csv',
+      totalBytes: null,
+      createdBy: null,
+    });
+    const wa = repos.imports.writer(orgId, pid, a.id, new Date());
+    const wb = repos.imports.writer(orgId, pid, b.id, new Date(Date.now() + 1));
+    // b repeats a's last 3,000 numbers; the two run at once, and whichever takes the project's
+    // lock second finds them existing (on PostgreSQL either may win the lock).
+    const [ra, rb] = await Promise.all([
+      wa.write(rows).then(() => wa.finish(new Date())),
+      wb
+        .write(rows.slice(9000).map((r) => ({ ...r, rowNumber: r.rowNumber - 9000 })))
+        .then(() => wb.finish(new Date())),
+    ]);
+    expect([ra.status, rb.status]).toEqual(['completed', 'completed']);
+    expect(ra.imported + rb.imported).toBe(11_760);
+    expect(ra.duplicateExisting + rb.duplicateExisting).toBe(120 + 30 + 2940);
+    expect(ra.dnc + rb.dnc).toBe(150);
+    expect([ra.imported, rb.imported].sort((x, y) => x - y)).toEqual(
+      ra.imported === 11_760 ? [0, 11_760] : [2940, 8820],
+    );
+    const withBlocked = await db.query<{ phones: string[] }>(
+      `SELECT phones FROM contacts WHERE project_id = $1 AND phone = $2`,
+      [pid, phone(7)],
+    );
+    expect(withBlocked[0]!.phones).toEqual([phone(7), '+8613988888888']);
+    const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts WHERE project_id = $1', [
+      pid,
+    ])) as [{ n: number }];
+    expect(n).toBe(120 + 11_760);
+    expect((await repos.imports.rejects(a.id, { limit: 1, offset: 0 })).total).toBe(12_000 - ra.imported);
+  });
+
+  // PostgreSQL merges inside the one import transaction (the 'aborted import' test above).
+  it.skipIf(engine.name !== 'pglite')(
+    'a merge that fails in a later step, or is cut off, leaves none of its contacts',
+    async () => {
+      const pid = (
+        await repos.projects.create(orgId, {
+          code: 'P-UNDO',
+          name: 'undo',
+          description: '',
+          defaultRegion: 'CN',
+          defaultTimezone: 'Asia/Shanghai',
+          rules: defaultProjectRules(),
+          callerIds: [],
+        })
+      ).id;
+      const imp = await repos.imports.create({
+        orgId,
+        projectId: pid,
+        filename: 'x.csv',
+        totalBytes: null,
+        createdBy: null,
+      });
+      const w = repos.imports.writer(orgId, pid, imp.id, new Date());
+      const rows = Array.from({ length: 9000 }, (_, i) => staged(i + 2, `+86134${String(i).padStart(8, '0')}`));
+      rows[8000] = { ...rows[8000]!, phone: null }; // a row no contact can be made of: its step fails
+      await w.write(rows);
+      await expect(w.finish(new Date())).rejects.toThrow();
+      const count = async () =>
+        (
+          (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts WHERE project_id = $1', [pid])) as [
+            { n: number },
+          ]
+        )[0].n;
+      expect(await count()).toBe(0);
+      // Cut off: contacts of a 'merging' import are removed by the sweep at the next start.
+      const cut = await repos.imports.create({
+        orgId,
+        projectId: pid,
+        filename: 'y.csv',
+        totalBytes: null,
+        createdBy: null,
+      });
+      await db.query(`UPDATE imports SET status = 'merging' WHERE id = $1`, [cut.id]);
+      await db.query(
+        `INSERT INTO contacts (org_id, project_id, import_id, phone, phones) SELECT $1, $2, $3, '+86133' || lpad(g::text, 8, '0'), '{}' FROM generate_series(1, 7000) g`,
+        [orgId, pid, cut.id],
+      );
+      expect(await count()).toBe(7000);
+      expect(await repos.imports.failStale(new Date(Date.now() + 60_000), new Date())).toContain(cut.id);
+      expect(await count()).toBe(0);
+    },
+  );
+
   it("never shows one organisation the other one's data", async () => {
     expect((await repos.contacts.list(otherOrg, { limit: 10, offset: 0 })).total).toBe(0);
     expect(await repos.projects.getByCode(otherOrg, 'P1')).toBeUndefined();
