@@ -133,7 +133,7 @@ const RULES: ProjectRules = {
   ...defaultProjectRules(),
   callingWindows: Object.fromEntries(
     ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
-  ) as ProjectRules['callingWindows'],
+  ),
   retryDelaysMinutes: { busy: 1, noAnswer: 1, machine: 1, abandoned: 72 * 60, failed: 1 },
 };
 

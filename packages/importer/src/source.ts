@@ -69,7 +69,7 @@ const ICONV_NAME: Record<string, string> = {
  */
 function makeDecoder(enc: Exclude<Encoding, 'ascii'>): Decoder {
   try {
-    const td = new TextDecoder(WHATWG_LABEL[enc]!, { ignoreBOM: false });
+    const td = new TextDecoder(WHATWG_LABEL[enc], { ignoreBOM: false });
     return { write: (b) => td.decode(b, { stream: true }), end: () => td.decode() };
   } catch {
     const d = iconv.getDecoder(ICONV_NAME[enc]!, { stripBOM: true });

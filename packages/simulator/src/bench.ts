@@ -171,7 +171,7 @@ export async function runBenchParallel(
   const order = [...policies].sort((a, b) => (b === 'predictive' ? 1 : 0) - (a === 'predictive' ? 1 : 0));
   for (const policy of order) for (let rep = 0; rep < reps; rep++) tasks.push({ scenario: sc, policy, rep, days });
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), tasks.length));
-  const results: ReplicationResult[] = new Array(tasks.length);
+  const results = new Array<ReplicationResult>(tasks.length);
   let next = 0;
   await Promise.all(
     Array.from(
