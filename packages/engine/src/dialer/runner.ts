@@ -979,6 +979,8 @@ export class CampaignRunner {
         return;
       }
       case 'connected':
+      case 'dtmf':
+      case 'recorded':
         return;
       case 'ended':
         return this.ended(call, e.cause, e.sipCode, e.at);
