@@ -74,7 +74,8 @@ export class NgClient {
     if (typeof reply !== 'object' || reply === null || Array.isArray(reply))
       return p.reject(new NgError(p.command, 'reply is not a dictionary'));
     const d = reply as NgDict;
-    if (d['result'] === 'error') return p.reject(new NgError(p.command, typeof d['error-reason'] === 'string' ? d['error-reason'] : 'error'));
+    if (d['result'] === 'error')
+      return p.reject(new NgError(p.command, typeof d['error-reason'] === 'string' ? d['error-reason'] : 'error'));
     if (d['result'] === 'load limit') return p.reject(new NgError(p.command, 'load limit reached'));
     p.resolve(d);
   }

@@ -106,20 +106,36 @@ export async function startRtpengine(opts: { ngPort: number; portMin: number; po
   return { ...p, ngPort: opts.ngPort, recordingDir: rec };
 }
 
-/** Kamailio with one of the project's configs (tools/telephony/kamailio/*.cfg) and -A defines. */
+/** Fills a config template's {{NAME}} placeholders; an unfilled one is an error. */
+export function renderTemplate(template: string, vars: Record<string, string | number>): string {
+  const out = readFileSync(template, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (m, k: string) =>
+    vars[k] === undefined ? m : String(vars[k]),
+  );
+  const left = /\{\{([A-Z_]+)\}\}/.exec(out);
+  if (left) throw new Error(`${template}: no value for ${left[1]}`);
+  return out;
+}
+
+/** Kamailio with one of the project's configs (tools/telephony/kamailio/*.cfg), placeholders filled. */
 export async function startKamailio(
-  cfg: string,
-  defines: Record<string, string | number>,
-  waitPort: { tcp?: number; udp?: number },
+  name: 'agents' | 'carrier-sim',
+  vars: Record<string, string | number>,
 ): Promise<Proc> {
-  const dir = tempDir('kamailio');
-  const args = ['-f', cfg, '-DD', '-E', '-Y', dir, '-P', join(dir, 'kamailio.pid'), '-w', dir];
-  for (const [k, v] of Object.entries(defines)) args.push('-A', `${k}=${typeof v === 'number' ? v : `"${v}"`}`);
-  const p = start('kamailio', 'kamailio', args, dir);
-  if (waitPort.tcp) await until(`kamailio on tcp ${waitPort.tcp}`, () => tcpOpen(waitPort.tcp!), 10_000, p);
-  await until('kamailio startup', () => /INFO: .*main|Listening on/i.test(p.log()) || true, 10_000, p);
-  await new Promise((r) => setTimeout(r, 300));
-  if (p.child.exitCode !== null) throw new Error(`kamailio exited:\n${p.log()}`);
+  const dir = tempDir(`kamailio-${name}`);
+  const cfg = join(dir, `${name}.cfg`);
+  writeFileSync(cfg, renderTemplate(join(TOOLS, 'kamailio', `${name}.cfg`), vars));
+  const check = spawnSync('kamailio', ['-c', '-f', cfg]);
+  if (check.status !== 0) throw new Error(`kamailio ${name}.cfg does not parse:\n${check.stderr.toString()}`);
+  const p = start(
+    `kamailio-${name}`,
+    'kamailio',
+    ['-f', cfg, '-DD', '-E', '-Y', dir, '-P', join(dir, 'kamailio.pid')],
+    dir,
+  );
+  const port = Number(vars['SIP_PORT']);
+  await until(`kamailio ${name} on tcp ${port}`, () => tcpOpen(port), 10_000, p);
+  if (vars['WS_PORT'])
+    await until(`kamailio ${name} on ws ${vars['WS_PORT']}`, () => tcpOpen(Number(vars['WS_PORT'])), 10_000, p);
   return p;
 }
 
@@ -188,7 +204,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     'sip_trans_def udp',
   ].join('\n');
   writeFileSync(join(dir, 'config'), config + '\n');
-  const reg = o.registrar ? `;outbound="sip:${o.registrar}";regint=60` : ';regint=0';
+  const reg = o.registrar ? ';regint=60' : ';regint=0';
   const host = o.registrar ?? `127.0.0.1:${o.port}`;
   writeFileSync(
     join(dir, 'accounts'),
