@@ -39,10 +39,11 @@ export async function startDialer(
       dialer,
       repos: platform.repos,
       dispositions: platform.services.dispositions,
+      pii: platform.services.pii,
       scheduler: realScheduler,
       log: (err) => opts.log(`agent gateway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     },
-    { unmaskRoles: platform.config.unmaskRoles },
+    {},
   );
   gateway.start();
   let agents: SimulatedAgents | undefined;

@@ -8,7 +8,9 @@ import {
   type CampaignSettings,
   type CampaignStatus,
   type FinishReason,
+  type UserAction,
 } from '@outdial/domain/campaigns';
+import type { GovernedMode } from '@outdial/domain/pacing';
 import { DateTime } from 'luxon';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
@@ -23,11 +25,11 @@ export interface CreateCampaignInput {
 export interface Campaign extends CampaignRow {
   projectCode: string;
   /** What a user may do next (buttons, and the API's hint on a refused action). */
-  actions: CampaignAction[];
+  actions: UserAction[];
 }
 
 export interface LiveCampaignFigures {
-  mode: string;
+  mode: GovernedMode;
   modeReason: string;
   refusals: Record<string, number>;
   agents: Record<string, number>;
@@ -147,7 +149,11 @@ export class CampaignService {
    * period, the abandon rate against the limit, and — from the dialer running it, when this
    * node runs it — the current mode and why, agents by state and compliance refusals by reason.
    */
-  async stats(actor: Principal, id: string, live: LiveCampaignFigures | null): Promise<CampaignStats> {
+  async stats(
+    actor: Principal,
+    id: string,
+    live: () => LiveCampaignFigures | null = () => null,
+  ): Promise<CampaignStats> {
     assertCan(actor, 'campaigns:read');
     const c = await this.repos.campaigns.get(actor.orgId, id);
     if (!c) throw notFound('campaign');
@@ -169,7 +175,8 @@ export class CampaignService {
       today: { ...today, abandonRate: rate(today) },
       period30d: { ...period, abandonRate: rate(period) },
       previewsToday: { ...previews, utilisation: previews.decided ? previews.dialed / previews.decided : null },
-      dialer: live,
+      // Read only once the campaign is known to be the reader's.
+      dialer: live(),
     };
   }
 

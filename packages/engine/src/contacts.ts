@@ -1,8 +1,10 @@
-import type { ContactQuery, ContactRow, Repositories, Role } from '@outdial/db';
-import { can, mayUnmask } from '@outdial/domain/access';
-import { maskPhone } from '@outdial/domain/phone';
-import { forbidden, notFound } from './errors.ts';
+import type { ContactQuery, ContactRow, Repositories } from '@outdial/db';
+import { can } from '@outdial/domain/access';
+import { normalizePhone } from '@outdial/domain/phone';
+import { forbidden, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
+import { csvLine } from './csv.ts';
+import type { PersonalData } from './pii.ts';
 
 /** A contact as shown to a person: numbers masked unless the role may see them. */
 export interface ContactView extends Omit<ContactRow, 'phone' | 'phones'> {
@@ -11,16 +13,29 @@ export interface ContactView extends Omit<ContactRow, 'phone' | 'phones'> {
   masked: boolean;
 }
 
-export function present(c: ContactRow, unmasked: boolean): ContactView {
+export function present(c: ContactRow, unmasked: boolean, pii: PersonalData): ContactView {
   return unmasked
     ? { ...c, masked: false }
-    : { ...c, phone: maskPhone(c.phone), phones: c.phones.map(maskPhone), masked: true };
+    : { ...c, phone: pii.phone(false, c.phone), phones: c.phones.map((n) => pii.phone(false, n)), masked: true };
 }
+
+export interface ContactListQuery {
+  status?: ContactQuery['status'];
+  tag?: string | undefined;
+  importId?: string | undefined;
+  /** A name substring or a number; see `search`. */
+  q?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** Looks like a phone number (digits with the usual separators), not a name. */
+const NUMBER_LIKE = /^[\d\s+\-().]+$/;
 
 export class ContactsService {
   constructor(
     private readonly repos: Repositories,
-    private readonly unmaskRoles: readonly Role[],
+    private readonly pii: PersonalData,
   ) {}
 
   /** Agents see only contacts with a task assigned to them; QA and above see the organisation's. */
@@ -30,20 +45,61 @@ export class ContactsService {
     throw forbidden();
   }
 
-  async list(p: Principal, q: Omit<ContactQuery, 'assigneeUserId'>, meta: { ip?: string | undefined } = {}) {
-    const { items, total } = await this.repos.contacts.list(p.orgId, { ...q, assigneeUserId: this.scope(p) });
-    const unmasked = mayUnmask(p.role, this.unmaskRoles);
-    if (unmasked && items.length > 0) {
-      await this.repos.audit.append({
-        orgId: p.orgId,
-        actorUserId: p.userId,
-        action: 'contacts.unmasked_view',
-        subjectType: 'contact',
-        details: { count: items.length, contactIds: items.slice(0, 50).map((c) => c.id), query: q },
+  private async project(p: Principal, code: string) {
+    const project = await this.repos.projects.getByCode(p.orgId, code);
+    if (!project) throw notFound(`project "${code}"`);
+    return project;
+  }
+
+  /**
+   * What `q` searches. A name substring for everyone. A number: readers who see full numbers may
+   * search by any part of it (audited); readers who see masked numbers only by the complete
+   * number — otherwise trying the hidden digits one by one would unmask it in a few requests.
+   */
+  private search(q: string | undefined, unmasked: boolean, region: string): Partial<ContactQuery> {
+    const text = q?.trim();
+    if (!text) return {};
+    const digits = text.replace(/\D/g, '');
+    if (!NUMBER_LIKE.test(text) || digits.length < 4) return { name: text };
+    if (unmasked) return { phoneContains: digits };
+    const n = normalizePhone(text, region);
+    if (!n.ok)
+      throw invalid('your role sees masked numbers, so it can search by a complete phone number only', {
+        field: 'q',
+        reason: 'partial_number_search_not_allowed',
+      });
+    return { phone: n.e164 };
+  }
+
+  async list(p: Principal, projectCode: string, q: ContactListQuery, meta: { ip?: string | undefined } = {}) {
+    const scope = this.scope(p);
+    const project = await this.project(p, projectCode);
+    const unmasked = this.pii.unmasked(p);
+    const search = this.search(q.q, unmasked, project.defaultRegion);
+    const { items, total } = await this.repos.contacts.list(p.orgId, {
+      projectId: project.id,
+      status: q.status,
+      tag: q.tag,
+      importId: q.importId,
+      ...search,
+      assigneeUserId: scope,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    if (unmasked && (items.length > 0 || search.phoneContains !== undefined)) {
+      await this.pii.shown(p, {
+        action: search.phoneContains !== undefined ? 'contacts.number_search' : 'contacts.unmasked_view',
+        subjectType: 'project',
+        subjectId: project.id,
+        details: {
+          count: items.length,
+          contactIds: items.slice(0, 50).map((c) => c.id),
+          query: { status: q.status, tag: q.tag, importId: q.importId, q: q.q },
+        },
         ip: meta.ip,
       });
     }
-    return { items: items.map((c) => present(c, unmasked)), total };
+    return { items: items.map((c) => present(c, unmasked, this.pii)), total };
   }
 
   async get(p: Principal, id: string, meta: { ip?: string | undefined } = {}): Promise<ContactView> {
@@ -53,18 +109,16 @@ export class ContactsService {
     if (!c && scope && can(p.role, 'calls:handle') && (await this.repos.attempts.handledBy(id, p.userId)))
       c = await this.repos.contacts.get(p.orgId, id);
     if (!c) throw notFound('contact');
-    const unmasked = mayUnmask(p.role, this.unmaskRoles);
+    const unmasked = this.pii.unmasked(p);
     if (unmasked)
-      await this.repos.audit.append({
-        orgId: p.orgId,
-        actorUserId: p.userId,
+      await this.pii.shown(p, {
         action: 'contacts.unmasked_view',
         subjectType: 'contact',
         subjectId: id,
         details: { count: 1 },
         ip: meta.ip,
       });
-    return present(c, unmasked);
+    return present(c, unmasked, this.pii);
   }
 
   /**
@@ -73,29 +127,25 @@ export class ContactsService {
    */
   async *exportCsv(
     p: Principal,
-    project: { id: string; code: string; fields: readonly { key: string; labelZh: string }[] },
+    projectCode: string,
     q: { status?: ContactQuery['status']; tag?: string | undefined },
     meta: { ip?: string | undefined } = {},
   ): AsyncGenerator<string> {
     assertCan(p, 'contacts:export');
-    const unmasked = mayUnmask(p.role, this.unmaskRoles);
+    const project = await this.project(p, projectCode);
+    const unmasked = this.pii.unmasked(p);
     const { total } = await this.repos.contacts.list(p.orgId, { projectId: project.id, ...q, limit: 1, offset: 0 });
-    await this.repos.audit.append({
-      orgId: p.orgId,
-      actorUserId: p.userId,
+    await this.pii.shown(p, {
       action: 'contacts.exported',
       subjectType: 'project',
       subjectId: project.id,
       details: { project: project.code, rows: total, unmasked, filter: q },
       ip: meta.ip,
     });
-    const esc = (v: unknown) => {
-      const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
-      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    };
+    const fields = project.fields;
     yield (
       '\ufeff' +
-      [
+      csvLine([
         'id',
         'name',
         'phone',
@@ -106,11 +156,8 @@ export class ContactsService {
         'timezone',
         'region',
         'external_id',
-        ...project.fields.map((f) => f.labelZh),
-      ]
-        .map(esc)
-        .join(',') +
-      '\r\n'
+        ...fields.map((f) => f.labelZh),
+      ])
     );
     const page = 5000;
     for (let offset = 0; ; offset += page) {
@@ -118,23 +165,20 @@ export class ContactsService {
       if (items.length === 0) break;
       let chunk = '';
       for (const row of items) {
-        const c = present(row, unmasked);
-        chunk +=
-          [
-            c.id,
-            c.name,
-            c.phone,
-            c.phones.join(';'),
-            c.tags.join('|'),
-            c.status,
-            c.attempts,
-            c.timezone,
-            c.region,
-            c.externalId,
-            ...project.fields.map((f) => c.custom[f.key]),
-          ]
-            .map(esc)
-            .join(',') + '\r\n';
+        const c = present(row, unmasked, this.pii);
+        chunk += csvLine([
+          c.id,
+          c.name,
+          c.phone,
+          c.phones.join(';'),
+          c.tags.join('|'),
+          c.status,
+          c.attempts,
+          c.timezone,
+          c.region,
+          c.externalId,
+          ...fields.map((f) => c.custom[f.key]),
+        ]);
       }
       yield chunk;
       if (items.length < page) break;

@@ -114,7 +114,8 @@ describe.each(testDatabases())('dispositions (落单) on $name', (engine) => {
 
   it("refuses what is not the agent's to record, a call still in progress, an unknown code and a past callback", async () => {
     const theirs = await call(1, other.userId);
-    await expect(service.record(agent, theirs, { code: 'success' })).rejects.toMatchObject({ code: 'forbidden' });
+    // Another agent's call is as invisible as another organisation's (ADR 0004): 404, not 403.
+    await expect(service.record(agent, theirs, { code: 'success' })).rejects.toMatchObject({ code: 'not_found' });
     await expect(
       service.record(
         agent,

@@ -3,7 +3,7 @@ import { nextStep, type AttemptRecord, type NextStep } from '@outdial/domain/com
 import { toDb } from './attempts.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { EventBus } from './dialer/events.ts';
-import { AppError, forbidden, invalid, notFound } from './errors.ts';
+import { AppError, invalid, notFound } from './errors.ts';
 import type { Clock } from './ports.ts';
 
 export interface DispositionInput {
@@ -13,6 +13,8 @@ export interface DispositionInput {
   callbackAt?: Date | null | undefined;
   /** Answers to the project's questionnaire (validated by the script engine when it arrives). */
   answers?: Record<string, unknown> | undefined;
+  /** Pause the agent with this reason after the wrap-up, instead of making them ready. */
+  pause?: string | undefined;
 }
 
 export interface DispositionResult {
@@ -29,7 +31,9 @@ const MAX_CALLBACK_MS = 90 * 86_400_000;
 /**
  * Dispositions (落单): the agent's record of a call — a code from the project's list, notes,
  * an optional callback — which decides the contact's next step (close, callback, retry) with
- * the project's rules, and may put the number on the project's do-not-call list.
+ * the project's rules, and may put the number on the project's do-not-call list. The
+ * DispositionRecorded event it publishes ends the agent's wrap-up in the dialer, whichever way
+ * the disposition came (WebSocket or REST).
  */
 export class DispositionService {
   constructor(
@@ -42,8 +46,8 @@ export class DispositionService {
     assertCan(actor, 'calls:handle');
     const attempt = await this.repos.attempts.get(attemptId);
     if (!attempt || attempt.orgId !== actor.orgId) throw notFound('call attempt');
-    if (actor.role === 'agent' && attempt.agentUserId !== actor.userId)
-      throw forbidden('only the agent who took this call can record its disposition');
+    // Another agent's call is as invisible as another organisation's (ADR 0004): 404, not 403.
+    if (actor.role === 'agent' && attempt.agentUserId !== actor.userId) throw notFound('call attempt');
     if (!attempt.endedAt || !attempt.outcome)
       throw new AppError('invalid_state', 'the call is still in progress: hang up first, then record the disposition', {
         attemptId,
@@ -126,8 +130,18 @@ export class DispositionService {
       agentId: row.agentUserId,
       code: code.code,
       next: next.kind,
+      pause: input.pause ?? null,
     });
     return { disposition: row, next, addedToDnc: code.addsToDnc };
+  }
+
+  /** One call attempt with its disposition; agents see only the calls they took. */
+  async attempt(actor: Principal, attemptId: string) {
+    assertCan(actor, 'calls:handle');
+    const a = await this.repos.attempts.get(attemptId);
+    if (!a || a.orgId !== actor.orgId || (actor.role === 'agent' && a.agentUserId !== actor.userId))
+      throw notFound('call attempt');
+    return { ...a, disposition: (await this.repos.dispositions.forAttempt(a.id)) ?? null };
   }
 
   async forAttempt(actor: Principal, attemptId: string): Promise<DispositionRow> {

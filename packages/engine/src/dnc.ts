@@ -3,6 +3,7 @@ import { normalizePhone } from '@outdial/domain/phone';
 import { invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports.ts';
+import type { PersonalData } from './pii.ts';
 
 export interface DncAddResult {
   listId: string;
@@ -15,6 +16,7 @@ export class DncService {
   constructor(
     private readonly repos: Repositories,
     private readonly clock: Clock,
+    private readonly pii: PersonalData,
   ) {}
 
   private async listFor(
@@ -106,10 +108,26 @@ export class DncService {
     return this.repos.dnc.listLists(actor.orgId);
   }
 
-  async entries(actor: Principal, listId: string, q: { limit: number; offset: number }) {
+  /** A list's entries; numbers masked unless the reader may see them (then the view is audited). */
+  async entries(
+    actor: Principal,
+    listId: string,
+    q: { limit: number; offset: number },
+    meta: { ip?: string | undefined } = {},
+  ) {
     assertCan(actor, 'dnc:read');
     if (!(await this.repos.dnc.getList(actor.orgId, listId))) throw notFound('do-not-call list');
-    return this.repos.dnc.entries(listId, q);
+    const { items, total } = await this.repos.dnc.entries(listId, q);
+    const unmasked = this.pii.unmasked(actor);
+    if (unmasked && items.length > 0)
+      await this.pii.shown(actor, {
+        action: 'dnc.unmasked_view',
+        subjectType: 'dnc_list',
+        subjectId: listId,
+        details: { count: items.length },
+        ip: meta.ip,
+      });
+    return { items: items.map((e) => ({ ...e, phone: this.pii.phone(unmasked, e.phone), masked: !unmasked })), total };
   }
 
   async check(

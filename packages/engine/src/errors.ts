@@ -21,6 +21,8 @@ export const ErrorCodes = {
   rate_limited: 'rate_limited',
   /** The uploaded file cannot be imported at all (no phone column, unreadable…); no row was imported. */
   import_file_invalid: 'import_file_invalid',
+  /** The request's content type is not accepted by the operation (an upload sent as JSON…). */
+  unsupported_media_type: 'unsupported_media_type',
   /** The request body is larger than allowed. */
   payload_too_large: 'payload_too_large',
   /** A bug or an outage; the message is generic, the log has the cause. */

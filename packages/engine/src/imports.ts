@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import type { ImportRow, Repositories, RowOutcome, StagedRow } from '@outdial/db';
 import {
+  fileFormatOf,
   ImportFileError,
   parseContactFile,
   parseContactFileInWorker,
@@ -10,6 +11,8 @@ import {
 import { AppError, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports.ts';
+import { csvLine } from './csv.ts';
+import type { PersonalData } from './pii.ts';
 
 /** Rows per staging write: large enough for COPY to pay off, small enough for steady progress. */
 const BATCH = 10_000;
@@ -89,6 +92,34 @@ function toStaged(o: ParsedOutcome): StagedRow {
 }
 
 /**
+ * A raw cell that held a phone number, masked: a rejected row's number may be malformed, so the
+ * digits are hidden in place (all but the first three and last two), whatever the format.
+ */
+function maskDigits(cell: string): string {
+  const total = (cell.match(/\d/g) ?? []).length;
+  if (total === 0) return cell;
+  let i = 0;
+  return cell.replace(/\d/g, (d) => {
+    i++;
+    return total <= 5 || (i > 3 && i <= total - 2) ? '*' : d;
+  });
+}
+
+/** Refuses a file name whose format the importer cannot read (422 import_file_invalid, naming what is read). */
+export function checkFilename(filename: string): void {
+  try {
+    fileFormatOf(filename);
+  } catch (err) {
+    if (err instanceof ImportFileError)
+      throw new AppError('import_file_invalid', err.message, {
+        code: err.code,
+        ...(err.details as object | undefined),
+      });
+    throw err;
+  }
+}
+
+/**
  * 名单上传: parse → stage every row with its verdict → merge in one transaction.
  * Nothing becomes a contact until the merge commits, so a crash half-way leaves an import
  * marked failed and no half list (ADR 0003).
@@ -97,7 +128,21 @@ export class ImportService {
   constructor(
     private readonly repos: Repositories,
     private readonly clock: Clock,
+    private readonly pii: PersonalData,
   ) {}
+
+  /**
+   * Everything that can refuse an import before its file is read: the permission, the project,
+   * and (when the name is known) the file's format. The upload route calls it before it reads a
+   * byte of the body, so a refused request leaves nothing on disk.
+   */
+  async prepare(actor: Principal, projectCode: string, filename?: string | undefined) {
+    assertCan(actor, 'contacts:import');
+    const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
+    if (!project) throw notFound(`project "${projectCode}"`);
+    if (filename !== undefined) checkFilename(filename);
+    return project;
+  }
 
   /** Creates the import and runs it; `done` settles when it has completed or failed. */
   async start(
@@ -105,9 +150,7 @@ export class ImportService {
     req: ImportRequest,
     onProgress?: (p: ImportProgress) => void,
   ): Promise<{ import: ImportRow; done: Promise<ImportRow> }> {
-    assertCan(actor, 'contacts:import');
-    const project = await this.repos.projects.getByCode(actor.orgId, req.projectCode);
-    if (!project) throw notFound(`project "${req.projectCode}"`);
+    const project = await this.prepare(actor, req.projectCode, req.filename);
     const totalBytes = await stat(req.path).then(
       (st) => {
         if (!st.isFile()) throw invalid(`${req.path} is not a file`, { field: 'file' });
@@ -212,11 +255,32 @@ export class ImportService {
         rowsRead = p.rowsRead;
       },
     } as const;
+    // The file's stream is closed whatever happens: a parse that fails before reading it all
+    // (or at all) must neither leak the descriptor nor leave an 'error' event nobody listens to.
     // Large files are parsed on a worker thread, beside this thread's database work.
-    const parsed =
-      totalBytes >= WORKER_MIN_BYTES
-        ? parseContactFileInWorker(req.path, spec)
-        : parseContactFile(createReadStream(req.path), spec);
+    const input = totalBytes >= WORKER_MIN_BYTES ? null : createReadStream(req.path);
+    try {
+      const parsed = input ? parseContactFile(input, spec) : parseContactFileInWorker(req.path, spec);
+      return await this.consume(actor, imp, projectId, totalBytes, project, parsed, onProgress, () => ({
+        bytesRead,
+        rowsRead,
+      }));
+    } finally {
+      input?.destroy();
+    }
+  }
+
+  /** Stages the parsed rows in batches (two writes in flight), then merges them. */
+  private async consume(
+    actor: Principal,
+    imp: ImportRow,
+    projectId: string,
+    totalBytes: number,
+    project: { defaultTimezone: string },
+    parsed: Pick<ReturnType<typeof parseContactFile>, 'header' | 'batches'>,
+    onProgress: ((p: ImportProgress) => void) | undefined,
+    read: () => { bytesRead: number; rowsRead: number },
+  ): Promise<ImportRow> {
     const header = await parsed.header;
     await this.repos.imports.setHeader(imp.id, {
       format: header.format,
@@ -237,7 +301,7 @@ export class ImportService {
       const rows = batch;
       batch = [];
       if (pending.length >= 2) await pending.shift();
-      const snapshot = { bytesRead, rowsRead, ...counts };
+      const snapshot = { ...read(), ...counts };
       const written = writer.write(rows);
       const prev = reported;
       const step = (async () => {
@@ -268,7 +332,7 @@ export class ImportService {
       }
       await flush();
       for (const p of pending.splice(0)) await p;
-      onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead });
+      onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: read().rowsRead });
       result = await writer.finish(this.clock.now());
     } catch (err) {
       await Promise.allSettled(pending);
@@ -306,9 +370,60 @@ export class ImportService {
     return this.repos.imports.list(actor.orgId, project.id, q);
   }
 
-  async rejects(actor: Principal, id: string, q: { outcome?: RowOutcome | undefined; limit: number; offset: number }) {
+  /** Removes an upload that will not be imported (a start that failed); one already gone is fine. */
+  async discard(path: string): Promise<void> {
+    try {
+      await unlink(path);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+    }
+  }
+
+  /** The columns of an import that hold phone numbers (masked like every number). */
+  private phoneColumns(imp: ImportRow): Set<string> {
+    const m = imp.mapping ?? {};
+    return new Set([m['phone'], m['phones']].filter((c): c is string => typeof c === 'string'));
+  }
+
+  /**
+   * The rejected rows with their original cells. Phone cells are masked unless the reader may see
+   * numbers; when they are shown in full, the view is audited like any other.
+   */
+  async rejects(
+    actor: Principal,
+    id: string,
+    q: { outcome?: RowOutcome | undefined; limit: number; offset: number },
+    meta: { ip?: string | undefined } = {},
+  ) {
     const imp = await this.get(actor, id);
-    return this.repos.imports.rejects(imp.id, q);
+    const { items, total } = await this.repos.imports.rejects(imp.id, q);
+    const unmasked = this.pii.unmasked(actor);
+    const phones = this.phoneColumns(imp);
+    if (unmasked && items.length > 0)
+      await this.pii.shown(actor, {
+        action: 'import.rejects_viewed',
+        subjectType: 'import',
+        subjectId: imp.id,
+        details: { count: items.length, offset: q.offset },
+        ip: meta.ip,
+      });
+    return {
+      items: items.map((r) => ({
+        rowNumber: r.rowNumber,
+        outcome: r.outcome,
+        code: r.code,
+        message: r.message,
+        raw: r.raw ? this.maskCells(r.raw, phones, unmasked) : null,
+      })),
+      total,
+    };
+  }
+
+  private maskCells(raw: Record<string, string>, phones: Set<string>, unmasked: boolean): Record<string, string> {
+    if (unmasked || phones.size === 0) return raw;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw)) out[k] = phones.has(k) && v ? maskDigits(v) : v;
+    return out;
   }
 
   /**
@@ -326,17 +441,15 @@ export class ImportService {
       action: 'import.rejects_exported',
       subjectType: 'import',
       subjectId: imp.id,
-      details: { rows: first.total },
+      details: { rows: first.total, unmasked: this.pii.unmasked(actor) },
       ip: meta.ip,
     });
     const columns = [
       ...new Set([...(imp.columns ?? []).map((c, i) => c || `column${i + 1}`), ...Object.values(mapping)]),
     ];
-    const esc = (v: unknown) => {
-      const s = v === null || v === undefined ? '' : String(v);
-      return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    };
-    yield '\ufeff' + ['row', 'outcome', 'code', 'reason', ...columns].map(esc).join(',') + '\r\n';
+    const unmasked = this.pii.unmasked(actor);
+    const phones = this.phoneColumns(imp);
+    yield '\ufeff' + csvLine(['row', 'outcome', 'code', 'reason', ...columns]);
     const page = 5000;
     for (let offset = 0; ; offset += page) {
       const { items } = await this.repos.imports.rejects(imp.id, { limit: page, offset });
@@ -347,7 +460,7 @@ export class ImportService {
         if (!r.raw) {
           // Rows set aside at merge time kept their parsed values, not the raw cells.
           for (const [field, column] of Object.entries(mapping)) {
-            if (field === 'phone') fromParsed[column] = r.phone;
+            if (field === 'phone') fromParsed[column] = r.phone && this.pii.phone(unmasked, r.phone);
             else if (field === 'name') fromParsed[column] = r.name;
             else if (field === 'tags') fromParsed[column] = r.tags?.join(',');
             else if (field === 'external_id') fromParsed[column] = r.externalId;
@@ -356,8 +469,9 @@ export class ImportService {
             else if (r.custom && field in r.custom) fromParsed[column] = r.custom[field];
           }
         }
-        const cells = columns.map((c) => (r.raw ? r.raw[c] : fromParsed[c]));
-        chunk += [r.rowNumber, r.outcome, r.code, r.message, ...cells].map(esc).join(',') + '\r\n';
+        const raw = r.raw ? this.maskCells(r.raw, phones, unmasked) : null;
+        const cells = columns.map((c) => (raw ? raw[c] : fromParsed[c]));
+        chunk += csvLine([r.rowNumber, r.outcome, r.code, r.message, ...cells]);
       }
       yield chunk;
       if (items.length < page) break;

@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './ports.ts';
 export * from './auth.ts';
+export * from './audit.ts';
 export * from './users.ts';
 export * from './projects.ts';
 export * from './contacts.ts';
@@ -19,3 +20,6 @@ export * from './dialer/dialer.ts';
 export * from './dialer/virtual-scheduler.ts';
 export * from './dispositions.ts';
 export * from './dialer/gateway.ts';
+export * from './dialer/monitor.ts';
+export * from './pii.ts';
+export * from './csv.ts';

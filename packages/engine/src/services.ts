@@ -1,5 +1,6 @@
 import type { Repositories, Role } from '@outdial/db';
 import { AttemptRecorder } from './attempts.ts';
+import { AuditService } from './audit.ts';
 import { AuthService } from './auth.ts';
 import { CampaignService } from './campaigns.ts';
 import { ContactsService } from './contacts.ts';
@@ -8,6 +9,7 @@ import { DispositionService } from './dispositions.ts';
 import { DncService } from './dnc.ts';
 import { ImportService } from './imports.ts';
 import { OrgService } from './org.ts';
+import { PersonalData } from './pii.ts';
 import type { Clock, PasswordHasher } from './ports.ts';
 import { ProjectsService } from './projects.ts';
 import { TasksService } from './tasks.ts';
@@ -25,14 +27,17 @@ export interface ServicesConfig {
 export function createServices(repos: Repositories, clock: Clock, hasher: PasswordHasher, cfg: ServicesConfig) {
   /** Domain events of this process (the dialer publishes on it too); WebSocket subscribers read it. */
   const events = new EventBus();
+  const pii = new PersonalData(repos, cfg.unmaskRoles);
   return {
+    pii,
     events,
+    audit: new AuditService(repos),
     auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs),
     users: new UsersService(repos, hasher, clock),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
-    contacts: new ContactsService(repos, cfg.unmaskRoles),
-    imports: new ImportService(repos, clock),
-    dnc: new DncService(repos, clock),
+    contacts: new ContactsService(repos, pii),
+    imports: new ImportService(repos, clock, pii),
+    dnc: new DncService(repos, clock, pii),
     tasks: new TasksService(repos),
     org: new OrgService(repos),
     campaigns: new CampaignService(repos, clock),

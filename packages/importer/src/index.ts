@@ -1,5 +1,6 @@
 export {
   parseContactFile,
+  fileFormatOf,
   type ImportSpec,
   type ParseResult,
   type ParsedContact,

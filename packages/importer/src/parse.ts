@@ -113,8 +113,16 @@ const TZ_ALIASES: Record<string, string> = {
 };
 
 function formatOf(spec: ImportSpec): 'csv' | 'xlsx' {
-  if (spec.format) return spec.format;
-  const ext = /\.([a-z0-9]+)$/i.exec(spec.filename)?.[1]?.toLowerCase();
+  return spec.format ?? fileFormatOf(spec.filename);
+}
+
+/**
+ * The format a file name says, or an ImportFileError `unsupported_format` naming what is read
+ * instead. Callers check it before they accept an upload, so nothing is spooled for a file that
+ * could never be imported.
+ */
+export function fileFormatOf(filename: string): 'csv' | 'xlsx' {
+  const ext = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase();
   if (ext === 'xlsx' || ext === 'xlsm') return 'xlsx';
   if (ext === undefined || ['csv', 'txt', 'tsv'].includes(ext)) return 'csv';
   if (ext === 'xls')

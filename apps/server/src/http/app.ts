@@ -5,9 +5,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { bearerToken, type HttpContext } from './context.ts';
+import { DialerMonitor } from '@outdial/engine';
+import { bearerToken, type HttpContext, type RouteContext } from './context.ts';
 import { registerErrorHandler } from './errors.ts';
-import { ErrorSchema } from './schemas.ts';
+import { ErrorBody } from '@outdial/contracts';
+import { invalid } from '@outdial/engine';
+import { unstorableText } from './text.ts';
 import { authRoutes } from './routes/auth.ts';
 import { userRoutes } from './routes/users.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -25,7 +28,8 @@ import { wsRoutes } from './routes/ws.ts';
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
  * Handlers are thin: schema-validated input → one service call → a DTO.
  */
-export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApp(given: HttpContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const ctx: RouteContext = { ...given, monitor: given.monitor ?? new DialerMonitor(given.dialer) };
   const app = Fastify({
     logger: opts.logger ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
@@ -34,7 +38,12 @@ export async function buildApp(ctx: HttpContext, opts: { logger?: boolean | obje
 
   registerErrorHandler(app);
   app.decorateRequest('principal', null);
-  app.addSchema(ErrorSchema);
+  app.addSchema(ErrorBody);
+  // Text PostgreSQL cannot store is refused before validation, for every route (see text.ts).
+  app.addHook('preValidation', async (req) => {
+    const bad = unstorableText(req.params, 'path') ?? unstorableText(req.query, 'query') ?? unstorableText(req.body);
+    if (bad) throw invalid(`invalid request: ${bad}`, { reason: 'unstorable_text' });
+  });
 
   await app.register(swagger, {
     openapi: {

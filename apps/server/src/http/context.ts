@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AgentGateway, Dialer, Principal, Services } from '@outdial/engine';
+import type { AgentGateway, Dialer, DialerMonitor, Principal, Services } from '@outdial/engine';
 import { AppError } from '@outdial/engine';
 import type { Config } from '../config.ts';
 import type { Repositories } from '@outdial/db';
@@ -25,6 +25,8 @@ export interface HttpContext {
   dialer?: Dialer | undefined;
   /** Agents' and supervisors' live connections (WebSocket), when the dialer runs here. */
   gateway?: AgentGateway | undefined;
+  /** What supervisors read of this node's dialer (empty when none runs here). */
+  monitor?: DialerMonitor | undefined;
 }
 
 export function principalOf(req: FastifyRequest): Principal {
@@ -41,3 +43,6 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   if (h?.startsWith('Bearer ')) return h.slice(7).trim();
   return undefined;
 }
+
+/** What route plugins get: the context with its defaults filled in. */
+export type RouteContext = HttpContext & { monitor: DialerMonitor };

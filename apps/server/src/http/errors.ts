@@ -11,6 +11,7 @@ export const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   invalid_state: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   import_file_invalid: 422,
   rate_limited: 429,
   internal: 500,
@@ -34,15 +35,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
         path: `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
         message: v.message ?? 'invalid',
       }));
-      return reply
-        .status(400)
-        .send({
-          error: {
-            code: 'validation_failed',
-            message: `invalid request: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
-            details,
-          },
-        });
+      return reply.status(400).send({
+        error: {
+          code: 'validation_failed',
+          message: `invalid request: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+          details,
+        },
+      });
     }
     if (fe.statusCode === 429)
       return reply

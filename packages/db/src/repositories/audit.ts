@@ -51,8 +51,8 @@ export class AuditRepo {
       `SELECT a.id::int AS id, a.actor_user_id AS "actorUserId", u.username AS "actorUsername", a.action,
               a.subject_type AS "subjectType", a.subject_id AS "subjectId", a.details, a.ip, a.created_at AS "createdAt"
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
-        WHERE ${where} ORDER BY a.id DESC LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      params,
+        WHERE ${where} ORDER BY a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, opts.limit, opts.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_log a WHERE ${where}`,

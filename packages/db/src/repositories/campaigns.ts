@@ -79,8 +79,8 @@ export class CampaignsRepo {
       where += ` AND status = $${params.length}`;
     }
     const items = await this.sql.query<CampaignRow>(
-      `SELECT ${COLS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id LIMIT ${q.limit} OFFSET ${q.offset}`,
-      params,
+      `SELECT ${COLS} FROM campaigns WHERE ${where} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, q.limit, q.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaigns WHERE ${where}`, params);
     return { items, total: c!.n };
@@ -168,20 +168,20 @@ export class CampaignsRepo {
          (SELECT id, 0 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'callback' AND (callback_at IS NULL OR callback_at <= $4)
              AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY callback_at NULLS FIRST LIMIT ${pool})
+           ORDER BY callback_at NULLS FIRST LIMIT $9)
          UNION ALL
          (SELECT id, 1 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'new' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY priority DESC, id LIMIT ${pool})
+           ORDER BY priority DESC, id LIMIT $9)
          UNION ALL
          (SELECT id, 1 AS queue, priority FROM contacts
            WHERE ${free} AND status = 'in_progress' AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-           ORDER BY next_attempt_at NULLS FIRST LIMIT ${pool})
+           ORDER BY next_attempt_at NULLS FIRST LIMIT $9)
        ), pick AS (
          SELECT k.id FROM contacts k JOIN cand ON cand.id = k.id
           WHERE k.status <> 'closed' AND (k.leased_until IS NULL OR k.leased_until <= $4)
           ORDER BY cand.queue, cand.priority DESC, k.id
-          LIMIT ${n}
+          LIMIT $10
           FOR UPDATE OF k SKIP LOCKED
        )
        UPDATE contacts k SET leased_until = $5, lease_owner = $3
@@ -197,6 +197,8 @@ export class CampaignsRepo {
         c.tags,
         c.lists ?? [],
         c.excludeLists ?? [],
+        pool,
+        n,
       ],
     );
   }

@@ -29,8 +29,12 @@ export interface ContactQuery {
   status?: ContactStatus | undefined;
   tag?: string | undefined;
   importId?: string | undefined;
-  /** Name substring, or the last digits of a number. */
-  q?: string | undefined;
+  /** Name substring (case-insensitive). */
+  name?: string | undefined;
+  /** Digits anywhere in the primary number (for readers who may see full numbers). */
+  phoneContains?: string | undefined;
+  /** One complete E.164 number: the primary or any secondary number. */
+  phone?: string | undefined;
   /** Restricts to contacts with a task assigned to this agent (what an agent may see). */
   assigneeUserId?: string | undefined;
   limit: number;
@@ -53,16 +57,13 @@ function where(orgId: string, q: Omit<ContactQuery, 'limit' | 'offset'>): { sql:
   if (q.status) add((i) => `c.status = $${i}`, q.status);
   if (q.tag) add((i) => `$${i} = ANY(c.tags)`, q.tag);
   if (q.importId) add((i) => `c.import_id = $${i}`, q.importId);
-  if (q.q) {
-    const digits = q.q.replace(/\D/g, '');
-    if (digits.length >= 4 && digits.length === q.q.replace(/[\s+\-()]/g, '').length)
-      add((i) => `c.phone LIKE '%' || $${i}`, digits);
-    else
-      add(
-        (i) => `c.name ILIKE '%' || $${i} || '%'`,
-        q.q.replace(/[%_\\]/g, (m) => `\\${m}`),
-      );
-  }
+  if (q.name)
+    add(
+      (i) => `c.name ILIKE '%' || $${i} || '%'`,
+      q.name.replace(/[%_\\]/g, (m) => `\\${m}`),
+    );
+  if (q.phoneContains) add((i) => `c.phone LIKE '%' || $${i} || '%'`, q.phoneContains.replace(/\D/g, ''));
+  if (q.phone) add((i) => `(c.phone = $${i} OR $${i} = ANY(c.phones))`, q.phone);
   if (q.assigneeUserId) {
     add(
       (i) =>
@@ -78,9 +79,10 @@ export class ContactsRepo {
 
   async list(orgId: string, q: ContactQuery): Promise<{ items: ContactRow[]; total: number }> {
     const w = where(orgId, q);
+    const n = w.params.length;
     const items = await this.sql.query<ContactRow>(
-      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.id LIMIT ${q.limit} OFFSET ${q.offset}`,
-      w.params,
+      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.id LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...w.params, q.limit, q.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM contacts c WHERE ${w.sql}`,

@@ -105,8 +105,8 @@ export class DncRepo {
   ): Promise<{ items: DncEntryRow[]; total: number }> {
     const items = await this.sql.query<DncEntryRow>(
       `SELECT phone, reason, source, expires_at AS "expiresAt", created_at AS "createdAt" FROM dnc_entries
-        WHERE list_id = $1 ORDER BY created_at DESC, phone LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      [listId],
+        WHERE list_id = $1 ORDER BY created_at DESC, phone LIMIT $2 OFFSET $3`,
+      [listId, opts.limit, opts.offset],
     );
     const [c] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM dnc_entries WHERE list_id = $1', [
       listId,

@@ -275,8 +275,8 @@ export class ImportsRepo {
     opts: { limit: number; offset: number },
   ): Promise<{ items: ImportRow[]; total: number }> {
     const items = await this.db.query<ImportRow>(
-      `SELECT ${COLS} FROM imports WHERE org_id = $1 AND project_id = $2 ORDER BY created_at DESC LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      [orgId, projectId],
+      `SELECT ${COLS} FROM imports WHERE org_id = $1 AND project_id = $2 ORDER BY created_at DESC LIMIT $3 OFFSET $4`,
+      [orgId, projectId, opts.limit, opts.offset],
     );
     const [c] = await this.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM imports WHERE org_id = $1 AND project_id = $2',
@@ -596,8 +596,8 @@ export class ImportsRepo {
     const items = await this.db.query<RejectRow>(
       `SELECT row_number AS "rowNumber", outcome, code, message, phone, name, raw, custom, phones, tags,
               external_id AS "externalId", timezone, region
-         FROM import_rows WHERE import_id = $1 AND ${filter} ORDER BY row_number LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      params,
+         FROM import_rows WHERE import_id = $1 AND ${filter} ORDER BY row_number LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, opts.limit, opts.offset],
     );
     const [c] = await this.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM import_rows WHERE import_id = $1 AND ${filter}`,

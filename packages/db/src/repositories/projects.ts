@@ -99,8 +99,8 @@ export class ProjectsRepo {
 
   async list(orgId: string, opts: { limit: number; offset: number }): Promise<{ items: ProjectRow[]; total: number }> {
     const items = await this.sql.query<ProjectRow>(
-      `SELECT ${COLS} FROM projects WHERE org_id = $1 ORDER BY code LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      [orgId],
+      `SELECT ${COLS} FROM projects WHERE org_id = $1 ORDER BY code LIMIT $2 OFFSET $3`,
+      [orgId, opts.limit, opts.offset],
     );
     const [c] = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM projects WHERE org_id = $1', [
       orgId,

@@ -188,7 +188,7 @@ describe.each(testDatabases())('repositories on $name', (engine) => {
     await repos.imports.fail(imp.id, { code: 'test', message: 'parser failed' }, new Date());
     expect(await repos.imports.get(orgId, imp.id)).toMatchObject({ status: 'failed', imported: 0 });
     expect((await repos.imports.rejects(imp.id, { limit: 10, offset: 0 })).total).toBe(0);
-    expect((await repos.contacts.list(orgId, { q: '13600000001', limit: 10, offset: 0 })).total).toBe(0);
+    expect((await repos.contacts.list(orgId, { phoneContains: '13600000001', limit: 10, offset: 0 })).total).toBe(0);
     // The project's import lock was released with the transaction: the next import completes.
     const next = await repos.imports.create({
       orgId,
@@ -219,7 +219,7 @@ describe.each(testDatabases())('repositories on $name', (engine) => {
     expect(after).toMatchObject({ status: 'failed', imported: 0 });
     expect(after!.error!.code).toBe('import_interrupted');
     expect((await repos.imports.rejects(imp.id, { limit: 10, offset: 0 })).total).toBe(0);
-    expect((await repos.contacts.list(orgId, { q: '13700000001', limit: 10, offset: 0 })).total).toBe(0);
+    expect((await repos.contacts.list(orgId, { phoneContains: '13700000001', limit: 10, offset: 0 })).total).toBe(0);
   });
 
   it("never shows one organisation the other one's data", async () => {

@@ -38,8 +38,8 @@ export class TasksRepo {
       `SELECT c.id FROM contacts c
         WHERE c.org_id = $1 AND c.project_id = $2 AND c.status <> 'closed' ${tag}
           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.contact_id = c.id AND t.channel = $3 AND t.status = 'open')
-        ORDER BY c.priority DESC, c.created_at, c.id LIMIT ${opts.limit}`,
-      params,
+        ORDER BY c.priority DESC, c.created_at, c.id LIMIT $${params.length + 1}`,
+      [...params, opts.limit],
     );
   }
 
@@ -102,8 +102,8 @@ export class TasksRepo {
     }
     const w = parts.join(' AND ');
     const items = await this.sql.query<TaskRow>(
-      `SELECT ${COLS} FROM tasks WHERE ${w} ORDER BY priority DESC, created_at, id LIMIT ${q.limit} OFFSET ${q.offset}`,
-      params,
+      `SELECT ${COLS} FROM tasks WHERE ${w} ORDER BY priority DESC, created_at, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, q.limit, q.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE ${w}`, params);
     return { items, total: c!.n };

@@ -76,8 +76,8 @@ export class UsersRepo {
     const where = opts.role ? 'org_id = $1 AND role = $2' : 'org_id = $1';
     const params: unknown[] = opts.role ? [orgId, opts.role] : [orgId];
     const items = await this.sql.query<UserRow>(
-      `SELECT ${COLS} FROM users WHERE ${where} ORDER BY username LIMIT ${opts.limit} OFFSET ${opts.offset}`,
-      params,
+      `SELECT ${COLS} FROM users WHERE ${where} ORDER BY username LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, opts.limit, opts.offset],
     );
     const [c] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE ${where}`, params);
     return { items, total: c!.n };

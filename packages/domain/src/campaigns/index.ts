@@ -61,6 +61,9 @@ export interface CampaignSettings {
   endAt: string | null;
 }
 
+/** The actions a user may take (`finish` is the system's: end time, list exhausted). */
+export type UserAction = Exclude<CampaignAction, 'finish'>;
+
 export const defaultCampaignSettings = (): CampaignSettings => ({
   dialMode: 'predictive',
   linesPerAgent: 2,
@@ -100,8 +103,10 @@ export function transition(from: CampaignStatus, action: CampaignAction): Transi
 }
 
 /** Actions a user may take from `status` (for buttons and the API's error details). */
-export function allowedActions(status: CampaignStatus): CampaignAction[] {
-  return (Object.keys(MOVES) as CampaignAction[]).filter((a) => a !== 'finish' && MOVES[a][status] !== undefined);
+export function allowedActions(status: CampaignStatus): UserAction[] {
+  return (Object.keys(MOVES) as CampaignAction[]).filter(
+    (a): a is UserAction => a !== 'finish' && MOVES[a][status] !== undefined,
+  );
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;

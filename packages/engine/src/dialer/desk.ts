@@ -75,7 +75,8 @@ export class AgentDesk {
     return this.apply(d.agentId, { type: 'reserve', at, callId });
   }
 
-  counts(): Record<AgentState['status'], number> {
+  /** Agents by state; with `orgId`, only that organisation's (agents without one count everywhere: tests). */
+  counts(orgId?: string): Record<AgentState['status'], number> {
     const c: Record<AgentState['status'], number> = {
       logged_out: 0,
       ready: 0,
@@ -84,7 +85,8 @@ export class AgentDesk {
       wrap_up: 0,
       paused: 0,
     };
-    for (const a of this.agents.values()) c[a.state.status]++;
+    for (const a of this.agents.values())
+      if (orgId === undefined || a.orgId === null || a.orgId === orgId) c[a.state.status]++;
     return c;
   }
 }

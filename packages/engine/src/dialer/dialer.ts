@@ -38,6 +38,11 @@ export class Dialer {
   constructor(private readonly deps: DialerDeps) {
     this.bus = deps.bus ?? new EventBus();
     this.desk = new AgentDesk(this.bus);
+    // A disposition ends the agent's wrap-up, whichever way it was recorded (WebSocket or REST).
+    this.bus.subscribe((e) => {
+      if (e.type === 'DispositionRecorded' && e.agentId)
+        this.dispositionRecorded(e.agentId, e.attemptId, e.at, e.pause ?? undefined);
+    });
   }
 
   /** Starts runners for running campaigns (and scheduled ones whose time came), stops the others. */

@@ -1,3 +1,7 @@
+import type { AgentState } from '@outdial/domain/agents';
+import type { AttemptOutcome, NextStep } from '@outdial/domain/compliance';
+import type { GovernedMode } from '@outdial/domain/pacing';
+
 /** What the dialer publishes, in-process and (through the server) to WebSocket subscribers. */
 export type DialerEvent =
   | { type: 'CallPlaced'; at: number; campaignId: string; attemptId: string; contactId: string }
@@ -17,13 +21,28 @@ export type DialerEvent =
       campaignId: string;
       attemptId: string;
       agentId: string | null;
-      outcome: string;
+      outcome: AttemptOutcome;
       abandoned: boolean;
-      next: string;
+      /** The contact's next step, or already_recorded when another writer closed the attempt first. */
+      next: NextStep['kind'] | 'already_recorded';
     }
   | { type: 'DialRefused'; at: number; campaignId: string; contactId: string; code: string }
-  | { type: 'AgentStateChanged'; at: number; agentId: string; status: string; pauseReason: string | null }
-  | { type: 'ModeChanged'; at: number; campaignId: string; from: string; to: string; reason: string; detail: string }
+  | {
+      type: 'AgentStateChanged';
+      at: number;
+      agentId: string;
+      status: AgentState['status'];
+      pauseReason: string | null;
+    }
+  | {
+      type: 'ModeChanged';
+      at: number;
+      campaignId: string;
+      from: GovernedMode;
+      to: GovernedMode;
+      reason: string;
+      detail: string;
+    }
   | { type: 'CampaignFinished'; at: number; campaignId: string; reason: string }
   | { type: 'CircuitBreakerTripped'; at: number; campaignId: string; reason: string; detail: string }
   | {
@@ -53,7 +72,9 @@ export type DialerEvent =
       contactId: string;
       agentId: string | null;
       code: string;
-      next: string;
+      next: NextStep['kind'];
+      /** The pause the agent asked for after this wrap-up (null: ready again). */
+      pause: string | null;
     };
 
 export class EventBus {

@@ -3,6 +3,7 @@ import type { Repositories } from '@outdial/db';
 import type { Principal } from '../auth.ts';
 import type { DispositionService } from '../dispositions.ts';
 import type { Telephony, TelephonyEvent } from '../telephony.ts';
+import { PersonalData } from '../pii.ts';
 import { Dialer } from './dialer.ts';
 import { AgentGateway, type ServerMessage } from './gateway.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
@@ -31,8 +32,8 @@ function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }) {
     campaigns: {} as never,
   });
   const gateway = new AgentGateway(
-    { dialer, repos, dispositions: {} as DispositionService, scheduler },
-    { ...opts, unmaskRoles: [] },
+    { dialer, repos, dispositions: {} as DispositionService, pii: new PersonalData(repos, []), scheduler },
+    opts,
   );
   gateway.start();
   const principal = (userId: string, role: Principal['role'] = 'agent'): Principal =>

@@ -1,7 +1,10 @@
-import type { Repositories, Role } from '@outdial/db';
-import { can, mayUnmask } from '@outdial/domain/access';
+import type { AgentStateView, ServerMessage, SessionMessage } from '@outdial/contracts';
+import type { Repositories } from '@outdial/db';
+import { can } from '@outdial/domain/access';
 import type { Principal } from '../auth.ts';
-import { present, type ContactView } from '../contacts.ts';
+import { present } from '../contacts.ts';
+import type { PersonalData } from '../pii.ts';
+import { toPublicEvent } from './public-events.ts';
 import type { DispositionService } from '../dispositions.ts';
 import { AppError } from '../errors.ts';
 import type { Scheduler } from '../telephony.ts';
@@ -10,54 +13,9 @@ import type { Dialer } from './dialer.ts';
 import type { DialerEvent } from './events.ts';
 import { PreviewGone } from './runner.ts';
 
-/** What a workstation or a supervisor's screen sends (validated at the transport edge). */
-export type ClientMessage = { id?: string | number | undefined } & (
-  | { type: 'login' }
-  | { type: 'ready' }
-  | { type: 'pause'; reason: string }
-  | { type: 'logout' }
-  | { type: 'heartbeat' }
-  | { type: 'hangup' }
-  | {
-      type: 'disposition';
-      code: string;
-      notes?: string | undefined;
-      callbackAt?: string | undefined;
-      pause?: string | undefined;
-    }
-  | { type: 'preview_dial' }
-  | { type: 'preview_skip'; reason: string }
-  | { type: 'subscribe'; campaignId: string }
-  | { type: 'unsubscribe'; campaignId: string }
-);
-
-export interface AgentStateView {
-  status: string;
-  since: number;
-  callId: string | null;
-  pauseReason: string | null;
-}
-
-/** What the server pushes. */
-export type ServerMessage =
-  | { type: 'hello'; userId: string; username: string; role: Role; canTakeCalls: boolean; heartbeatMs: number }
-  | { type: 'ack'; id: string | number | null; request: ClientMessage['type']; result?: unknown }
-  | { type: 'error'; id: string | number | null; code: string; message: string; details?: unknown }
-  | { type: 'state'; state: AgentStateView }
-  /** The screen pop: a call routed to this agent, with the customer (numbers masked by role). */
-  | {
-      type: 'call';
-      attemptId: string;
-      campaignId: string;
-      waitMs: number;
-      contact: ContactView | null;
-      dispositions: { code: string; labelZh: string; labelEn: string }[];
-    }
-  | { type: 'call_ended'; attemptId: string; outcome: string }
-  /** Preview mode: a contact offered to this agent; dial or skip it within `timeoutS`. */
-  | { type: 'preview'; previewId: string; campaignId: string; timeoutS: number; contact: ContactView | null }
-  | { type: 'event'; event: DialerEvent }
-  | { type: 'stats'; campaignId: string; at: number; stats: unknown };
+/** What a workstation or a supervisor's screen sends (validated at the transport edge; `auth` is the transport's). */
+export type ClientMessage = SessionMessage;
+export type { AgentStateView, ServerMessage };
 
 /** The transport's side of one connection (a WebSocket in the server, an array in tests). */
 export interface Connection {
@@ -72,8 +30,6 @@ export interface GatewayOptions {
   reconnectGraceMs?: number;
   /** How often subscribers get a campaign's live figures. */
   statsEveryMs?: number;
-  /** Roles that see full numbers in the screen pop. */
-  unmaskRoles: readonly Role[];
 }
 
 interface Session {
@@ -123,6 +79,7 @@ export class AgentGateway {
       dialer: Dialer;
       repos: Repositories;
       dispositions: DispositionService;
+      pii: PersonalData;
       scheduler: Scheduler;
       log?: (err: unknown) => void;
     },
@@ -334,8 +291,12 @@ export class AgentGateway {
         throw new AppError('validation_failed', 'callbackAt must be an ISO 8601 date-time', { field: 'callbackAt' });
     }
     await this.untilEnded(attemptId);
-    const r = await this.deps.dispositions.record(s.principal, attemptId, { code: m.code, notes: m.notes, callbackAt });
-    this.deps.dialer.dispositionRecorded(id, attemptId, this.now(), m.pause);
+    const r = await this.deps.dispositions.record(s.principal, attemptId, {
+      code: m.code,
+      notes: m.notes,
+      callbackAt,
+      pause: m.pause,
+    });
     return {
       attemptId,
       dispositionId: r.disposition.id,
@@ -401,14 +362,15 @@ export class AgentGateway {
 
   /** Supervisors following a campaign get its events; agent states go to followers of the agent's organisation. */
   private forward(e: DialerEvent): void {
+    const event = toPublicEvent(e);
+    if (!event) return;
     let campaignId: string | null = null;
     let orgId: string | null = null;
     if (e.type === 'AgentStateChanged') orgId = this.deps.dialer.desk.get(e.agentId)?.orgId ?? null;
     else campaignId = e.campaignId;
     for (const s of this.sessions) {
       if (s.campaigns.size === 0) continue;
-      if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId)
-        s.conn.send({ type: 'event', event: e });
+      if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId) s.conn.send({ type: 'event', event });
     }
   }
 
@@ -417,18 +379,15 @@ export class AgentGateway {
     const p = s.principal;
     const row = await this.deps.repos.contacts.get(p.orgId, contactId);
     if (!row) return { row: undefined, view: null };
-    const unmasked = mayUnmask(p.role, this.opts.unmaskRoles);
-    if (unmasked) {
-      await this.deps.repos.audit.append({
-        orgId: p.orgId,
-        actorUserId: p.userId,
+    const unmasked = this.deps.pii.unmasked(p);
+    if (unmasked)
+      await this.deps.pii.shown(p, {
         action: 'contacts.unmasked_view',
         subjectType: 'contact',
         subjectId: row.id,
         details: { count: 1, via },
       });
-    }
-    return { row, view: present(row, unmasked) };
+    return { row, view: present(row, unmasked, this.deps.pii) };
   }
 
   private async screenPop(s: Session, e: Extract<DialerEvent, { type: 'CallConnected' }>): Promise<void> {

@@ -1,41 +1,17 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { assertCan } from '@outdial/engine';
-import { principalOf, type HttpContext } from '../context.ts';
-import { DateTime, pageQuery, paged, toLimit } from '../schemas.ts';
-
-const Entry = Type.Object({
-  id: Type.Integer(),
-  actorUserId: Type.Union([Type.String(), Type.Null()]),
-  actorUsername: Type.Union([Type.String(), Type.Null()]),
-  action: Type.String(),
-  subjectType: Type.Union([Type.String(), Type.Null()]),
-  subjectId: Type.Union([Type.String(), Type.Null()]),
-  details: Type.Unknown(),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  createdAt: DateTime,
-});
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { audit } from '@outdial/contracts';
+import { principalOf, type RouteContext } from '../context.ts';
+import { toLimit } from '../paging.ts';
 
 export const auditRoutes =
-  (ctx: HttpContext): FastifyPluginAsyncTypebox =>
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get(
-      '/audit',
-      {
-        schema: {
-          tags: ['audit'],
-          summary: 'The append-only audit log (admin): logins, unmasked views, exports, configuration changes',
-          querystring: pageQuery({ action: Type.Optional(Type.String()) }),
-          response: { 200: paged(Entry) },
-        },
-      },
-      async (req) => {
+    app.route({
+      ...audit.listAudit,
+      handler: async (req) => {
         const p = principalOf(req);
-        assertCan(p, 'audit:read');
-        const { items, total } = await ctx.repos.audit.list(p.orgId, {
-          action: req.query.action,
-          ...toLimit(req.query),
-        });
+        const { items, total } = await ctx.services.audit.list(p, { action: req.query.action, ...toLimit(req.query) });
         return { items, total, page: req.query.page, pageSize: req.query.pageSize };
       },
-    );
+    });
   };

@@ -1,37 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { ClientMessageVariants, type ClientMessage, type ServerMessage, type SessionMessage } from '@outdial/contracts';
 import { Compile } from 'typebox/compile';
 import type { WebSocket } from 'ws';
-import { AppError, type ClientMessage, type Principal, type ServerMessage, type SessionHandle } from '@outdial/engine';
-import { bearerToken, type HttpContext } from '../context.ts';
+import { AppError, type Principal, type SessionHandle } from '@outdial/engine';
+import { bearerToken, type RouteContext } from '../context.ts';
+import { unstorableText } from '../text.ts';
 
-const Id = Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()]));
-const Code = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
-const Variants = [
-  Type.Object({ type: Type.Literal('auth'), token: Type.String({ minLength: 1, maxLength: 200 }), id: Id }),
-  Type.Object({ type: Type.Literal('login'), id: Id }),
-  Type.Object({ type: Type.Literal('ready'), id: Id }),
-  Type.Object({ type: Type.Literal('pause'), reason: Code, id: Id }),
-  Type.Object({ type: Type.Literal('logout'), id: Id }),
-  Type.Object({ type: Type.Literal('heartbeat'), id: Id }),
-  Type.Object({ type: Type.Literal('hangup'), id: Id }),
-  Type.Object({ type: Type.Literal('preview_dial'), id: Id }),
-  Type.Object({ type: Type.Literal('preview_skip'), reason: Code, id: Id }),
-  Type.Object({
-    type: Type.Literal('disposition'),
-    code: Code,
-    notes: Type.Optional(Type.String({ maxLength: 4000 })),
-    callbackAt: Type.Optional(Type.String({ maxLength: 40 })),
-    pause: Type.Optional(Code),
-    id: Id,
-  }),
-  Type.Object({ type: Type.Literal('subscribe'), campaignId: Type.String({ format: 'uuid' }), id: Id }),
-  Type.Object({ type: Type.Literal('unsubscribe'), campaignId: Type.String({ maxLength: 64 }), id: Id }),
-] as const;
-const Message = Type.Union([...Variants]);
 /** One compiled validator per message type, so an error names the field of the message meant. */
-const byType = new Map(Variants.map((v) => [v.properties.type.const as string, Compile(v)]));
-type Incoming = Static<typeof Message>;
+const byType = new Map(ClientMessageVariants.map((v) => [v.properties.type.const as string, Compile(v)]));
 
 /** How long a connection may stay unauthenticated. */
 const AUTH_WITHIN_MS = 10_000;
@@ -45,19 +21,17 @@ const PING_MS = 5000;
  * here; what they mean is the engine's AgentGateway.
  */
 export const wsRoutes =
-  (ctx: HttpContext): FastifyPluginAsyncTypebox =>
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     const gateway = ctx.gateway;
     if (!gateway) return;
     app.get('/ws', { websocket: true, config: { public: true }, schema: { hide: true } }, (socket: WebSocket, req) => {
-      const send = (
-        m: ServerMessage | { type: 'error'; id: null; code: string; message: string; details?: unknown },
-      ) => {
+      const send = (m: ServerMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
       };
       let handle: SessionHandle | undefined;
       let authenticating = false;
-      const queued: Incoming[] = [];
+      const queued: ClientMessage[] = [];
       const attach = (p: Principal) => {
         handle = gateway.open(p, { send, close: (reason) => socket.close(4000, reason.slice(0, 120)) });
       };
@@ -88,10 +62,10 @@ export const wsRoutes =
           authenticating = false;
         }
       };
-      const deliver = (m: Incoming) => {
+      const deliver = (m: ClientMessage) => {
         if (m.type === 'auth')
           return send({ type: 'error', id: m.id ?? null, code: 'invalid_state', message: 'already authenticated' });
-        void handle!.receive(m as ClientMessage);
+        void handle!.receive(m satisfies SessionMessage);
       };
       socket.on('pong', () => handle?.seen());
       socket.on('message', (data, isBinary) => {
@@ -103,7 +77,7 @@ export const wsRoutes =
         }
         const problem = invalidMessage(m);
         if (problem) return send({ type: 'error', id: replyId(m), code: 'validation_failed', message: problem });
-        const msg = m as Incoming; // validated just above
+        const msg = m as ClientMessage; // validated just above
         if (handle) return deliver(msg);
         if (msg.type === 'auth' && !authenticating) return void authenticate(msg.token);
         if (authenticating) return void queued.push(msg);
@@ -135,7 +109,10 @@ function invalidMessage(m: unknown): string | null {
   const type = (m as { type?: unknown }).type;
   const v = typeof type === 'string' ? byType.get(type) : undefined;
   if (!v) return `unknown message type ${JSON.stringify(type)}; known: ${[...byType.keys()].join(', ')}`;
-  if (v.Check(m)) return null;
+  if (v.Check(m)) {
+    const bad = unstorableText(m);
+    return bad ? `invalid "${type}" message: ${bad}` : null;
+  }
   const e = [...v.Errors(m)][0];
   return `invalid "${type}" message${e ? `: ${e.instancePath || '/'} ${e.message}` : ''}`;
 }

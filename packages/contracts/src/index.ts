@@ -1,0 +1,15 @@
+export * from './common.ts';
+export * from './operation.ts';
+export * as auth from './auth.ts';
+export * as users from './users.ts';
+export * as projects from './projects.ts';
+export * as contacts from './contacts.ts';
+export * as imports from './imports.ts';
+export * as dnc from './dnc.ts';
+export * as org from './org.ts';
+export * as tasks from './tasks.ts';
+export * as campaigns from './campaigns.ts';
+export * as calls from './calls.ts';
+export * as audit from './audit.ts';
+export * from './events.ts';
+export * from './ws.ts';

@@ -1,0 +1,123 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Code, Role } from './common.ts';
+import { Contact } from './contacts.ts';
+import { AgentStatus, PacingMode, PublicEvent } from './events.ts';
+
+/**
+ * The live connection (`GET /api/v1/ws`): JSON messages, one per frame. What a workstation or a
+ * supervisor's screen sends (ClientMessage) and what the server pushes (ServerMessage).
+ * docs/websocket.md walks through them.
+ */
+
+/** An optional id the client chooses; the server's ack or error for the message carries it back. */
+const Id = Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()]));
+const msg = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
+  Type.Object({ type: Type.Literal(type), id: Id, ...props }, { additionalProperties: false });
+
+export const ClientMessageVariants = [
+  msg('auth', { token: Type.String({ minLength: 1, maxLength: 200 }) }),
+  msg('login', {}),
+  msg('ready', {}),
+  msg('pause', { reason: Code }),
+  msg('logout', {}),
+  msg('heartbeat', {}),
+  msg('hangup', {}),
+  msg('preview_dial', {}),
+  msg('preview_skip', { reason: Code }),
+  msg('disposition', {
+    code: Code,
+    notes: Type.Optional(Type.String({ maxLength: 4000 })),
+    callbackAt: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 date-time' })),
+    pause: Type.Optional(Code),
+  }),
+  msg('subscribe', { campaignId: Type.String({ format: 'uuid' }) }),
+  msg('unsubscribe', { campaignId: Type.String({ maxLength: 64 }) }),
+] as const;
+export const ClientMessage = Type.Union([...ClientMessageVariants]);
+export type ClientMessage = Static<typeof ClientMessage>;
+export type ClientMessageType = ClientMessage['type'];
+/** What the engine's gateway handles: every message but `auth`, which the transport consumes. */
+export type SessionMessage = Exclude<ClientMessage, { type: 'auth' }>;
+
+export const AgentStateView = Type.Object({
+  status: AgentStatus,
+  since: Type.Number({ description: 'epoch ms' }),
+  callId: Type.Union([Type.String(), Type.Null()]),
+  pauseReason: Type.Union([Type.String(), Type.Null()]),
+});
+export type AgentStateView = Static<typeof AgentStateView>;
+
+export const DispositionOption = Type.Object({ code: Type.String(), labelZh: Type.String(), labelEn: Type.String() });
+
+/** A campaign's live figures, pushed to its followers every few seconds. */
+export const LiveStats = Type.Union([
+  Type.Object({
+    running: Type.Literal(true),
+    dials: Type.Integer(),
+    answered: Type.Object({ person: Type.Integer(), machine: Type.Integer() }),
+    connects: Type.Integer(),
+    abandons: Type.Integer(),
+    refusals: Type.Record(Type.String(), Type.Integer()),
+    mode: PacingMode,
+    modeReason: Type.String(),
+    breaker: Type.Optional(Type.String()),
+    previews: Type.Object({
+      offered: Type.Integer(),
+      dialed: Type.Integer(),
+      skipped: Type.Record(Type.String(), Type.Integer()),
+    }),
+    liveCalls: Type.Integer(),
+    agents: Type.Record(Type.String(), Type.Integer()),
+  }),
+  Type.Object({ running: Type.Literal(false), agents: Type.Record(Type.String(), Type.Integer()) }),
+]);
+export type LiveStats = Static<typeof LiveStats>;
+
+const ReplyId = Type.Union([Type.String(), Type.Number(), Type.Null()]);
+export const ServerMessage = Type.Union([
+  Type.Object({
+    type: Type.Literal('hello'),
+    userId: Type.String(),
+    username: Type.String(),
+    role: Role,
+    canTakeCalls: Type.Boolean(),
+    heartbeatMs: Type.Number(),
+  }),
+  Type.Object({
+    type: Type.Literal('ack'),
+    id: ReplyId,
+    request: Type.String(),
+    result: Type.Optional(Type.Unknown()),
+  }),
+  Type.Object({
+    type: Type.Literal('error'),
+    id: ReplyId,
+    code: Type.String({
+      description: 'the API error codes, plus `replaced` (logged in elsewhere) and `session_ended`',
+    }),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  }),
+  Type.Object({ type: Type.Literal('state'), state: AgentStateView }),
+  /** The screen pop: a call routed to this agent, with the customer (numbers masked by role). */
+  Type.Object({
+    type: Type.Literal('call'),
+    attemptId: Type.String(),
+    campaignId: Type.String(),
+    waitMs: Type.Number(),
+    contact: Type.Union([Contact, Type.Null()]),
+    dispositions: Type.Array(DispositionOption),
+  }),
+  Type.Object({ type: Type.Literal('call_ended'), attemptId: Type.String(), outcome: Type.String() }),
+  /** Preview mode: a contact offered to this agent; dial or skip it within `timeoutS`. */
+  Type.Object({
+    type: Type.Literal('preview'),
+    previewId: Type.String(),
+    campaignId: Type.String(),
+    timeoutS: Type.Number(),
+    contact: Type.Union([Contact, Type.Null()]),
+  }),
+  Type.Object({ type: Type.Literal('event'), event: PublicEvent }),
+  Type.Object({ type: Type.Literal('stats'), campaignId: Type.String(), at: Type.Number(), stats: LiveStats }),
+]);
+export type ServerMessage = Static<typeof ServerMessage>;
