@@ -59,6 +59,8 @@ const CARRIER_RATES = [
   'failedRate',
   'amdFalsePositive',
   'amdFalseNegative',
+  'ivrAgentKeyRate',
+  'ivrDncKeyRate',
 ] as const;
 const CARRIER_TIMES = [
   'meanRingMs',
@@ -67,6 +69,7 @@ const CARRIER_TIMES = [
   'meanTalkMs',
   'customerPatienceMs',
   'abandonMessageMs',
+  'ivrKeyMs',
 ] as const;
 
 /** `OUTDIAL_SIMULATED_CARRIER`: a JSON object of rates (0–1) and times (ms) overriding the simulated carrier's defaults. */

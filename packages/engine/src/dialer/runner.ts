@@ -1,8 +1,9 @@
 import type { CampaignRow, LeasedContact, Repositories } from '@outdial/db';
-import type { CampaignSettings } from '@outdial/domain/campaigns';
+import { defaultIvrSettings, type CampaignSettings, type IvrSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import {
   CallRateLimiter,
+  IvrPolicy,
   PowerPolicy,
   PredictivePolicy,
   ProgressivePolicy,
@@ -42,6 +43,9 @@ interface LiveCall {
   previewAgent: string | null;
   /** The customer's value tier 0–3 (score routing), from the campaign's value-tier field. */
   valueTier: number;
+  /** IVR campaign: the prompt is playing and no key has been pressed yet (no agent is sought meanwhile). */
+  ivrPending: boolean;
+  ivrTimer: unknown;
 }
 
 /** A contact offered to an agent in preview mode, waiting for them to dial or skip it. */
@@ -209,11 +213,17 @@ export class CampaignRunner {
       amdDecisionS: s.amd ? 1.5 : 0,
       maxAbandonRate: s.abandonTarget,
     };
-    const ahead: PacingPolicy =
-      s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
-    const progressive = new ProgressivePolicy();
-    // Preview needs the agent's own click (workstation); until then it is served as progressive.
-    this.policies = { predictive: ahead, progressive, preview: progressive };
+    if (s.dialMode === 'ivr') {
+      // Agentless: the IVR's lines set the pace whatever mode the governor is in (no agent waits).
+      const ivr = new IvrPolicy(this.ivr(s).lines);
+      this.policies = { predictive: ivr, progressive: ivr, preview: ivr };
+    } else {
+      const ahead: PacingPolicy =
+        s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
+      const progressive = new ProgressivePolicy();
+      // Preview needs the agent's own click (workstation); until then it is served as progressive.
+      this.policies = { predictive: ahead, progressive, preview: progressive };
+    }
     const configured: GovernedMode =
       s.dialMode === 'preview' ? 'preview' : s.dialMode === 'progressive' ? 'progressive' : 'predictive';
     this.governor = new SafetyGovernor(configured, defaultGovernorLimits(s.abandonTarget));
@@ -234,7 +244,15 @@ export class CampaignRunner {
     this.row = row;
     const s = row.settings;
     const pacing = (x: CampaignSettings) =>
-      JSON.stringify([x.dialMode, x.linesPerAgent, x.abandonTarget, x.ringTimeoutSeconds, x.amd, x.maxCallsPerSecond]);
+      JSON.stringify([
+        x.dialMode,
+        x.linesPerAgent,
+        x.abandonTarget,
+        x.ringTimeoutSeconds,
+        x.amd,
+        x.maxCallsPerSecond,
+        x.ivr?.lines ?? null,
+      ]);
     if (pacing(before) !== pacing(s)) {
       const configured = this.pace(s);
       this.stats.mode = configured;
@@ -244,6 +262,11 @@ export class CampaignRunner {
       this.fullLists.clear();
       void this.track(this.reconcileCaps()).catch((err: unknown) => this.deps.onError?.(err));
     }
+  }
+
+  /** The IVR menu of an agentless campaign (the defaults where the settings leave it out). */
+  private ivr(s: CampaignSettings = this.settings): IvrSettings {
+    return s.ivr ?? defaultIvrSettings();
   }
 
   /** The project's rules or caller IDs changed: the compliance gate uses the new rules from the next dial. */
@@ -511,7 +534,9 @@ export class CampaignRunner {
     const by = (st: string) => agents.filter((a) => a.state.status === st);
     const calls = [...this.calls.values()];
     const ringing = calls.filter((c) => c.answeredAt === null);
-    const waiting = calls.filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned);
+    const waiting = calls.filter(
+      (c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned && !c.ivrPending,
+    );
     return {
       now: t / 1000,
       agentsActive: agents.length - by('paused').length,
@@ -911,6 +936,8 @@ export class CampaignRunner {
       abandoned: false,
       previewAgent: preview?.agentId ?? null,
       valueTier: this.valueTier(contact),
+      ivrPending: false,
+      ivrTimer: undefined,
     });
     this.claims.delete(contact.id); // its list's dial (if capped) is used now
     if (preview) {
@@ -937,6 +964,7 @@ export class CampaignRunner {
       callerId: callerId ?? '',
       ringTimeoutMs: s.ringTimeoutSeconds * 1000,
       amd: s.amd && !preview,
+      ...(s.trunk ? { trunk: s.trunk } : {}),
     });
     return attemptId;
   }
@@ -972,19 +1000,78 @@ export class CampaignRunner {
         // Route first, write after: the customer is on the line now; the answer is recorded in
         // the next group commit (and again, in any case, with the call's end).
         void this.track(this.deps.attempts.progress(call.attemptId, { answeredAt: new Date(e.at), amdResult: e.amd }));
+        if (this.settings.dialMode === 'ivr' && telephony.playPrompt) return this.startIvr(call);
         if (this.route(call)) return;
         // No agent now: wait up to the 2-second rule (after the greeting) for one to free up.
         const limitMs = ((this.opts.greetingS ?? 0) + (this.opts.connectWithinS ?? 2)) * 1000;
         call.waitTimer = scheduler.setTimeout(() => this.expireWait(call), limitMs);
         return;
       }
-      case 'connected':
       case 'dtmf':
+        return this.onKey(call, e.digit, e.at);
+      case 'connected':
       case 'recorded':
         return;
       case 'ended':
         return this.ended(call, e.cause, e.sipCode, e.at);
     }
+  }
+
+  /** IVR campaign: the prompt plays; the callee's key decides (an agent, do-not-call), or time runs out. */
+  private startIvr(call: LiveCall): void {
+    const menu = this.ivr();
+    call.ivrPending = true;
+    try {
+      this.deps.telephony.playPrompt!(call.attemptId, menu.prompt);
+    } catch (err) {
+      // The call went away, or the prompt is not configured: release it rather than leave it silent.
+      this.deps.onError?.(err);
+      call.ivrPending = false;
+      this.deps.telephony.hangup(call.attemptId, 'agent_hangup');
+      return;
+    }
+    call.ivrTimer = this.deps.scheduler.setTimeout(() => {
+      if (!call.ivrPending || !this.calls.has(call.attemptId)) return;
+      call.ivrPending = false;
+      this.deps.telephony.hangup(call.attemptId, 'agent_hangup');
+    }, menu.keyTimeoutSeconds * 1000);
+  }
+
+  /** A key pressed during the IVR prompt. */
+  private async onKey(call: LiveCall, digit: string, at: number): Promise<void> {
+    if (!call.ivrPending) return;
+    const menu = this.ivr();
+    if (digit !== menu.agentKey && digit !== menu.dncKey) return;
+    call.ivrPending = false;
+    this.deps.scheduler.clearTimeout(call.ivrTimer);
+    if (digit === menu.dncKey) {
+      // Off the list first, then release: the number is blocked before anything else can dial it.
+      const { repos } = this.deps;
+      try {
+        const list = await repos.dnc.ensureList(this.campaign.orgId, this.campaign.projectId, 'default');
+        await repos.dnc.addEntries(
+          list,
+          [{ phone: call.phone, reason: `IVR key ${digit}`, source: 'ivr', expiresAt: null }],
+          null,
+        );
+        this.deps.bus.publish({
+          type: 'DialRefused',
+          at,
+          campaignId: this.campaign.id,
+          contactId: call.contactId,
+          code: 'dnc',
+        });
+      } catch (err) {
+        this.deps.onError?.(err);
+      } finally {
+        this.deps.telephony.hangup(call.attemptId, 'agent_hangup');
+      }
+      return;
+    }
+    // The callee asked for an agent: the 2-second clock starts now.
+    if (this.route(call)) return;
+    const limitMs = (this.opts.connectWithinS ?? 2) * 1000;
+    call.waitTimer = this.deps.scheduler.setTimeout(() => this.expireWait(call), limitMs);
   }
 
   /** A previewed call answered: it is the agent's who dialed it (they hear whoever answered). */
@@ -1034,7 +1121,13 @@ export class CampaignRunner {
 
   /** Tries to give a waiting call to the best ready agent now. */
   route(call: LiveCall): boolean {
-    if (call.connectedAt !== null || call.abandoned || call.answeredAt === null || !this.calls.has(call.attemptId))
+    if (
+      call.connectedAt !== null ||
+      call.abandoned ||
+      call.ivrPending ||
+      call.answeredAt === null ||
+      !this.calls.has(call.attemptId)
+    )
       return false;
     const at = this.now();
     const required = this.campaign.settings.requiredSkills;
@@ -1081,7 +1174,7 @@ export class CampaignRunner {
   /** Calls waiting for an agent, oldest first (the dialer offers them to an agent who becomes ready). */
   waitingCalls(): LiveCall[] {
     return [...this.calls.values()]
-      .filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned)
+      .filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned && !c.ivrPending)
       .sort((a, b) => a.answeredAt! - b.answeredAt!);
   }
 
@@ -1098,6 +1191,8 @@ export class CampaignRunner {
   private async ended(call: LiveCall, cause: EndCause, sipCode: number, at: number): Promise<void> {
     this.calls.delete(call.attemptId);
     this.deps.scheduler.clearTimeout(call.waitTimer);
+    this.deps.scheduler.clearTimeout(call.ivrTimer);
+    call.ivrPending = false;
     const outcome = call.abandoned ? 'abandoned' : OUTCOME[cause];
     this.count(at, 'ended');
     if (outcome === 'failed') this.count(at, 'failed');
