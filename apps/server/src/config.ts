@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Role } from '@outdial/db';
 import { defaultSimulatedCarrier, type SimulatedCarrierConfig } from '@outdial/telephony/simulated';
+import { telephonySetting, type TelephonyConfig } from './telephony-config.ts';
 
 /**
  * Configuration is read once at start from the environment and an optional JSON file
@@ -25,6 +26,8 @@ export interface Config {
   simulatedAgents: number;
   /** Demo mode: how the simulated carrier's callees behave — overrides of `defaultSimulatedCarrier`. */
   simulatedCarrier: Partial<SimulatedCarrierConfig>;
+  /** Which carrier places the calls (simulated unless configured): see docs/telephony.md. */
+  telephony: TelephonyConfig;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +53,7 @@ const KEYS: Record<keyof Config, string> = {
   logLevel: 'OUTDIAL_LOG_LEVEL',
   simulatedAgents: 'OUTDIAL_SIMULATED_AGENTS',
   simulatedCarrier: 'OUTDIAL_SIMULATED_CARRIER',
+  telephony: 'OUTDIAL_TELEPHONY',
 };
 
 const CARRIER_RATES = [
@@ -186,6 +190,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     logLevel,
     simulatedAgents: int('OUTDIAL_SIMULATED_AGENTS', 10, 0, 20),
     simulatedCarrier: carrierSetting(src['OUTDIAL_SIMULATED_CARRIER'], problems),
+    telephony: telephonySetting(src['OUTDIAL_TELEPHONY'], problems, cwd),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);

@@ -1,5 +1,8 @@
-import { AgentGateway, Dialer, SimulatedAgents, realScheduler } from '@outdial/engine';
+import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Telephony } from '@outdial/engine';
+import { PcapRecordings } from '@outdial/telephony/media';
+import { SipCarrier } from '@outdial/telephony/sip';
 import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
+import type { Config } from './config.ts';
 import type { Platform } from './platform.ts';
 
 export interface RunningDialer {
@@ -11,8 +14,72 @@ export interface RunningDialer {
 /** How often the dialer looks at the campaigns table (start, pause, stop from any node). */
 const SYNC_MS = 2000;
 
+/** Agents' phone URIs by user id, learnt when they log in (the SIP carrier asks synchronously when it bridges). */
+export class AgentPhones {
+  private readonly byId = new Map<string, string>();
+  constructor(private readonly agents: Extract<Config['telephony'], { carrier: 'sip' }>['agents']) {}
+  uriFor(username: string): string {
+    return this.agents.phones[username] ?? this.agents.uriTemplate.replace('{username}', encodeURIComponent(username));
+  }
+  learn(userId: string, username: string): void {
+    this.byId.set(userId, this.uriFor(username));
+  }
+  get(userId: string): string | null {
+    return this.byId.get(userId) ?? null;
+  }
+}
+
+/** The one place the carrier is chosen: every kind in the configuration must be handled here. */
+async function createCarrier(
+  platform: Platform,
+  phones: AgentPhones | null,
+  log: (m: string) => void,
+): Promise<{ telephony: Telephony; stop: () => Promise<void> }> {
+  const t = platform.config.telephony;
+  switch (t.carrier) {
+    case 'simulated': {
+      const carrier = new SimulatedCarrier(
+        { ...defaultSimulatedCarrier, ...platform.config.simulatedCarrier },
+        realScheduler,
+        Math.random,
+      );
+      return { telephony: carrier, stop: async () => undefined };
+    }
+    case 'sip': {
+      const recordings =
+        t.recordings.enabled && t.rtpengine.recordingDir
+          ? new PcapRecordings({ spool: t.rtpengine.recordingDir, dir: t.recordings.dir })
+          : null;
+      const carrier = new SipCarrier(
+        {
+          sip: t.sip,
+          rtpengine: { host: t.rtpengine.host, port: t.rtpengine.port },
+          mediaHost: t.mediaHost,
+          trunks: t.trunks,
+          ...(t.defaultTrunk ? { defaultTrunk: t.defaultTrunk } : {}),
+          agents: { uri: (id) => phones?.get(id) ?? null, ...(t.agents.proxy ? { proxy: t.agents.proxy } : {}) },
+          prompts: t.prompts,
+          recording: {
+            enabled: recordings !== null,
+            ...(recordings ? { convert: (a: string, b: string, c: string | null) => recordings.convert(a, b, c) } : {}),
+          },
+          log: (m) => log(`telephony: ${m}`),
+        },
+        realScheduler,
+      );
+      await carrier.start();
+      log(`SIP carrier on ${t.sip.host}:${carrier.sipPort}, trunks ${t.trunks.map((x) => x.name).join(', ')}`);
+      return { telephony: carrier, stop: () => carrier.stop() };
+    }
+    default: {
+      const never: never = t;
+      throw new Error(`unknown carrier ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /**
- * The dialer of this node, on the simulated carrier (the only adapter until SIP arrives). In
+ * The dialer of this node, on the configured carrier (simulated by default, SIP). In
  * demo mode the simulator also plays the last `simulatedAgents` demo agents (agent20 downwards),
  * so a started campaign really dials, connects and wraps up; the others log in over the API.
  */
@@ -20,14 +87,12 @@ export async function startDialer(
   platform: Platform,
   opts: { simulatedAgents: number; log: (m: string) => void },
 ): Promise<RunningDialer> {
-  const carrier = new SimulatedCarrier(
-    { ...defaultSimulatedCarrier, ...platform.config.simulatedCarrier },
-    realScheduler,
-    Math.random,
-  );
+  const t = platform.config.telephony;
+  const phones = t.carrier === 'sip' ? new AgentPhones(t.agents) : null;
+  const carrier = await createCarrier(platform, phones, opts.log);
   const dialer = new Dialer({
     repos: platform.repos,
-    telephony: carrier,
+    telephony: carrier.telephony,
     scheduler: realScheduler,
     attempts: platform.services.attempts,
     campaigns: platform.services.campaigns,
@@ -46,6 +111,18 @@ export async function startDialer(
     {},
   );
   gateway.start();
+  if (phones) {
+    // An agent's phone is known from the moment they log in (before any call can be routed to them).
+    dialer.bus.subscribe((e) => {
+      if (e.type !== 'AgentStateChanged' || phones.get(e.agentId)) return;
+      const orgId = dialer.desk.get(e.agentId)?.orgId;
+      if (!orgId) return;
+      void platform.repos.users
+        .get(orgId, e.agentId)
+        .then((u) => u && phones.learn(u.id, u.username))
+        .catch((err: unknown) => opts.log(`telephony: agent ${e.agentId}'s phone: ${String(err)}`));
+    });
+  }
   let agents: SimulatedAgents | undefined;
   if (opts.simulatedAgents > 0) {
     const org = await platform.repos.users.firstOrganisation();
@@ -83,8 +160,10 @@ export async function startDialer(
       clearInterval(timer);
       gateway.stop();
       agents?.dispose();
-      // Calls in progress are cut by the shutdown; their attempts are closed at the next start.
+      // Calls in progress are cut by the shutdown (the SIP carrier hangs them up); their attempts
+      // are closed at the next start.
       await dialer.stop();
+      await carrier.stop();
     },
   };
 }
