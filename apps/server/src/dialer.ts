@@ -43,7 +43,7 @@ async function createCarrier(
         realScheduler,
         Math.random,
       );
-      return { telephony: carrier, stop: async () => undefined };
+      return { telephony: carrier, stop: () => Promise.resolve() };
     }
     case 'sip': {
       const recordings =

@@ -84,13 +84,14 @@ export function telephonySetting(raw: string | undefined, problems: string[], cw
   if (!Array.isArray(v['trunks']) || v['trunks'].length === 0) p('trunks', 'at least one trunk is needed');
   else
     v['trunks'].forEach((t: unknown, i: number) => {
-      const issues = validateTrunk(isObj(t) ? (t as Partial<TrunkConfig>) : {});
+      const issues = validateTrunk(isObj(t) ? (t) : {});
       for (const issue of issues) problems.push(`${KEY}.trunks.${i}.${issue}`);
-      if (!issues.length) trunks.push(t as unknown as TrunkConfig);
+      if (!issues.length) trunks.push(t as TrunkConfig);
     });
   const names = trunks.map((t) => t.name);
   if (new Set(names).size !== names.length) p('trunks', 'names must be unique');
-  const defaultTrunk = v['defaultTrunk'] === undefined ? null : String(v['defaultTrunk']);
+  const defaultTrunk = typeof v['defaultTrunk'] === 'string' ? v['defaultTrunk'] : null;
+  if (v['defaultTrunk'] !== undefined && defaultTrunk === null) p('defaultTrunk', 'must be a trunk name');
   if (defaultTrunk !== null && !names.includes(defaultTrunk)) p('defaultTrunk', `"${defaultTrunk}" is not a trunk`);
   const prompts: Record<string, string> = {};
   for (const [k, x] of Object.entries(promptsO)) {
