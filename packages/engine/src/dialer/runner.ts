@@ -1010,11 +1010,69 @@ export class CampaignRunner {
       case 'dtmf':
         return this.onKey(call, e.digit, e.at);
       case 'connected':
+        return this.onConnected(call, e.agentId, e.at);
       case 'recorded':
         return;
       case 'ended':
         return this.ended(call, e.cause, e.sipCode, e.at);
     }
+  }
+
+  /** Whether this runner has the call (a live attempt of its campaign). */
+  hasCall(attemptId: string): boolean {
+    return this.calls.has(attemptId);
+  }
+
+  /**
+   * Moves a connected call to another (ready) agent: they are reserved for it now and take it
+   * when their phone answers; the first agent goes to wrap-up then. Refused when the carrier
+   * cannot transfer, the call is not connected, or the agent is not ready.
+   */
+  transfer(attemptId: string, toAgentId: string, kind: 'blind' | 'attended'): void {
+    const call = this.calls.get(attemptId);
+    const { telephony, desk, scheduler } = this.deps;
+    if (!telephony.transfer) throw new Error('this carrier cannot transfer calls');
+    if (!call || call.connectedAt === null || !call.agentId) throw new Error(`call ${attemptId} is not connected`);
+    if (toAgentId === call.agentId) throw new Error('the call is already with that agent');
+    const to = desk.get(toAgentId);
+    if (to?.state.status !== 'ready') throw new Error(`agent ${toAgentId} is not ready`);
+    desk.apply(toAgentId, { type: 'reserve', at: this.now(), callId: attemptId });
+    try {
+      telephony.transfer(attemptId, toAgentId, kind);
+    } catch (err) {
+      desk.apply(toAgentId, { type: 'release', at: this.now(), callId: attemptId });
+      throw err;
+    }
+    // Their phone never answered: the reservation goes, the call stays where it is (or ended).
+    scheduler.setTimeout(() => {
+      const a = desk.get(toAgentId);
+      if (a?.state.status === 'reserved' && a.state.callId === attemptId)
+        desk.apply(toAgentId, { type: 'release', at: this.now(), callId: attemptId });
+    }, 30_000);
+  }
+
+  /** The carrier says an agent is on the call: after a transfer, a different agent than before. */
+  private onConnected(call: LiveCall, agentId: string, at: number): void {
+    if (call.connectedAt === null || call.agentId === null || call.agentId === agentId) return;
+    const { desk, bus } = this.deps;
+    const from = call.agentId;
+    const old = desk.get(from);
+    if (old?.state.status === 'talking' && old.state.callId === call.attemptId)
+      desk.apply(from, { type: 'hangup', at, callId: call.attemptId });
+    const next = desk.get(agentId);
+    if (next?.state.status === 'reserved' && next.state.callId === call.attemptId)
+      desk.apply(agentId, { type: 'connect', at, callId: call.attemptId });
+    call.agentId = agentId;
+    bus.publish({
+      type: 'CallConnected',
+      at,
+      campaignId: this.campaign.id,
+      attemptId: call.attemptId,
+      contactId: call.contactId,
+      agentId,
+      waitMs: 0,
+    });
+    void this.track(this.deps.attempts.progress(call.attemptId, { agentUserId: agentId }));
   }
 
   /** IVR campaign: the prompt plays; the callee's key decides (an agent, do-not-call), or time runs out. */

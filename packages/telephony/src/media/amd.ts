@@ -44,9 +44,9 @@ export interface EnergyAmdOptions {
 
 export const defaultAmdOptions: EnergyAmdOptions = {
   initialSilenceMs: 2500,
-  maxGreetingMs: 1800,
+  maxGreetingMs: 2400,
   afterGreetingSilenceMs: 800,
-  maxWords: 4,
+  maxWords: 6,
   minWordMs: 100,
   betweenWordsSilenceMs: 60,
   totalMs: 5000,

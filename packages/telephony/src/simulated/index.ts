@@ -161,6 +161,22 @@ export class SimulatedCarrier implements Telephony {
     this.schedule(call, this.cfg.abandonMessageMs, () => this.end(call, 'abandoned'));
   }
 
+  /** Hold changes nothing the dialer sees here (the talk time keeps running). */
+  hold(callId: string): void {
+    const call = this.calls.get(callId);
+    if (!call || call.phase !== 'connected') throw new Error(`call ${callId} is not connected to an agent`);
+  }
+
+  /** The other agent's phone answers after a moment: the call is theirs (blind and attended alike here). */
+  transfer(callId: string, toAgentId: string): void {
+    const call = this.calls.get(callId);
+    if (!call || call.phase !== 'connected') throw new Error(`call ${callId} is not connected to an agent`);
+    this.scheduler.setTimeout(() => {
+      if (this.calls.get(callId) === call && call.phase === 'connected')
+        this.emit({ type: 'connected', callId, at: this.scheduler.now(), agentId: toAgentId });
+    }, 200);
+  }
+
   /** A person presses 1, 9 or nothing during the prompt (rates in the config); a machine never does. */
   playPrompt(callId: string): void {
     const call = this.calls.get(callId);

@@ -16,6 +16,13 @@ const missing = missingBinaries(['baresip', 'rtpengine', 'kamailio', 'sox']);
 if (missing.length) console.warn(`telephony tests skipped: missing ${missing.join(', ')} (see docs/telephony.md)`);
 
 let seq = 0;
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 const id = (what: string) => `${what}-${process.pid}-${++seq}`;
 
 describe.skipIf(missing.length > 0)('SIP carrier against baresip, Kamailio and rtpengine', () => {
@@ -231,5 +238,53 @@ describe.skipIf(missing.length > 0)('SIP carrier against baresip, Kamailio and r
     expect(a.amdMs).toBeLessThan(5000);
     carrier.hangup(c, 'machine_released');
     expect(await log.next(c, 'ended')).toMatchObject({ cause: 'machine_released' });
+  });
+
+  it('transfers a call blind to another agent, then attended back; each agent is heard in turn', async () => {
+    const c = dial(NUMBERS.answers);
+    await log.next(c, 'answered');
+    carrier.connect(c, 'agent1');
+    await log.next(c, 'connected');
+    await new Promise((r) => setTimeout(r, 1500));
+    carrier.transfer(c, 'agent3', 'blind');
+    await until(() => log.of(c).filter((e) => e.type === 'connected').length === 2);
+    expect(
+      log
+        .of(c)
+        .filter((e) => e.type === 'connected')
+        .map((e) => e.type === 'connected' && e.agentId),
+    ).toEqual(['agent1', 'agent3']);
+    await new Promise((r) => setTimeout(r, 1500));
+    carrier.transfer(c, 'agent1', 'attended');
+    await until(() => log.of(c).filter((e) => e.type === 'connected').length === 3);
+    await new Promise((r) => setTimeout(r, 1500));
+    carrier.hangup(c, 'agent_hangup');
+    await log.next(c, 'ended');
+    const [, agents] = readWav((await log.next(c, 'recorded')).path).channels as [Int16Array, Int16Array];
+    expect(toneSeconds(agents, 8000, TONES.agent)).toBeGreaterThan(2);
+    expect(toneSeconds(agents, 8000, TONES.agent3)).toBeGreaterThan(1);
+  });
+
+  it('on hold neither side hears the other; off hold they do again', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const t0 = Date.now() - 50;
+    const c = dial(NUMBERS.answers);
+    await log.next(c, 'answered');
+    carrier.connect(c, 'agent1');
+    await log.next(c, 'connected');
+    carrier.hold(c, true);
+    await new Promise((r) => setTimeout(r, 2500));
+    carrier.hold(c, false);
+    await new Promise((r) => setTimeout(r, 1500));
+    carrier.hangup(c, 'agent_hangup');
+    await log.next(c, 'ended');
+    await new Promise((r) => setTimeout(r, 300));
+    const heard = rig.customers.answers.recordings().filter((f) => f.endsWith('-dec.wav') && statSync(f).mtimeMs >= t0);
+    expect(heard).toHaveLength(1);
+    const wav = readWav(heard[0]!);
+    const agentHeard = toneSeconds(wav.channels[0]!, wav.rate, TONES.agent);
+    // About 1.5 s off hold, not the 4 s of the call.
+    expect(agentHeard).toBeGreaterThan(0.8);
+    expect(agentHeard).toBeLessThan(2.5);
   });
 });

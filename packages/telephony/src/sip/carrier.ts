@@ -53,6 +53,9 @@ interface Call {
   ringingSent: boolean;
   leg: OutgoingCall | null;
   agentLeg: OutgoingCall | null;
+  /** An agent's phone being called (a bridge or a transfer) that has not answered yet. */
+  pendingLeg: OutgoingCall | null;
+  onHold: boolean;
   agentId: string | null;
   media: MediaEndpoint;
   /** Our tag in rtpengine's view of the call (the platform side), and the customer's. */
@@ -167,6 +170,8 @@ export class SipCarrier implements Telephony {
       ringingSent: false,
       leg: null,
       agentLeg: null,
+      pendingLeg: null,
+      onHold: false,
       agentId: null,
       media,
       aTag: `od${req.callId.replace(/[^A-Za-z0-9]/g, '').slice(0, 24)}`,
@@ -361,8 +366,15 @@ export class SipCarrier implements Telephony {
   }
 
   /** One leg hung up (or our BYE completed): the other goes too, and the call ends once. */
-  private onLegEnded(call: Call, side: 'customer' | 'agent', by: 'remote' | 'local' | 'timeout'): void {
+  private onLegEnded(
+    call: Call,
+    side: 'customer' | 'agent',
+    by: 'remote' | 'local' | 'timeout',
+    leg?: OutgoingCall,
+  ): void {
     if (this.ended(call)) return;
+    // A leg the call has moved on from (the first agent of a transfer) ends on its own.
+    if (side === 'agent' && leg !== undefined && leg !== call.agentLeg) return;
     if (by === 'local') {
       // Our BYE: the cause was set by whoever released.
       if (side === 'customer' || !call.leg || call.leg.state === 'ended')
@@ -371,6 +383,7 @@ export class SipCarrier implements Telephony {
     }
     if (side === 'customer') {
       call.agentLeg?.bye();
+      call.pendingLeg?.cancel();
       return this.end(
         call,
         call.phase === 'releasing' && call.releaseCause ? call.releaseCause : 'customer_hangup',
@@ -391,19 +404,79 @@ export class SipCarrier implements Telephony {
     if (!uri) throw new Error(`agent ${agentId} has no phone configured`);
     call.phase = 'connecting';
     call.agentId = agentId;
-    void this.bridge(call, agentId, uri).catch((err: unknown) => {
+    void this.bridge(call, agentId, uri, null).catch((err: unknown) => {
       this.log(`call ${call.id}: bridge to agent ${agentId} failed: ${(err as Error).message}`);
       this.agentUnreachable(call);
     });
   }
 
+  /**
+   * Moves a connected call to another agent's phone. Blind: the first agent is hung up at once
+   * and the customer waits in silence for the second (the abandon message if they do not answer).
+   * Attended: the first agent stays on until the second answers (if the second does not, the
+   * call stays with the first).
+   */
+  transfer(callId: string, toAgentId: string, kind: 'blind' | 'attended'): void {
+    const call = this.calls.get(callId);
+    if (!call || call.phase !== 'connected') throw new Error(`call ${callId} is not connected to an agent`);
+    const uri = this.cfg.agents.uri(toAgentId);
+    if (!uri) throw new Error(`agent ${toAgentId} has no phone configured`);
+    const fromAgent = call.agentId;
+    const previous = call.agentLeg;
+    if (call.onHold) this.hold(callId, false);
+    call.phase = 'connecting';
+    if (kind === 'blind') {
+      call.agentLeg = null;
+      previous?.bye();
+    }
+    call.agentId = toAgentId;
+    void this.bridge(call, toAgentId, uri, kind === 'attended' ? previous : null).catch((err: unknown) => {
+      this.log(`call ${call.id}: ${kind} transfer to agent ${toAgentId} failed: ${(err as Error).message}`);
+      if (kind === 'attended' && previous && previous.state === 'confirmed' && !this.ended(call)) {
+        call.agentLeg = previous;
+        call.agentId = fromAgent;
+        call.phase = 'connected';
+        return;
+      }
+      this.agentUnreachable(call);
+    });
+  }
+
+  /** Hold: neither side hears the other (rtpengine blocks both directions); music if a `hold` prompt is configured. */
+  hold(callId: string, on: boolean): void {
+    const call = this.calls.get(callId);
+    if (!call || call.phase !== 'connected') throw new Error(`call ${callId} is not connected to an agent`);
+    if (call.onHold === on) return;
+    call.onHold = on;
+    const id = { 'call-id': call.sipCallId };
+    const steps = on
+      ? [
+          this.ng.command('block media', { ...id, 'from-tag': call.aTag }),
+          this.ng.command('block media', { ...id, 'from-tag': call.bTag! }),
+        ]
+      : [
+          this.ng.command('unblock media', { ...id, 'from-tag': call.aTag }),
+          this.ng.command('unblock media', { ...id, 'from-tag': call.bTag! }),
+        ];
+    void Promise.all(steps)
+      .then(async () => {
+        const music = this.cfg.prompts['hold'];
+        if (!music) return;
+        if (on)
+          await this.ng.command('play media', { ...id, 'from-tag': call.bTag!, file: music, 'repeat-times': 1000 });
+        else await this.ng.command('stop media', { ...id, 'from-tag': call.bTag! }).catch(() => undefined);
+      })
+      .catch((err: unknown) => this.log(`call ${callId}: hold ${on ? 'on' : 'off'}: ${(err as Error).message}`));
+  }
+
   /** Calls the agent's phone with rtpengine's platform-side SDP and moves that side of the media to the phone. */
-  private async bridge(call: Call, agentId: string, uri: string): Promise<void> {
+  private async bridge(call: Call, agentId: string, uri: string, previous: OutgoingCall | null): Promise<void> {
     const a = this.cfg.agents;
     const hop = a.proxy ? this.ua.hopFor(a.proxy, a.transport ?? 'udp') : this.ua.hopFor(uri, a.transport ?? 'udp');
     let timer: unknown;
+    let leg: OutgoingCall | null = null;
     const answered = await new Promise<string>((resolve, reject) => {
-      call.agentLeg = this.ua.invite(
+      leg = this.ua.invite(
         {
           target: uri,
           nextHop: hop,
@@ -422,19 +495,25 @@ export class SipCarrier implements Telephony {
             this.scheduler.clearTimeout(timer);
             reject(new Error(describe(f)));
           },
-          ended: (by) => this.onLegEnded(call, 'agent', by),
+          ended: (by) => this.onLegEnded(call, 'agent', by, leg ?? undefined),
           reoffer: () => call.aSdp,
         },
       );
-      const leg = call.agentLeg;
+      const pending = leg;
+      call.pendingLeg = pending;
       timer = this.scheduler.setTimeout(() => {
-        if (leg.state !== 'confirmed') leg.cancel();
+        if (pending.state !== 'confirmed') pending.cancel();
       }, a.answerTimeoutMs ?? 15_000);
+    }).finally(() => {
+      if (call.pendingLeg === leg) call.pendingLeg = null;
     });
     if (this.ended(call) || call.phase !== 'connecting') {
-      call.agentLeg?.bye();
+      leg!.bye();
       return;
     }
+    call.agentLeg = leg;
+    // Attended transfer: the first agent leaves now that the second has answered.
+    previous?.bye();
     // rtpengine: the platform side is the agent's phone now (a re-offer from that side), then
     // the customer's answer again so both directions are set.
     const reoffer = await this.ng.command('offer', {

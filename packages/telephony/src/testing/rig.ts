@@ -38,7 +38,7 @@ export const NUMBERS = {
 
 export const TRUNK = { realm: 'carrier.test', user: 'outdial', pass: 's3cret-trunk' };
 
-export const TONES = { customer: 440, agent: 1000, prompt: 600, ivr: 800 };
+export const TONES = { customer: 440, agent: 1000, agent3: 1500, prompt: 600, ivr: 800 };
 
 export interface Rig {
   dir: string;
@@ -47,6 +47,8 @@ export interface Rig {
   agentsProxy: Proc;
   customers: Record<'answers' | 'refuses' | 'ringsOut', Baresip>;
   agentPhone: Baresip;
+  /** A second desk phone (agent3), for transfers. */
+  agent3Phone: Baresip;
   prompts: { abandon: string; ivr: string };
   recordings: PcapRecordings;
   /** A SipCarrier on this rig (SIP on a free port), started. */
@@ -104,6 +106,17 @@ export async function startRig(): Promise<Rig> {
       source: agentTone,
     });
     started.push(agentPhone);
+    const agent3Phone = await startBaresip({
+      name: 'agent3',
+      port: 25_104,
+      ctrlPort: 24_461,
+      rtpPorts: [40_220, 40_239],
+      user: 'agent3',
+      answer: 'auto',
+      registrar: `127.0.0.1:${PORTS.agents}`,
+      source: makeTone(join(dir, 'agent3.wav'), TONES.agent3, 120),
+    });
+    started.push(agent3Phone);
     const prompts = {
       abandon: makeTone(join(dir, 'abandon.wav'), TONES.prompt, 2),
       ivr: makeTone(join(dir, 'ivr.wav'), TONES.ivr, 2),
@@ -117,6 +130,7 @@ export async function startRig(): Promise<Rig> {
       agentsProxy,
       customers: { answers, refuses, ringsOut },
       agentPhone,
+      agent3Phone,
       prompts,
       recordings,
       async carrier(over = {}, scheduler = realScheduler) {
