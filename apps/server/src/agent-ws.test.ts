@@ -227,11 +227,11 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
 
     // The supervisor saw it happen: events and live figures of the campaign.
     await sup.wait(
-      (m) => m.type === 'event' && (m['event'] as { type: string }).type === 'DispositionRecorded',
+      (m) => m.type === 'event' && (m['event'] as { type: string }).type === 'disposition.recorded',
       10_000,
-      'DispositionRecorded',
+      'disposition.recorded',
     );
-    expect(sup.got.some((m) => m.type === 'event' && (m['event'] as { type: string }).type === 'CallPlaced')).toBe(
+    expect(sup.got.some((m) => m.type === 'event' && (m['event'] as { type: string }).type === 'call.placed')).toBe(
       true,
     );
     const stats = await sup.wait(

@@ -17,7 +17,7 @@ describe('the embedded platform', () => {
     const second = await openPlatform(config);
     try {
       expect((await seedDemo(second, () => undefined)).seeded).toBe(false);
-      const { token } = await second.services.auth.login('agent07', 'restart-pass-1');
+      const { token } = await second.services.auth.login({ username: 'agent07', password: 'restart-pass-1' });
       const agent = await second.services.auth.authenticate(token);
       const project = await second.repos.projects.getByCode(agent.orgId, DEMO_PROJECT);
       expect(project!.fields.map((f) => f.key)).toEqual([

@@ -99,6 +99,7 @@ export async function openPlatform(
     sessionTtlMs: config.sessionTtlHours * 3_600_000,
     maxCustomFields: config.maxCustomFields,
     unmaskRoles: config.unmaskRoles,
+    loginFailuresPerMinute: config.loginRateLimitPerMinute,
     nodeId,
   });
   const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);

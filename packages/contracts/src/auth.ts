@@ -13,7 +13,17 @@ export const Me = Type.Object({
 export type Me = Static<typeof Me>;
 
 export const LoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    organisation: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'only needed when the same username and password fit accounts in several organisations',
+      }),
+    ),
+  },
   strict,
 );
 export const LoginResult = Type.Object({ token: Type.String(), expiresAt: DateTime, user: Me });
@@ -26,6 +36,8 @@ export const login = operation(
     operationId: 'login',
     tags: ['auth'],
     summary: 'Log in; returns a bearer token',
+    description:
+      'Failed attempts are throttled per account and per client address (429 with Retry-After); successful logins are not counted.',
     security: [],
     body: LoginBody,
     response: { 200: LoginResult },

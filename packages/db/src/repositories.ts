@@ -1,4 +1,5 @@
-import type { Database } from './database.ts';
+import type { Repositories as RepositoriesPort } from '@outdial/engine/ports';
+import type { Database, Sql } from './database.ts';
 import { AttemptsRepo } from './repositories/attempts.ts';
 import { DispositionsRepo } from './repositories/dispositions.ts';
 import { AuditRepo } from './repositories/audit.ts';
@@ -12,8 +13,23 @@ import { SessionsRepo } from './repositories/sessions.ts';
 import { TasksRepo } from './repositories/tasks.ts';
 import { UsersRepo } from './repositories/users.ts';
 
-/** Every repository over one database handle. */
-export class Repositories {
+/**
+ * A database handle seen from inside one of its transactions: statements go to the transaction,
+ * a nested `transaction()` joins it (one unit of work), bulk COPY streams into it.
+ */
+function inTransaction(db: Database, tx: Sql): Database {
+  return {
+    kind: db.kind,
+    query: (text, params) => tx.query(text, params),
+    exec: (text) => tx.exec(text),
+    transaction: (fn) => fn(tx),
+    ...(db.copyFrom ? { copyFrom: db.copyFrom } : {}),
+    close: () => Promise.reject(new Error('a transaction cannot close the database')),
+  };
+}
+
+/** Every repository over one database handle: the engine's store ports, implemented in SQL. */
+export class Repositories implements RepositoriesPort {
   readonly users: UsersRepo;
   readonly sessions: SessionsRepo;
   readonly audit: AuditRepo;
@@ -40,5 +56,17 @@ export class Repositories {
     this.campaigns = new CampaignsRepo(db);
     this.attempts = new AttemptsRepo(db);
     this.dispositions = new DispositionsRepo(db);
+  }
+
+  get kind() {
+    return this.db.kind;
+  }
+
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new Repositories(inTransaction(this.db, tx))));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
   }
 }

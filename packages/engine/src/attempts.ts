@@ -1,9 +1,9 @@
-import type { AttemptEnd, ContactNext, OpenAttempt, Repositories } from '@outdial/db';
+import type { AttemptEnd, ContactNext, OpenAttempt, Repositories } from './ports/index.ts';
 import { nextStep, type AttemptRecord, type DispositionEffect, type NextStep } from '@outdial/domain/compliance';
 import type { ProjectRules } from '@outdial/domain/projects';
 import { notFound } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
-import type { Clock } from './ports.ts';
+import type { Clock } from './ports/index.ts';
 
 type Progress = {
   answeredAt?: Date;

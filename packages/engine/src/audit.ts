@@ -1,4 +1,4 @@
-import type { Repositories } from '@outdial/db';
+import type { Repositories } from './ports/index.ts';
 import { assertCan, type Principal } from './auth.ts';
 
 /** Reading the append-only audit log (writing happens inside each use case's own transaction). */

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import type { Repositories, Role, SessionPrincipal } from '@outdial/db';
+import type { Repositories, Role, SessionPrincipal } from './ports/index.ts';
 import { can, type Permission } from '@outdial/domain/access';
 import { AppError, forbidden } from './errors.ts';
-import type { Clock, PasswordHasher } from './ports.ts';
+import type { Clock, PasswordHasher } from './ports/index.ts';
+import type { EventBus } from './dialer/events.ts';
+import { LoginThrottle } from './login-throttle.ts';
 
 export type Principal = SessionPrincipal;
 
@@ -25,58 +27,89 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 // telling an attacker which usernames exist.
 let dummyHash: Promise<string> | undefined;
 
+export interface LoginRequest {
+  username: string;
+  password: string;
+  /** Only needed when the same username and password fit accounts in several organisations. */
+  organisation?: string | undefined;
+}
+
 export class AuthService {
+  private readonly throttle: LoginThrottle;
+
   constructor(
     private readonly repos: Repositories,
     private readonly clock: Clock,
     private readonly hasher: PasswordHasher,
     private readonly sessionTtlMs: number,
-  ) {}
+    private readonly events: EventBus,
+    /** Failed logins per minute allowed per account and per client before 429. */
+    maxFailuresPerMinute = 10,
+  ) {
+    this.throttle = new LoginThrottle(maxFailuresPerMinute);
+  }
 
   async login(
-    username: string,
-    password: string,
+    req: LoginRequest,
     meta: { ip?: string | undefined; userAgent?: string | undefined } = {},
   ): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
-    const user = await this.repos.users.findByUsername(username);
-    if (!user || user.disabled) {
+    const keys = { account: req.username, client: meta.ip };
+    const wait = this.throttle.retryAfter(keys, this.clock.now().getTime());
+    if (wait > 0)
+      throw new AppError('rate_limited', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, {
+        retryAfterSeconds: Math.ceil(wait / 1000),
+      });
+    const candidates = (await this.repos.users.findByUsername(req.username)).filter(
+      (u) =>
+        !u.disabled && (req.organisation === undefined || u.orgName.toLowerCase() === req.organisation.toLowerCase()),
+    );
+    // Usernames are unique per organisation: the password tells the accounts apart. Every
+    // candidate is verified (and a dummy hash when there is none), so the time taken does not
+    // say whether or where a username exists.
+    const matches: typeof candidates = [];
+    if (candidates.length === 0) {
       dummyHash ??= this.hasher.hash('not-a-real-password');
-      await this.hasher.verify(await dummyHash, password);
+      await this.hasher.verify(await dummyHash, req.password);
+    }
+    for (const u of candidates) if (await this.hasher.verify(u.passwordHash, req.password)) matches.push(u);
+    if (matches.length !== 1) {
+      this.throttle.failed(keys, this.clock.now().getTime());
       await this.repos.audit.append({
-        orgId: user?.orgId ?? null,
+        orgId: candidates.length === 1 ? candidates[0]!.orgId : null,
         actorUserId: null,
         action: 'auth.login_failed',
-        details: { username },
+        details: { username: req.username, ...(matches.length > 1 ? { ambiguous: true } : {}) },
         ip: meta.ip,
       });
+      if (matches.length > 1)
+        throw new AppError(
+          'invalid_credentials',
+          'this username and password fit accounts in several organisations: name yours in "organisation"',
+          { field: 'organisation' },
+        );
       throw new AppError('invalid_credentials', 'wrong username or password');
     }
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.repos.audit.append({
-        orgId: user.orgId,
-        actorUserId: user.id,
-        action: 'auth.login_failed',
-        details: { username },
-        ip: meta.ip,
-      });
-      throw new AppError('invalid_credentials', 'wrong username or password');
-    }
+    const user = matches[0]!;
+    this.throttle.succeeded(keys);
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.clock.now().getTime() + this.sessionTtlMs);
-    const sessionId = await this.repos.sessions.create({
-      userId: user.id,
-      tokenHash: hashToken(token),
-      expiresAt,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    });
-    await this.repos.audit.append({
-      orgId: user.orgId,
-      actorUserId: user.id,
-      action: 'auth.login',
-      subjectType: 'session',
-      subjectId: sessionId,
-      ip: meta.ip,
+    const sessionId = await this.repos.transaction(async (tx) => {
+      const id = await tx.sessions.create({
+        userId: user.id,
+        tokenHash: hashToken(token),
+        expiresAt,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      });
+      await tx.audit.append({
+        orgId: user.orgId,
+        actorUserId: user.id,
+        action: 'auth.login',
+        subjectType: 'session',
+        subjectId: id,
+        ip: meta.ip,
+      });
+      return id;
     });
     return {
       token,
@@ -99,14 +132,25 @@ export class AuthService {
     return p;
   }
 
+  /** Ends this session; its live connections close at once. */
   async logout(p: Principal): Promise<void> {
-    await this.repos.sessions.revoke(p.sessionId, this.clock.now());
-    await this.repos.audit.append({
-      orgId: p.orgId,
-      actorUserId: p.userId,
-      action: 'auth.logout',
-      subjectType: 'session',
-      subjectId: p.sessionId,
+    const now = this.clock.now();
+    await this.repos.transaction(async (tx) => {
+      await tx.sessions.revoke(p.sessionId, now);
+      await tx.audit.append({
+        orgId: p.orgId,
+        actorUserId: p.userId,
+        action: 'auth.logout',
+        subjectType: 'session',
+        subjectId: p.sessionId,
+      });
+    });
+    this.events.publish({
+      type: 'SessionsEnded',
+      at: now.getTime(),
+      userId: p.userId,
+      sessionId: p.sessionId,
+      reason: 'logged_out',
     });
   }
 }

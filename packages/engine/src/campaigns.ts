@@ -1,4 +1,4 @@
-import type { CampaignFigures, CampaignRow, Repositories } from '@outdial/db';
+import type { CampaignFigures, CampaignRow, Repositories } from './ports/index.ts';
 import {
   allowedActions,
   defaultCampaignSettings,
@@ -14,7 +14,7 @@ import type { GovernedMode } from '@outdial/domain/pacing';
 import { DateTime } from 'luxon';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
-import type { Clock } from './ports.ts';
+import type { Clock } from './ports/index.ts';
 
 export interface CreateCampaignInput {
   projectCode: string;
@@ -54,6 +54,8 @@ export interface CampaignStats {
   dialer: LiveCampaignFigures | null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Campaign lifecycle (issue 4): create and configure, then schedule / start / pause / resume / stop. */
 export class CampaignService {
   constructor(
@@ -68,15 +70,26 @@ export class CampaignService {
     if (project.status !== 'active') throw new AppError('invalid_state', `project "${project.code}" is archived`);
     const name = input.name.trim();
     if (!name) throw invalid('the campaign needs a name', { issues: [{ path: 'name', message: 'must not be empty' }] });
-    const settings = this.checked({ ...defaultCampaignSettings(), ...input.settings });
+    const settings = await this.checked(actor.orgId, project.id, { ...defaultCampaignSettings(), ...input.settings });
     let row: CampaignRow;
     try {
-      row = await this.repos.campaigns.create({
-        orgId: actor.orgId,
-        projectId: project.id,
-        name,
-        settings,
-        createdBy: actor.userId,
+      row = await this.repos.transaction(async (tx) => {
+        const created = await tx.campaigns.create({
+          orgId: actor.orgId,
+          projectId: project.id,
+          name,
+          settings,
+          createdBy: actor.userId,
+        });
+        await tx.audit.append({
+          orgId: actor.orgId,
+          actorUserId: actor.userId,
+          action: 'campaign.created',
+          subjectType: 'campaign',
+          subjectId: created.id,
+          details: { project: project.code, name, dialMode: settings.dialMode },
+        });
+        return created;
       });
     } catch (err) {
       if (isUniqueViolation(err))
@@ -85,14 +98,6 @@ export class CampaignService {
         });
       throw err;
     }
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'campaign.created',
-      subjectType: 'campaign',
-      subjectId: row.id,
-      details: { project: project.code, name, dialMode: settings.dialMode },
-    });
     return this.view(row, project.code);
   }
 
@@ -130,16 +135,19 @@ export class CampaignService {
     if (!current) throw notFound('campaign');
     if (current.status === 'finished')
       throw new AppError('invalid_state', 'a finished campaign cannot be changed', { status: current.status });
-    const settings = this.checked({ ...current.settings, ...patch });
-    const row = await this.repos.campaigns.updateSettings(actor.orgId, id, settings, this.clock.now());
-    if (!row) throw new AppError('invalid_state', 'the campaign finished meanwhile');
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'campaign.configured',
-      subjectType: 'campaign',
-      subjectId: id,
-      details: { changed: Object.keys(patch) },
+    const settings = await this.checked(actor.orgId, current.projectId, { ...current.settings, ...patch });
+    const row = await this.repos.transaction(async (tx) => {
+      const updated = await tx.campaigns.updateSettings(actor.orgId, id, settings, this.clock.now());
+      if (!updated) throw new AppError('invalid_state', 'the campaign finished meanwhile');
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'campaign.configured',
+        subjectType: 'campaign',
+        subjectId: id,
+        details: { changed: Object.keys(patch) },
+      });
+      return updated;
     });
     return this.view(row);
   }
@@ -190,14 +198,17 @@ export class CampaignService {
         issues: [{ path: 'settings.startAt', message: 'required to schedule' }],
       });
     }
-    const row = await this.move(current, action, action === 'stop' ? 'stopped' : null);
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: `campaign.${action}`,
-      subjectType: 'campaign',
-      subjectId: id,
-      details: { from: current.status, to: row.status },
+    const row = await this.repos.transaction(async (tx) => {
+      const moved = await this.move(tx, current, action, action === 'stop' ? 'stopped' : null);
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: `campaign.${action}`,
+        subjectType: 'campaign',
+        subjectId: id,
+        details: { from: current.status, to: moved.status },
+      });
+      return moved;
     });
     return this.view(row);
   }
@@ -216,19 +227,22 @@ export class CampaignService {
   ): Promise<CampaignRow> {
     const current = await this.repos.campaigns.get(orgId, id);
     if (!current) throw notFound('campaign');
-    const row = await this.move(current, action, reason, detail);
-    await this.repos.audit.append({
-      orgId,
-      actorUserId: null,
-      action: `campaign.${action}`,
-      subjectType: 'campaign',
-      subjectId: id,
-      details: { from: current.status, to: row.status, reason, detail },
+    return this.repos.transaction(async (tx) => {
+      const row = await this.move(tx, current, action, reason, detail);
+      await tx.audit.append({
+        orgId,
+        actorUserId: null,
+        action: `campaign.${action}`,
+        subjectType: 'campaign',
+        subjectId: id,
+        details: { from: current.status, to: row.status, reason, detail },
+      });
+      return row;
     });
-    return row;
   }
 
   private async move(
+    tx: Repositories,
     current: CampaignRow,
     action: CampaignAction,
     reason: FinishReason | null,
@@ -240,7 +254,7 @@ export class CampaignService {
         status: current.status,
         allowed: allowedActions(current.status),
       });
-    const row = await this.repos.campaigns.setStatus(
+    const row = await tx.campaigns.setStatus(
       current.orgId,
       current.id,
       current.status,
@@ -251,7 +265,7 @@ export class CampaignService {
     );
     if (!row) {
       // Someone else moved it first: report the state it is in now.
-      const now = await this.repos.campaigns.get(current.orgId, current.id);
+      const now = await tx.campaigns.get(current.orgId, current.id);
       throw new AppError(
         'invalid_state',
         `the campaign changed meanwhile (now ${now?.status ?? 'gone'}); reload and try again`,
@@ -261,14 +275,46 @@ export class CampaignService {
     return row;
   }
 
-  private checked(settings: CampaignSettings): CampaignSettings {
+  /**
+   * Every problem with the settings at once: the domain's rules, then what only the store knows —
+   * lists must be imports of this campaign's project, skills must be the organisation's skill groups.
+   */
+  private async checked(orgId: string, projectId: string, settings: CampaignSettings): Promise<CampaignSettings> {
     const issues = validateCampaignSettings(settings).map((i) => ({ ...i, path: `settings.${i.path}` }));
+    const lists = [...new Set([...settings.lists, ...Object.keys(settings.listDailyCaps)])];
+    const known = new Set(
+      await this.repos.imports.ofProject(
+        orgId,
+        projectId,
+        lists.filter((l) => UUID.test(l)),
+      ),
+    );
+    settings.lists.forEach((l, i) => {
+      if (UUID.test(l) && !known.has(l))
+        issues.push({ path: `settings.lists.${i}`, message: "is not a list (import) of the campaign's project" });
+    });
+    for (const l of Object.keys(settings.listDailyCaps))
+      if (UUID.test(l) && !known.has(l))
+        issues.push({
+          path: `settings.listDailyCaps.${l}`,
+          message: "is not a list (import) of the campaign's project",
+        });
+    const skills = new Set((await this.repos.org.listSkillGroups(orgId)).map((g) => g.code));
+    for (const code of Object.keys(settings.requiredSkills))
+      if (!skills.has(code))
+        issues.push({ path: `settings.requiredSkills.${code}`, message: 'is not a skill group of the organisation' });
     if (issues.length > 0) throw invalid('the campaign settings have problems', { issues });
     return settings;
   }
 
   private async view(row: CampaignRow, projectCode?: string): Promise<Campaign> {
     const code = projectCode ?? (await this.repos.projects.getById(row.orgId, row.projectId))?.code ?? '';
-    return { ...row, projectCode: code, actions: allowedActions(row.status) };
+    // Settings stored before a setting existed read as its default.
+    return {
+      ...row,
+      settings: { ...defaultCampaignSettings(), ...row.settings },
+      projectCode: code,
+      actions: allowedActions(row.status),
+    };
   }
 }

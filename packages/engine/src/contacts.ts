@@ -1,4 +1,4 @@
-import type { ContactQuery, ContactRow, Repositories } from '@outdial/db';
+import type { ContactQuery, ContactRow, Repositories } from './ports/index.ts';
 import { can } from '@outdial/domain/access';
 import { normalizePhone } from '@outdial/domain/phone';
 import { forbidden, invalid, notFound } from './errors.ts';

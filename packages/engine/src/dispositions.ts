@@ -1,10 +1,10 @@
-import type { DispositionRow, Repositories } from '@outdial/db';
+import type { DispositionRow, Repositories } from './ports/index.ts';
 import { nextStep, type AttemptRecord, type NextStep } from '@outdial/domain/compliance';
 import { toDb } from './attempts.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { EventBus } from './dialer/events.ts';
 import { AppError, invalid, notFound } from './errors.ts';
-import type { Clock } from './ports.ts';
+import type { Clock } from './ports/index.ts';
 
 export interface DispositionInput {
   code: string;
@@ -95,31 +95,34 @@ export class DispositionService {
           reason: `disposition ${code.code}`,
         }
       : undefined;
-    const row = await this.repos.dispositions.record(
-      {
+    const row = await this.repos.transaction(async (tx) => {
+      const recorded = await tx.dispositions.record(
+        {
+          orgId: actor.orgId,
+          projectId: attempt.projectId,
+          contactId: attempt.contactId,
+          attemptId,
+          attemptPlacedAt: attempt.placedAt,
+          agentUserId: attempt.agentUserId ?? actor.userId,
+          code: code.code,
+          notes,
+          answers: input.answers ?? {},
+          callbackAt,
+          createdAt: now,
+        },
+        toDb(next),
+        dnc,
+      );
+      if (!recorded) throw new AppError('conflict', 'this call already has a disposition', { attemptId });
+      await tx.audit.append({
         orgId: actor.orgId,
-        projectId: attempt.projectId,
-        contactId: attempt.contactId,
-        attemptId,
-        attemptPlacedAt: attempt.placedAt,
-        agentUserId: attempt.agentUserId ?? actor.userId,
-        code: code.code,
-        notes,
-        answers: input.answers ?? {},
-        callbackAt,
-        createdAt: now,
-      },
-      toDb(next),
-      dnc,
-    );
-    if (!row) throw new AppError('conflict', 'this call already has a disposition', { attemptId });
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'dispositions.recorded',
-      subjectType: 'call_attempt',
-      subjectId: attemptId,
-      details: { code: code.code, next: next.kind, callbackAt },
+        actorUserId: actor.userId,
+        action: 'dispositions.recorded',
+        subjectType: 'call_attempt',
+        subjectId: attemptId,
+        details: { code: code.code, next: next.kind, callbackAt },
+      });
+      return recorded;
     });
     this.events.publish({
       type: 'DispositionRecorded',

@@ -1,8 +1,8 @@
-import type { DncHit, Repositories } from '@outdial/db';
+import type { DncHit, Repositories } from './ports/index.ts';
 import { normalizePhone } from '@outdial/domain/phone';
 import { invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
-import type { Clock } from './ports.ts';
+import type { Clock } from './ports/index.ts';
 import type { PersonalData } from './pii.ts';
 
 export interface DncAddResult {
@@ -56,7 +56,7 @@ export class DncService {
     if (req.expiresAt && req.expiresAt.getTime() <= this.clock.now().getTime())
       throw invalid('expiresAt is in the past', { field: 'expiresAt' });
     const rejected: DncAddResult['rejected'] = [];
-    const entries = [];
+    const entries: { phone: string; reason: string; source: string; expiresAt: Date | null }[] = [];
     const seen = new Set<string>();
     for (const input of req.phones) {
       const n = normalizePhone(input, req.region ?? region);
@@ -73,16 +73,19 @@ export class DncService {
         expiresAt: req.expiresAt ?? null,
       });
     }
-    let added = 0;
-    for (let i = 0; i < entries.length; i += 5000)
-      added += await this.repos.dnc.addEntries(listId, entries.slice(i, i + 5000), actor?.userId ?? null);
-    await this.repos.audit.append({
-      orgId,
-      actorUserId: actor?.userId ?? null,
-      action: 'dnc.added',
-      subjectType: 'dnc_list',
-      subjectId: listId,
-      details: { added, rejected: rejected.length, source: req.source ?? 'manual' },
+    const added = await this.repos.transaction(async (tx) => {
+      let n = 0;
+      for (let i = 0; i < entries.length; i += 5000)
+        n += await tx.dnc.addEntries(listId, entries.slice(i, i + 5000), actor?.userId ?? null);
+      await tx.audit.append({
+        orgId,
+        actorUserId: actor?.userId ?? null,
+        action: 'dnc.added',
+        subjectType: 'dnc_list',
+        subjectId: listId,
+        details: { added: n, rejected: rejected.length, source: req.source ?? 'manual' },
+      });
+      return n;
     });
     return { listId, added, rejected };
   }
@@ -92,14 +95,16 @@ export class DncService {
     const list = await this.repos.dnc.getList(actor.orgId, listId);
     if (!list) throw notFound('do-not-call list');
     const n = normalizePhone(phone, 'CN');
-    if (!(await this.repos.dnc.removeEntry(listId, n.ok ? n.e164 : phone))) throw notFound('do-not-call entry');
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'dnc.removed',
-      subjectType: 'dnc_list',
-      subjectId: listId,
-      details: { phone: n.ok ? n.e164 : phone },
+    await this.repos.transaction(async (tx) => {
+      if (!(await tx.dnc.removeEntry(listId, n.ok ? n.e164 : phone))) throw notFound('do-not-call entry');
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'dnc.removed',
+        subjectType: 'dnc_list',
+        subjectId: listId,
+        details: { phone: n.ok ? n.e164 : phone },
+      });
     });
   }
 

@@ -1,6 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
-import type { ImportRow, Repositories, RowOutcome, StagedRow } from '@outdial/db';
+import type { ImportRow, Repositories, RowOutcome, StagedRow } from './ports/index.ts';
 import {
   fileFormatOf,
   ImportFileError,
@@ -10,7 +10,7 @@ import {
 } from '@outdial/importer';
 import { AppError, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
-import type { Clock } from './ports.ts';
+import type { Clock } from './ports/index.ts';
 import { csvLine } from './csv.ts';
 import type { PersonalData } from './pii.ts';
 
@@ -160,20 +160,23 @@ export class ImportService {
         throw invalid(`cannot read ${req.path}: no such file`, { field: 'file' });
       },
     );
-    const imp = await this.repos.imports.create({
-      orgId: actor.orgId,
-      projectId: project.id,
-      filename: req.filename,
-      totalBytes,
-      createdBy: actor.userId,
-    });
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'import.started',
-      subjectType: 'import',
-      subjectId: imp.id,
-      details: { project: project.code, filename: req.filename, bytes: totalBytes },
+    const imp = await this.repos.transaction(async (tx) => {
+      const created = await tx.imports.create({
+        orgId: actor.orgId,
+        projectId: project.id,
+        filename: req.filename,
+        totalBytes,
+        createdBy: actor.userId,
+      });
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'import.started',
+        subjectType: 'import',
+        subjectId: created.id,
+        details: { project: project.code, filename: req.filename, bytes: totalBytes },
+      });
+      return created;
     });
 
     const done = (async () => {
@@ -195,14 +198,16 @@ export class ImportService {
         ? { code: err.code, message: err.message, details: err.details }
         : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
     try {
-      await this.repos.imports.fail(importId, e, this.clock.now());
-      await this.repos.audit.append({
-        orgId: actor.orgId,
-        actorUserId: actor.userId,
-        action: 'import.failed',
-        subjectType: 'import',
-        subjectId: importId,
-        details: e,
+      await this.repos.transaction(async (tx) => {
+        await tx.imports.fail(importId, e, this.clock.now());
+        await tx.audit.append({
+          orgId: actor.orgId,
+          actorUserId: actor.userId,
+          action: 'import.failed',
+          subjectType: 'import',
+          subjectId: importId,
+          details: e,
+        });
       });
       return (await this.repos.imports.get(actor.orgId, importId))!;
     } catch {

@@ -1,5 +1,5 @@
 export * from './errors.ts';
-export * from './ports.ts';
+export * from './ports/index.ts';
 export * from './auth.ts';
 export * from './audit.ts';
 export * from './users.ts';
@@ -23,3 +23,5 @@ export * from './dialer/gateway.ts';
 export * from './dialer/monitor.ts';
 export * from './pii.ts';
 export * from './csv.ts';
+export * from './password-policy.ts';
+export * from './login-throttle.ts';

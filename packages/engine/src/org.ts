@@ -1,4 +1,4 @@
-import type { Repositories } from '@outdial/db';
+import type { Repositories } from './ports/index.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 
@@ -57,20 +57,23 @@ export class OrgService {
     assertCan(actor, 'org:manage');
     if (p.teamId && !(await this.repos.org.listTeams(actor.orgId)).some((t) => t.id === p.teamId))
       throw invalid('no such team', { field: 'teamId' });
-    const exists = await this.repos.org.setAgent(actor.orgId, userId, p);
-    if (!exists) throw notFound('agent');
-    if (p.skills) {
-      const { unknown } = await this.repos.org.replaceAgentSkills(actor.orgId, userId, p.skills);
-      if (unknown.length > 0)
-        throw invalid(`unknown skill groups: ${unknown.join(', ')}`, { field: 'skills', unknown });
-    }
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'agent.updated',
-      subjectType: 'user',
-      subjectId: userId,
-      details: p,
+    // All or nothing: an unknown skill rolls back the team and extension too.
+    await this.repos.transaction(async (tx) => {
+      const exists = await tx.org.setAgent(actor.orgId, userId, p);
+      if (!exists) throw notFound('agent');
+      if (p.skills) {
+        const { unknown } = await tx.org.replaceAgentSkills(actor.orgId, userId, p.skills);
+        if (unknown.length > 0)
+          throw invalid(`unknown skill groups: ${unknown.join(', ')}`, { field: 'skills', unknown });
+      }
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'agent.updated',
+        subjectType: 'user',
+        subjectId: userId,
+        details: p,
+      });
     });
     return (await this.repos.org.listAgents(actor.orgId)).find((a) => a.userId === userId)!;
   }

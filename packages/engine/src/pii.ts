@@ -1,4 +1,4 @@
-import type { Repositories, Role } from '@outdial/db';
+import type { Repositories, Role } from './ports/index.ts';
 import { mayUnmask } from '@outdial/domain/access';
 import { maskPhone } from '@outdial/domain/phone';
 import type { Principal } from './auth.ts';

@@ -1,4 +1,4 @@
-import { ProjectsRepo, type Project, type ProjectInput, type ProjectRow, type Repositories } from '@outdial/db';
+import { type Project, type ProjectInput, type ProjectRow, type Repositories } from './ports/index.ts';
 import { validateFieldTemplate } from '@outdial/domain/fields';
 import {
   defaultDispositions,
@@ -73,11 +73,18 @@ export class ProjectsService {
     };
     let row: ProjectRow;
     try {
-      row = await this.repos.db.transaction(async (tx) => {
-        const projects = new ProjectsRepo(tx);
-        const created = await projects.create(actor.orgId, data);
-        await projects.replaceFields(created.id, input.fields ?? []);
-        await projects.replaceDispositions(created.id, input.dispositions ?? defaultDispositions());
+      row = await this.repos.transaction(async (tx) => {
+        const created = await tx.projects.create(actor.orgId, data);
+        await tx.projects.replaceFields(created.id, input.fields ?? []);
+        await tx.projects.replaceDispositions(created.id, input.dispositions ?? defaultDispositions());
+        await tx.audit.append({
+          orgId: actor.orgId,
+          actorUserId: actor.userId,
+          action: 'project.created',
+          subjectType: 'project',
+          subjectId: created.id,
+          details: { code: created.code },
+        });
         return created;
       });
     } catch (err) {
@@ -85,14 +92,6 @@ export class ProjectsService {
         throw new AppError('conflict', `a project with code "${input.code}" exists`, { field: 'code' });
       throw err;
     }
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'project.created',
-      subjectType: 'project',
-      subjectId: row.id,
-      details: { code: row.code },
-    });
     return (await this.repos.projects.getByCode(actor.orgId, row.code))!;
   }
 
@@ -116,19 +115,18 @@ export class ProjectsService {
     assertCan(actor, 'projects:manage');
     this.check(patch);
     const current = await this.get(actor, code);
-    await this.repos.db.transaction(async (tx) => {
-      const projects = new ProjectsRepo(tx);
-      await projects.update(actor.orgId, current.id, patch);
-      if (patch.fields) await projects.replaceFields(current.id, patch.fields);
-      if (patch.dispositions) await projects.replaceDispositions(current.id, patch.dispositions);
-    });
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'project.updated',
-      subjectType: 'project',
-      subjectId: current.id,
-      details: { code, changed: Object.keys(patch) },
+    await this.repos.transaction(async (tx) => {
+      await tx.projects.update(actor.orgId, current.id, patch);
+      if (patch.fields) await tx.projects.replaceFields(current.id, patch.fields);
+      if (patch.dispositions) await tx.projects.replaceDispositions(current.id, patch.dispositions);
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'project.updated',
+        subjectType: 'project',
+        subjectId: current.id,
+        details: { code, changed: Object.keys(patch) },
+      });
     });
     return this.get(actor, code);
   }

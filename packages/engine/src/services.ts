@@ -1,4 +1,4 @@
-import type { Repositories, Role } from '@outdial/db';
+import type { Repositories, Role } from './ports/index.ts';
 import { AttemptRecorder } from './attempts.ts';
 import { AuditService } from './audit.ts';
 import { AuthService } from './auth.ts';
@@ -10,7 +10,7 @@ import { DncService } from './dnc.ts';
 import { ImportService } from './imports.ts';
 import { OrgService } from './org.ts';
 import { PersonalData } from './pii.ts';
-import type { Clock, PasswordHasher } from './ports.ts';
+import type { Clock, PasswordHasher } from './ports/index.ts';
 import { ProjectsService } from './projects.ts';
 import { TasksService } from './tasks.ts';
 import { UsersService } from './users.ts';
@@ -19,6 +19,8 @@ export interface ServicesConfig {
   sessionTtlMs: number;
   maxCustomFields: number;
   unmaskRoles: readonly Role[];
+  /** Failed logins per minute per account and per client before 429 (default 10). */
+  loginFailuresPerMinute?: number | undefined;
   /** This process, as stamped on the call attempts it places (crash recovery). */
   nodeId?: string | null;
 }
@@ -32,8 +34,8 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
     pii,
     events,
     audit: new AuditService(repos),
-    auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs),
-    users: new UsersService(repos, hasher, clock),
+    auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs, events, cfg.loginFailuresPerMinute),
+    users: new UsersService(repos, hasher, clock, events),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
     contacts: new ContactsService(repos, pii),
     imports: new ImportService(repos, clock, pii),

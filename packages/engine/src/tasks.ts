@@ -1,4 +1,4 @@
-import type { Channel, Repositories } from '@outdial/db';
+import type { Channel, Repositories } from './ports/index.ts';
 import { invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 
@@ -67,16 +67,19 @@ export class TasksService {
         return { contactId: c.id, assigneeUserId: best.a.userId, skillGroupId };
       });
     }
-    let created = 0;
-    for (let i = 0; i < rows.length; i += 5000)
-      created += await this.repos.tasks.createMany(actor.orgId, project.id, req.channel, rows.slice(i, i + 5000));
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'tasks.assigned',
-      subjectType: 'project',
-      subjectId: project.id,
-      details: { ...req, created },
+    const created = await this.repos.transaction(async (tx) => {
+      let n = 0;
+      for (let i = 0; i < rows.length; i += 5000)
+        n += await tx.tasks.createMany(actor.orgId, project.id, req.channel, rows.slice(i, i + 5000));
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'tasks.assigned',
+        subjectType: 'project',
+        subjectId: project.id,
+        details: { ...req, created: n },
+      });
+      return n;
     });
     return { created, perAgent };
   }

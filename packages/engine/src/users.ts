@@ -1,21 +1,18 @@
-import type { Repositories, Role, UserRow } from '@outdial/db';
+import type { Repositories, Role, UserRow } from './ports/index.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
-import type { Clock, PasswordHasher } from './ports.ts';
+import type { Clock, PasswordHasher } from './ports/index.ts';
+import type { EventBus, SessionsEnded } from './dialer/events.ts';
+import { checkNewPassword } from './password-policy.ts';
 
-export const MIN_PASSWORD_LENGTH = 8;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/;
-
-export function checkNewPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH)
-    throw invalid(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' });
-}
 
 export class UsersService {
   constructor(
     private readonly repos: Repositories,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly events: EventBus,
   ) {}
 
   /** Also used by the CLI and the demo seed, with `actor` null (the operator at the console). */
@@ -27,27 +24,33 @@ export class UsersService {
     if (actor) assertCan(actor, 'users:manage');
     if (!USERNAME.test(u.username))
       throw invalid('a username has 2–64 letters, digits, dots, dashes or underscores', { field: 'username' });
-    checkNewPassword(u.password);
+    checkNewPassword(u.password, [u.username, u.displayName ?? '']);
+    const passwordHash = await this.hasher.hash(u.password);
     try {
-      const row = await this.repos.users.create({
-        orgId,
-        username: u.username,
-        displayName: u.displayName ?? u.username,
-        role: u.role,
-        passwordHash: await this.hasher.hash(u.password),
+      return await this.repos.transaction(async (tx) => {
+        const row = await tx.users.create({
+          orgId,
+          username: u.username,
+          displayName: u.displayName ?? u.username,
+          role: u.role,
+          passwordHash,
+        });
+        await tx.audit.append({
+          orgId,
+          actorUserId: actor?.userId ?? null,
+          action: 'user.created',
+          subjectType: 'user',
+          subjectId: row.id,
+          details: { username: row.username, role: row.role },
+        });
+        return row;
       });
-      await this.repos.audit.append({
-        orgId,
-        actorUserId: actor?.userId ?? null,
-        action: 'user.created',
-        subjectType: 'user',
-        subjectId: row.id,
-        details: { username: row.username, role: row.role },
-      });
-      return row;
     } catch (err) {
+      // Usernames are unique per organisation: this names a user of the caller's own organisation.
       if (isUniqueViolation(err))
-        throw new AppError('conflict', `the username "${u.username}" is taken`, { field: 'username' });
+        throw new AppError('conflict', `the username "${u.username}" is taken in your organisation`, {
+          field: 'username',
+        });
       throw err;
     }
   }
@@ -63,28 +66,49 @@ export class UsersService {
     },
   ): Promise<UserRow> {
     assertCan(actor, 'users:manage');
-    if (patch.password !== undefined) checkNewPassword(patch.password);
     if (id === actor.userId && (patch.disabled === true || (patch.role && patch.role !== 'admin'))) {
       throw invalid('you cannot disable yourself or take away your own admin role');
     }
-    const row = await this.repos.users.update(actor.orgId, id, {
-      displayName: patch.displayName,
-      role: patch.role,
-      disabled: patch.disabled,
-      passwordHash: patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined,
+    const before = await this.repos.users.get(actor.orgId, id);
+    if (!before) throw notFound('user');
+    if (patch.password !== undefined) checkNewPassword(patch.password, [before.username, before.displayName]);
+    const passwordHash = patch.password !== undefined ? await this.hasher.hash(patch.password) : undefined;
+    // Why the user's sessions end now, if they do: a disabled user, a new role (the sessions
+    // carry the old one) or a new password leave nothing open.
+    const ended: SessionsEnded['reason'] | null =
+      patch.disabled === true && !before.disabled
+        ? 'disabled'
+        : patch.role !== undefined && patch.role !== before.role
+          ? 'role_changed'
+          : patch.password !== undefined
+            ? 'password_changed'
+            : null;
+    const now = this.clock.now();
+    const row = await this.repos.transaction(async (tx) => {
+      const updated = await tx.users.update(actor.orgId, id, {
+        displayName: patch.displayName,
+        role: patch.role,
+        disabled: patch.disabled,
+        passwordHash,
+      });
+      if (!updated) throw notFound('user');
+      if (ended) await tx.sessions.revokeAllForUser(id, now);
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'user.updated',
+        subjectType: 'user',
+        subjectId: id,
+        details: {
+          ...patch,
+          password: patch.password !== undefined ? '(changed)' : undefined,
+          ...(ended ? { sessionsEnded: ended } : {}),
+        },
+      });
+      return updated;
     });
-    if (!row) throw notFound('user');
-    // A disabled user or a changed password ends every open session at once.
-    if (patch.disabled || patch.password !== undefined)
-      await this.repos.sessions.revokeAllForUser(id, this.clock.now());
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'user.updated',
-      subjectType: 'user',
-      subjectId: id,
-      details: { ...patch, password: patch.password !== undefined ? '(changed)' : undefined },
-    });
+    if (ended)
+      this.events.publish({ type: 'SessionsEnded', at: now.getTime(), userId: id, sessionId: null, reason: ended });
     return row;
   }
 

@@ -24,6 +24,8 @@ export interface ErrorBody {
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
     if (err instanceof AppError) {
+      const retry = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (typeof retry === 'number') void reply.header('retry-after', String(retry));
       const body: ErrorBody = {
         error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) },
       };

@@ -1,9 +1,16 @@
+import { Readable } from 'node:stream';
+
 /**
  * Text PostgreSQL cannot store: the NUL character (refused in text and jsonb) and UTF-16
  * surrogates without their pair (JSON allows "\ud800"; UTF-8 has no encoding for it). Every
  * request — body, query, path, WebSocket message — is checked for it before anything is written,
  * so such input is a 400 naming where it was, never a half-done change or a 500.
  */
+/** A parsed JSON object or query (not a raw upload's stream or a buffer, which are not text to check). */
+function isData(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !(v instanceof Readable) && !Buffer.isBuffer(v);
+}
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function problem(s: string): string | null {
@@ -25,12 +32,30 @@ export function unstorableText(v: unknown, path = ''): string | null {
     }
     return null;
   }
-  // Plain JSON objects only (a raw upload's stream is not text to check).
-  if (typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object)) {
+  if (isData(v)) {
     for (const [k, x] of Object.entries(v)) {
       const kp = problem(k);
       if (kp) return `a property name in ${path || 'the body'} ${kp}`;
       const p = unstorableText(x, path ? `${path}.${k}` : k);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+/** Null when every number in `v` is finite; else where the first infinite or NaN one is. */
+export function nonFinite(v: unknown, path = ''): string | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : path || 'value';
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nonFinite(v[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (isData(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const p = nonFinite(x, path ? `${path}.${k}` : k);
       if (p) return p;
     }
   }

@@ -1,70 +1,18 @@
 import type { Database } from '../database.ts';
 import { timeOrderedIds } from '../ids.ts';
+import type {
+  AttemptOutcomeDb,
+  DialModeDb,
+  OpenAttempt,
+  AttemptEnd,
+  ContactNext,
+  CampaignFigures,
+  AttemptRow,
+  AttemptsStore,
+} from '@outdial/engine/ports';
+export type { AttemptOutcomeDb, DialModeDb, OpenAttempt, AttemptEnd, ContactNext, CampaignFigures, AttemptRow };
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
-export type AttemptOutcomeDb = 'person' | 'machine' | 'no_answer' | 'busy' | 'failed' | 'abandoned' | 'cancelled';
-export type DialModeDb = 'preview' | 'progressive' | 'power' | 'predictive' | 'manual' | 'ivr';
-
-export interface OpenAttempt {
-  /** The dialer process placing it (see nodeAlive). */
-  nodeId?: string | null;
-  orgId: string;
-  projectId: string;
-  campaignId: string | null;
-  contactId: string;
-  phone: string;
-  callerId: string | null;
-  dialMode: DialModeDb;
-  placedAt: Date;
-}
-
-export interface AttemptEnd {
-  outcome: AttemptOutcomeDb;
-  endedAt: Date;
-  answeredAt: Date | null;
-  connectedAt: Date | null;
-  agentUserId: string | null;
-  hangupSide: 'customer' | 'agent' | 'system' | null;
-  sipCause: number | null;
-  amdResult: 'human' | 'machine' | 'unknown' | null;
-  abandoned: boolean;
-}
-
-/** The contact's next step, as the domain's `nextStep` decided it. */
-export type ContactNext =
-  { kind: 'closed'; reason: string } | { kind: 'callback'; at: Date } | { kind: 'retry'; at: Date };
-
-export interface CampaignFigures {
-  dials: number;
-  answeredPerson: number;
-  answeredMachine: number;
-  connects: number;
-  abandons: number;
-  /** Attempts not yet ended. */
-  live: number;
-}
-
-export interface AttemptRow {
-  id: string;
-  orgId: string;
-  projectId: string;
-  campaignId: string | null;
-  contactId: string;
-  phone: string;
-  dialMode: DialModeDb;
-  agentUserId: string | null;
-  nodeId: string | null;
-  placedAt: Date;
-  answeredAt: Date | null;
-  connectedAt: Date | null;
-  endedAt: Date | null;
-  outcome: AttemptOutcomeDb | null;
-  hangupSide: string | null;
-  sipCause: number | null;
-  amdResult: string | null;
-  abandoned: boolean;
-}
 
 const COLS = `id, org_id AS "orgId", project_id AS "projectId", campaign_id AS "campaignId", contact_id AS "contactId", phone,
   dial_mode AS "dialMode", agent_user_id AS "agentUserId", node_id AS "nodeId", placed_at AS "placedAt", answered_at AS "answeredAt",
@@ -76,7 +24,7 @@ const COLS = `id, org_id AS "orgId", project_id AS "projectId", campaign_id AS "
  * in the same transaction, the contact's next step. An attempt left open by a crash is found
  * by `openBefore` and closed by the recovery, so none stays open forever.
  */
-export class AttemptsRepo {
+export class AttemptsRepo implements AttemptsStore {
   constructor(private readonly db: Database) {}
 
   /**

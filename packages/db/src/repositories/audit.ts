@@ -1,29 +1,9 @@
 import type { Sql } from '../database.ts';
-
-export interface AuditEntry {
-  orgId: string | null;
-  actorUserId: string | null;
-  action: string;
-  subjectType?: string | undefined;
-  subjectId?: string | undefined;
-  details?: Record<string, unknown> | undefined;
-  ip?: string | undefined;
-}
-
-export interface AuditRow {
-  id: number;
-  actorUserId: string | null;
-  actorUsername: string | null;
-  action: string;
-  subjectType: string | null;
-  subjectId: string | null;
-  details: Record<string, unknown>;
-  ip: string | null;
-  createdAt: Date;
-}
+import type { AuditEntry, AuditRow, AuditStore } from '@outdial/engine/ports';
+export type { AuditEntry, AuditRow };
 
 /** Append-only (a trigger refuses UPDATE and DELETE): this class has no way to change a row. */
-export class AuditRepo {
+export class AuditRepo implements AuditStore {
   constructor(private readonly sql: Sql) {}
 
   async append(e: AuditEntry): Promise<void> {

@@ -1,45 +1,12 @@
 import type { Sql } from '../database.ts';
 import type { CampaignSettings, CampaignStatus, FinishReason } from '@outdial/domain/campaigns';
-
-export interface CampaignRow {
-  id: string;
-  orgId: string;
-  projectId: string;
-  name: string;
-  status: CampaignStatus;
-  settings: CampaignSettings;
-  finishReason: FinishReason | null;
-  /** Why the system put the campaign in this state (e.g. the circuit breaker's finding); null after a person's action. */
-  statusReason: string | null;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-/** A contact handed to a dialer loop, with what the compliance gate needs to judge it. */
-export interface LeasedContact {
-  id: string;
-  phone: string;
-  phones: string[];
-  name: string | null;
-  timezone: string | null;
-  region: string | null;
-  status: 'new' | 'in_progress' | 'callback';
-  attempts: number;
-  callbackAt: Date | null;
-  nextAttemptAt: Date | null;
-  priority: number;
-  /** The list (import) it came from; null for contacts added by API. */
-  importId: string | null;
-  custom: Record<string, unknown>;
-}
+import type { CampaignRow, LeasedContact, CampaignsStore } from '@outdial/engine/ports';
+export type { CampaignRow, LeasedContact };
 
 const COLS = `id, org_id AS "orgId", project_id AS "projectId", name, status, settings, finish_reason AS "finishReason", status_reason AS "statusReason",
   created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
-export class CampaignsRepo {
+export class CampaignsRepo implements CampaignsStore {
   constructor(private readonly sql: Sql) {}
 
   async create(c: {

@@ -1,45 +1,6 @@
 import type { Sql } from '../database.ts';
-
-export type ContactStatus = 'new' | 'in_progress' | 'callback' | 'closed';
-
-export interface ContactRow {
-  id: string;
-  projectId: string;
-  importId: string | null;
-  externalId: string | null;
-  name: string | null;
-  phone: string;
-  phones: string[];
-  timezone: string | null;
-  region: string | null;
-  tags: string[];
-  custom: Record<string, unknown>;
-  status: ContactStatus;
-  closeReason: string | null;
-  attempts: number;
-  lastAttemptAt: Date | null;
-  nextAttemptAt: Date | null;
-  callbackAt: Date | null;
-  priority: number;
-  createdAt: Date;
-}
-
-export interface ContactQuery {
-  projectId?: string | undefined;
-  status?: ContactStatus | undefined;
-  tag?: string | undefined;
-  importId?: string | undefined;
-  /** Name substring (case-insensitive). */
-  name?: string | undefined;
-  /** Digits anywhere in the primary number (for readers who may see full numbers). */
-  phoneContains?: string | undefined;
-  /** One complete E.164 number: the primary or any secondary number. */
-  phone?: string | undefined;
-  /** Restricts to contacts with a task assigned to this agent (what an agent may see). */
-  assigneeUserId?: string | undefined;
-  limit: number;
-  offset: number;
-}
+import type { ContactStatus, ContactRow, ContactQuery, ContactsStore } from '@outdial/engine/ports';
+export type { ContactStatus, ContactRow, ContactQuery };
 
 const COLS = `c.id, c.project_id AS "projectId", c.import_id AS "importId", c.external_id AS "externalId", c.name, c.phone, c.phones,
   c.timezone, c.region, c.tags, c.custom, c.status, c.close_reason AS "closeReason", c.attempts,
@@ -74,7 +35,7 @@ function where(orgId: string, q: Omit<ContactQuery, 'limit' | 'offset'>): { sql:
   return { sql: parts.join(' AND '), params };
 }
 
-export class ContactsRepo {
+export class ContactsRepo implements ContactsStore {
   constructor(private readonly sql: Sql) {}
 
   async list(orgId: string, q: ContactQuery): Promise<{ items: ContactRow[]; total: number }> {

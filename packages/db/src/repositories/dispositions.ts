@@ -1,31 +1,13 @@
 import type { Database } from '../database.ts';
 import type { ContactNext } from './attempts.ts';
-
-export interface DispositionRow {
-  id: string;
-  orgId: string;
-  projectId: string;
-  contactId: string;
-  attemptId: string | null;
-  agentUserId: string | null;
-  code: string;
-  notes: string;
-  answers: Record<string, unknown>;
-  callbackAt: Date | null;
-  createdAt: Date;
-}
-
-export interface NewDisposition extends Omit<DispositionRow, 'id' | 'attemptId'> {
-  attemptId: string;
-  /** When the attempt was placed: the contact's next step is only applied if no later attempt exists. */
-  attemptPlacedAt: Date;
-}
+import type { DispositionRow, NewDisposition, DispositionsStore } from '@outdial/engine/ports';
+export type { DispositionRow, NewDisposition };
 
 const COLS = `id, org_id AS "orgId", project_id AS "projectId", contact_id AS "contactId", attempt_id AS "attemptId",
   agent_user_id AS "agentUserId", code, notes, answers, callback_at AS "callbackAt", created_at AS "createdAt"`;
 
 /** Dispositions (落单): what the agent recorded about a call, with the contact's next step. */
-export class DispositionsRepo {
+export class DispositionsRepo implements DispositionsStore {
   constructor(private readonly db: Database) {}
 
   /**

@@ -1,28 +1,8 @@
 import type { Sql } from '../database.ts';
+import type { DncListRow, DncEntryRow, DncHit, DncStore } from '@outdial/engine/ports';
+export type { DncListRow, DncEntryRow, DncHit };
 
-export interface DncListRow {
-  id: string;
-  projectId: string | null;
-  name: string;
-  entries: number;
-  createdAt: Date;
-}
-export interface DncEntryRow {
-  phone: string;
-  reason: string;
-  source: string;
-  expiresAt: Date | null;
-  createdAt: Date;
-}
-export interface DncHit {
-  listId: string;
-  listName: string;
-  projectId: string | null;
-  reason: string;
-  expiresAt: Date | null;
-}
-
-export class DncRepo {
+export class DncRepo implements DncStore {
   constructor(private readonly sql: Sql) {}
 
   async ensureList(orgId: string, projectId: string | null, name: string): Promise<string> {

@@ -1,69 +1,17 @@
 import type { Database, Sql } from '../database.ts';
 import { timeOrderedIds } from '../ids.ts';
-
-export type ImportStatus = 'parsing' | 'merging' | 'completed' | 'failed';
-/** `accepted` rows become contacts when the import completes; the others say why not. */
-export type StagedOutcome = 'accepted' | 'duplicate_in_file' | 'invalid';
-export type RowOutcome = StagedOutcome | 'duplicate_existing' | 'dnc';
-
-export interface ImportCounts {
-  imported: number;
-  duplicateInFile: number;
-  duplicateExisting: number;
-  dnc: number;
-  invalid: number;
-}
-
-export interface ImportRow extends ImportCounts {
-  id: string;
-  projectId: string;
-  filename: string;
-  format: string | null;
-  encoding: string | null;
-  status: ImportStatus;
-  error: { code: string; message: string; details?: unknown } | null;
-  mapping: Record<string, string> | null;
-  columns: string[] | null;
-  totalBytes: number | null;
-  bytesRead: number;
-  rowsRead: number;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
-}
-
-export interface StagedRow {
-  rowNumber: number;
-  outcome: RowOutcome;
-  code: string | null;
-  message: string | null;
-  phone: string | null;
-  phones: string[] | null;
-  name: string | null;
-  timezone: string | null;
-  region: string | null;
-  tags: string[] | null;
-  externalId: string | null;
-  custom: Record<string, unknown> | null;
-  raw: Record<string, string> | null;
-}
-
-export interface RejectRow {
-  rowNumber: number;
-  outcome: Exclude<RowOutcome, 'accepted'>;
-  code: string | null;
-  message: string | null;
-  phone: string | null;
-  name: string | null;
-  raw: Record<string, string> | null;
-  custom: Record<string, unknown> | null;
-  phones: string[] | null;
-  tags: string[] | null;
-  externalId: string | null;
-  timezone: string | null;
-  region: string | null;
-}
+import type {
+  ImportStatus,
+  StagedOutcome,
+  RowOutcome,
+  ImportCounts,
+  ImportRow,
+  StagedRow,
+  RejectRow,
+  ImportWriter,
+  ImportsStore,
+} from '@outdial/engine/ports';
+export type { ImportStatus, StagedOutcome, RowOutcome, ImportCounts, ImportRow, StagedRow, RejectRow, ImportWriter };
 
 const COLS = `id, project_id AS "projectId", filename, format, encoding, status, error, mapping, columns,
   total_bytes::float8 AS "totalBytes", bytes_read::float8 AS "bytesRead", rows_read AS "rowsRead",
@@ -109,19 +57,6 @@ function copyArray(v: readonly string[] | null): string {
     out += (i ? ',"' : '"') + (ARRAY_SPECIAL.test(x) ? x.replace(/["\\]/g, (c) => `\\${c}`) : x) + '"';
   }
   return copyText(out + '}');
-}
-
-/**
- * Receives an import's rows batch by batch and makes them contacts atomically: nothing is
- * visible to anyone until `finish` commits, and a crash or `abort` leaves no contact behind.
- */
-export interface ImportWriter {
-  /** Resolves when the batch is durably handled (staged, or merged inside the open transaction). */
-  write(rows: readonly StagedRow[]): Promise<void>;
-  /** Sets the remaining rows aside (already in the project, do-not-call), creates the contacts, commits. */
-  finish(now: Date): Promise<ImportRow>;
-  /** Rolls back everything written so far. */
-  abort(reason: Error): Promise<void>;
 }
 
 type Deferred = { resolve: () => void; reject: (e: Error) => void };
@@ -244,7 +179,7 @@ function copyLines(importId: string, rows: readonly StagedRow[], ids: (seq: numb
   return out;
 }
 
-export class ImportsRepo {
+export class ImportsRepo implements ImportsStore {
   constructor(private readonly db: Database) {}
 
   async create(i: {
@@ -259,6 +194,16 @@ export class ImportsRepo {
       [i.orgId, i.projectId, i.filename, i.totalBytes, i.createdBy],
     );
     return row!;
+  }
+
+  /** Which of `ids` are imports (lists) of this organisation's project. */
+  async ofProject(orgId: string, projectId: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<{ id: string }>(
+      'SELECT id FROM imports WHERE org_id = $1 AND project_id = $2 AND id = ANY($3::uuid[])',
+      [orgId, projectId, ids],
+    );
+    return rows.map((r) => r.id);
   }
 
   async get(orgId: string, id: string): Promise<ImportRow | undefined> {

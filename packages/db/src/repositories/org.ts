@@ -1,26 +1,9 @@
 import type { Sql } from '../database.ts';
-
-export interface SkillGroupRow {
-  id: string;
-  code: string;
-  name: string;
-}
-export interface TeamRow {
-  id: string;
-  name: string;
-}
-export interface AgentRow {
-  userId: string;
-  username: string;
-  displayName: string;
-  teamId: string | null;
-  teamName: string | null;
-  extension: string | null;
-  skills: { code: string; level: number }[];
-}
+import type { SkillGroupRow, TeamRow, AgentRow, OrgStore } from '@outdial/engine/ports';
+export type { SkillGroupRow, TeamRow, AgentRow };
 
 /** Teams, skill groups and agents' skills: the organisation's routing vocabulary. */
-export class OrgRepo {
+export class OrgRepo implements OrgStore {
   constructor(private readonly sql: Sql) {}
 
   async createSkillGroup(orgId: string, code: string, name: string): Promise<SkillGroupRow> {

@@ -1,31 +1,7 @@
 import type { DispositionCode, FieldDef, ProjectRules } from '@outdial/domain/projects';
 import type { Sql } from '../database.ts';
-
-export interface ProjectRow {
-  id: string;
-  orgId: string;
-  code: string;
-  name: string;
-  description: string;
-  defaultRegion: string;
-  defaultTimezone: string;
-  rules: ProjectRules;
-  callerIds: string[];
-  status: 'active' | 'archived';
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface Project extends ProjectRow {
-  fields: FieldDef[];
-  dispositions: DispositionCode[];
-}
-
-/** What a project is created with (the rest is set by the database). */
-export type ProjectInput = Pick<
-  ProjectRow,
-  'code' | 'name' | 'description' | 'defaultRegion' | 'defaultTimezone' | 'rules' | 'callerIds'
->;
+import type { ProjectRow, Project, ProjectInput, ProjectsStore } from '@outdial/engine/ports';
+export type { ProjectRow, Project, ProjectInput };
 
 const COLS = `id, org_id AS "orgId", code, name, description, default_region AS "defaultRegion",
   default_timezone AS "defaultTimezone", rules, caller_ids AS "callerIds", status,
@@ -41,7 +17,7 @@ interface FieldRowDb {
   maxLength: number | null;
 }
 
-export class ProjectsRepo {
+export class ProjectsRepo implements ProjectsStore {
   constructor(private readonly sql: Sql) {}
 
   async create(orgId: string, p: ProjectInput): Promise<ProjectRow> {

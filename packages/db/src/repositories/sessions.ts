@@ -1,17 +1,9 @@
 import type { Sql } from '../database.ts';
 import type { Role } from './users.ts';
+import type { SessionPrincipal, SessionsStore } from '@outdial/engine/ports';
+export type { SessionPrincipal };
 
-export interface SessionPrincipal {
-  sessionId: string;
-  userId: string;
-  orgId: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  expiresAt: Date;
-}
-
-export class SessionsRepo {
+export class SessionsRepo implements SessionsStore {
   constructor(private readonly sql: Sql) {}
 
   async create(s: {
@@ -38,6 +30,17 @@ export class SessionsRepo {
       [tokenHash, now],
     );
     return row;
+  }
+
+  /** Which of these sessions are still live at `now` (not revoked, not expired, user not disabled). */
+  async stillActive(sessionIds: readonly string[], now: Date): Promise<string[]> {
+    if (sessionIds.length === 0) return [];
+    const rows = await this.sql.query<{ id: string }>(
+      `SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = ANY($1::uuid[]) AND s.revoked_at IS NULL AND s.expires_at > $2 AND NOT u.disabled`,
+      [sessionIds, now],
+    );
+    return rows.map((r) => r.id);
   }
 
   async revoke(sessionId: string, now: Date): Promise<void> {

@@ -1,24 +1,11 @@
 import type { Sql } from '../database.ts';
-
-export type Channel = 'agent_call' | 'ivr_call' | 'sms';
-
-export interface TaskRow {
-  id: string;
-  projectId: string;
-  contactId: string;
-  channel: Channel;
-  assigneeUserId: string | null;
-  skillGroupId: string | null;
-  status: 'open' | 'done' | 'cancelled';
-  priority: number;
-  dueAt: Date | null;
-  createdAt: Date;
-}
+import type { Channel, TaskRow, TasksStore } from '@outdial/engine/ports';
+export type { Channel, TaskRow };
 
 const COLS = `id, project_id AS "projectId", contact_id AS "contactId", channel, assignee_user_id AS "assigneeUserId",
   skill_group_id AS "skillGroupId", status, priority, due_at AS "dueAt", created_at AS "createdAt"`;
 
-export class TasksRepo {
+export class TasksRepo implements TasksStore {
   constructor(private readonly sql: Sql) {}
 
   /** Contacts of a project that are still open and have no open task on `channel`, oldest first. */

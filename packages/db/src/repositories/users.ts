@@ -1,25 +1,12 @@
 import type { Sql } from '../database.ts';
+import type { Role, UserRow, UserWithHash, UsersStore } from '@outdial/engine/ports';
+export type { Role, UserRow, UserWithHash };
 
-export type Role = 'admin' | 'supervisor' | 'qa' | 'agent';
 export const ROLES: readonly Role[] = ['admin', 'supervisor', 'qa', 'agent'];
-
-export interface UserRow {
-  id: string;
-  orgId: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: Date;
-}
-
-export interface UserWithHash extends UserRow {
-  passwordHash: string;
-}
 
 const COLS = `id, org_id AS "orgId", username, display_name AS "displayName", role, disabled, created_at AS "createdAt"`;
 
-export class UsersRepo {
+export class UsersRepo implements UsersStore {
   constructor(private readonly sql: Sql) {}
 
   async createOrganisation(name: string): Promise<string> {
@@ -56,12 +43,18 @@ export class UsersRepo {
     return row!;
   }
 
-  async findByUsername(username: string): Promise<UserWithHash | undefined> {
-    const [row] = await this.sql.query<UserWithHash>(
-      `SELECT ${COLS}, password_hash AS "passwordHash" FROM users WHERE lower(username) = lower($1)`,
-      [username],
+  /**
+   * The accounts with this username (one per organisation at most), with the organisation's name;
+   * at most `limit` of them, oldest first.
+   */
+  async findByUsername(username: string, limit = 10): Promise<(UserWithHash & { orgName: string })[]> {
+    return this.sql.query<UserWithHash & { orgName: string }>(
+      `SELECT u.id, u.org_id AS "orgId", u.username, u.display_name AS "displayName", u.role, u.disabled,
+              u.created_at AS "createdAt", u.password_hash AS "passwordHash", o.name AS "orgName"
+         FROM users u JOIN organisations o ON o.id = u.org_id
+        WHERE lower(u.username) = lower($1) ORDER BY u.created_at, u.id LIMIT $2`,
+      [username, limit],
     );
-    return row;
   }
 
   async get(orgId: string, id: string): Promise<UserRow | undefined> {

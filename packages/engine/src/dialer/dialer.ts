@@ -1,4 +1,4 @@
-import type { CampaignRow, Repositories } from '@outdial/db';
+import type { CampaignRow, Repositories } from '../ports/index.ts';
 import type { AgentEvent } from '@outdial/domain/agents';
 import type { AgentSkills } from '@outdial/domain/routing';
 import type { AttemptRecorder } from '../attempts.ts';

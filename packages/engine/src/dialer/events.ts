@@ -75,7 +75,20 @@ export type DialerEvent =
       next: NextStep['kind'];
       /** The pause the agent asked for after this wrap-up (null: ready again). */
       pause: string | null;
-    };
+    }
+  | SessionsEnded;
+
+/**
+ * A user's sessions ended (logout, disabled, role or password changed): their live connections
+ * close and they leave the dialer at once. `sessionId` null: every session of the user.
+ */
+export interface SessionsEnded {
+  type: 'SessionsEnded';
+  at: number;
+  userId: string;
+  sessionId: string | null;
+  reason: 'logged_out' | 'disabled' | 'role_changed' | 'password_changed';
+}
 
 export class EventBus {
   private readonly listeners = new Set<(e: DialerEvent) => void>();

@@ -8,9 +8,13 @@ import { Dialer } from './dialer.ts';
 import { AgentGateway, type ServerMessage } from './gateway.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
-/** Just what the gateway reads from the database for these cases: agent profiles. */
+/** Sessions the store still holds as live (the tests revoke some behind the gateway's back). */
+const liveSessions = new Set<string>(['s-a1', 's-a2', 's-a3', 's-a4', 's-q1', 's-a5', 's-s1']);
+
+/** Just what the gateway reads from the database for these cases: agent profiles and live sessions. */
 const repos = {
   org: { getAgent: async () => ({ skills: [{ code: 'renewal', level: 3 }] }) },
+  sessions: { stillActive: async (ids: readonly string[]) => ids.filter((id) => liveSessions.has(id)) },
 } as unknown as Repositories;
 
 const idleTelephony: Telephony = {
@@ -137,5 +141,44 @@ describe('AgentGateway', () => {
     await Promise.all([login, ready]);
     expect(c.sent.filter((m) => m.type === 'error')).toEqual([]);
     expect(dialer.desk.get('a5')?.state.status).toBe('ready');
+  });
+
+  it('a disabled user (or a role change, or a logout elsewhere) loses their connections and leaves the dialer at once', async () => {
+    const { dialer, principal, connect } = setup({ heartbeatTimeoutMs: 15_000, reconnectGraceMs: 60_000 });
+    const c = connect(principal('a5'));
+    await c.handle.receive({ type: 'login' });
+    await c.handle.receive({ type: 'ready' });
+    const other = connect(principal('s1', 'supervisor'));
+    dialer.bus.publish({ type: 'SessionsEnded', at: 0, userId: 'a5', sessionId: null, reason: 'disabled' });
+    expect(c.sent.at(-1)).toMatchObject({ type: 'error', code: 'session_ended' });
+    expect(c.closes).toEqual(['session ended']);
+    expect(dialer.desk.get('a5')).toBeUndefined();
+    expect(dialer.desk.pool.readyCount).toBe(0);
+    // Its messages are no longer heard; other users are untouched.
+    await c.handle.receive({ type: 'ready', id: 9 });
+    expect(dialer.desk.get('a5')).toBeUndefined();
+    expect(other.closes).toEqual([]);
+  });
+
+  it('a session revoked where this node cannot hear it is closed at the next session check', async () => {
+    const { scheduler, dialer, principal, connect, gateway } = setup({
+      heartbeatTimeoutMs: 60_000,
+      reconnectGraceMs: 60_000,
+    });
+    void gateway;
+    const c = connect(principal('a1'));
+    await c.handle.receive({ type: 'login' });
+    await c.handle.receive({ type: 'ready' });
+    liveSessions.delete('s-a1');
+    try {
+      for (let i = 0; i < 20 && c.closes.length === 0; i++) {
+        scheduler.advance(1000);
+        await flush();
+      }
+      expect(c.closes).toEqual(['session ended']);
+      expect(dialer.desk.get('a1')).toBeUndefined();
+    } finally {
+      liveSessions.add('s-a1');
+    }
   });
 });

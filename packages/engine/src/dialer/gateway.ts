@@ -1,5 +1,5 @@
 import type { AgentStateView, ServerMessage, SessionMessage } from '@outdial/contracts';
-import type { Repositories } from '@outdial/db';
+import type { Repositories } from '../ports/index.ts';
 import { can } from '@outdial/domain/access';
 import type { Principal } from '../auth.ts';
 import { present } from '../contacts.ts';
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   reconnectGraceMs?: number;
   /** How often subscribers get a campaign's live figures. */
   statsEveryMs?: number;
+  /** How often open connections' sessions are checked against the store (revoked or expired elsewhere). */
+  sessionCheckMs?: number;
 }
 
 interface Session {
@@ -73,6 +75,8 @@ export class AgentGateway {
   private unsubscribe: (() => void) | undefined;
   private sweepTimer: unknown;
   private statsTimer: unknown;
+  private nextSessionCheck = 0;
+  private readonly sessionCheckMs: number;
 
   constructor(
     private readonly deps: {
@@ -88,6 +92,7 @@ export class AgentGateway {
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
     this.graceMs = opts.reconnectGraceMs ?? 60_000;
     this.statsEveryMs = opts.statsEveryMs ?? 2000;
+    this.sessionCheckMs = opts.sessionCheckMs ?? 15_000;
   }
 
   start(): void {
@@ -344,6 +349,9 @@ export class AgentGateway {
         if (s) void this.sendPreview(s, e).catch((err: unknown) => this.deps.log?.(err));
         break;
       }
+      case 'SessionsEnded':
+        this.endSessions(e.userId, e.sessionId, e.reason.replace('_', ' '));
+        return;
       case 'CallEnded': {
         const waiters = this.endWaiters.get(e.attemptId);
         if (waiters) {
@@ -367,7 +375,7 @@ export class AgentGateway {
     let campaignId: string | null = null;
     let orgId: string | null = null;
     if (e.type === 'AgentStateChanged') orgId = this.deps.dialer.desk.get(e.agentId)?.orgId ?? null;
-    else campaignId = e.campaignId;
+    else if ('campaignId' in e) campaignId = e.campaignId;
     for (const s of this.sessions) {
       if (s.campaigns.size === 0) continue;
       if (campaignId ? s.campaigns.has(campaignId) : orgId === s.principal.orgId) s.conn.send({ type: 'event', event });
@@ -441,6 +449,59 @@ export class AgentGateway {
       s.conn.close('heartbeat timeout');
       this.closed(s);
     }
+    if (this.now() >= this.nextSessionCheck) {
+      this.nextSessionCheck = this.now() + this.sessionCheckMs;
+      void this.checkSessions().catch((err: unknown) => this.deps.log?.(err));
+    }
+  }
+
+  /**
+   * Sessions can end where this node cannot hear it (another node's logout, expiry, a user
+   * disabled through another node): every `sessionCheckMs` the open connections' sessions are
+   * looked up, and the ones no longer live are closed.
+   */
+  private async checkSessions(): Promise<void> {
+    const open = [...this.sessions];
+    if (open.length === 0) return;
+    const live = new Set(
+      await this.deps.repos.sessions.stillActive(
+        [...new Set(open.map((s) => s.principal.sessionId))],
+        new Date(this.now()),
+      ),
+    );
+    for (const s of open) if (!s.closed && !live.has(s.principal.sessionId)) this.end(s, 'expired or revoked');
+  }
+
+  /** Closes the user's connections (one session, or all) and takes them off the dialer. */
+  private endSessions(userId: string, sessionId: string | null, reason: string): void {
+    for (const s of [...this.sessions])
+      if (s.principal.userId === userId && (sessionId === null || s.principal.sessionId === sessionId))
+        this.end(s, reason);
+  }
+
+  private end(s: Session, reason: string): void {
+    if (s.closed) return;
+    s.conn.send({
+      type: 'error',
+      id: null,
+      code: 'session_ended',
+      message: `your session ended (${reason}); log in again`,
+    });
+    const id = s.principal.userId;
+    const owned = this.owners.get(id) === s;
+    s.closed = true;
+    this.sessions.delete(s);
+    if (owned) {
+      this.owners.delete(id);
+      if (this.deps.dialer.desk.get(id)) {
+        // No more calls at once; a call in progress ends through telephony, then the agent leaves.
+        this.deps.dialer.agent(id, { type: 'lost', at: this.now() });
+        this.deps.scheduler.clearTimeout(this.graceTimers.get(id));
+        this.graceTimers.delete(id);
+        this.retire(id);
+      }
+    }
+    s.conn.close('session ended');
   }
 
   private closed(s: Session): void {
@@ -462,21 +523,27 @@ export class AgentGateway {
       this.deps.scheduler.setTimeout(() => {
         this.graceTimers.delete(id);
         if (this.owners.has(id)) return; // came back
-        const a = this.deps.dialer.desk.get(id);
-        if (!a) return;
-        const at = this.now();
-        try {
-          if (a.state.status === 'wrap_up' && a.state.callId)
-            this.deps.dialer.agent(id, { type: 'wrap_done', at, callId: a.state.callId, thenPause: 'connection_lost' });
-          const now = this.deps.dialer.desk.get(id);
-          if (now && (now.state.status === 'paused' || now.state.status === 'ready'))
-            this.deps.dialer.agent(id, { type: 'logout', at });
-          else if (now) this.armGrace(id); // still on a call: look again later
-        } catch {
-          this.armGrace(id);
-        }
+        this.retire(id);
       }, this.graceMs),
     );
+  }
+
+  /** Logs an agent with no connection out of the dialer — now, or after the call they are on. */
+  private retire(id: string): void {
+    const a = this.deps.dialer.desk.get(id);
+    if (!a) return;
+    const at = this.now();
+    try {
+      if (a.state.status === 'wrap_up' && a.state.callId)
+        this.deps.dialer.agent(id, { type: 'wrap_done', at, callId: a.state.callId, thenPause: 'connection_lost' });
+      const now = this.deps.dialer.desk.get(id);
+      if (now && (now.state.status === 'paused' || now.state.status === 'ready'))
+        this.deps.dialer.agent(id, { type: 'logout', at });
+      else if (now) this.armGrace(id); // still on a call: look again later
+    } catch (err) {
+      this.deps.log?.(err);
+      this.armGrace(id);
+    }
   }
 }
 

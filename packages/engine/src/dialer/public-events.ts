@@ -99,6 +99,8 @@ export function toPublicEvent(e: DialerEvent): PublicEvent | null {
         decision: e.decision,
         reason: e.reason,
       };
+    case 'SessionsEnded':
+      return null; // security bookkeeping, not a call-centre event
     case 'DispositionRecorded':
       return {
         v,

@@ -1,4 +1,4 @@
-import type { CampaignRow, LeasedContact, Repositories } from '@outdial/db';
+import type { CampaignRow, LeasedContact, Repositories } from '../ports/index.ts';
 import { defaultIvrSettings, type CampaignSettings, type IvrSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import {

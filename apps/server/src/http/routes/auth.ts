@@ -18,9 +18,9 @@ export const authRoutes =
 
     app.route({
       ...auth.login,
-      config: { public: true, rateLimit: { max: ctx.config.loginRateLimitPerMinute, timeWindow: 60_000 } },
+      config: { public: true },
       handler: async (req) => {
-        const { token, expiresAt, principal } = await ctx.services.auth.login(req.body.username, req.body.password, {
+        const { token, expiresAt, principal } = await ctx.services.auth.login(req.body, {
           ip: req.ip,
           userAgent: req.headers['user-agent'],
         });

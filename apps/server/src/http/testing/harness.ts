@@ -68,3 +68,22 @@ export function multipart(
   parts.push(file.content, Buffer.from(`\r\n--${boundary}--\r\n`));
   return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
+
+/** Polls an import until it completes or fails. */
+export async function waitForImport(
+  h: Pick<Harness, 'app'>,
+  token: string,
+  id: string,
+): Promise<{ id: string; status: string; error: { code: string; message: string } | null } & Record<string, unknown>> {
+  for (let i = 0; i < 600; i++) {
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/imports/${id}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const imp = res.json() as { id: string; status: string; error: { code: string; message: string } | null };
+    if (imp.status === 'completed' || imp.status === 'failed') return imp;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('import did not finish');
+}

@@ -9,3 +9,6 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;
 }
+
+export * from './records.ts';
+export * from './store.ts';
