@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
-import { realScheduler } from '@outdial/engine';
+import { VirtualScheduler, realScheduler, type Scheduler } from '@outdial/engine';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Headers,
@@ -91,10 +91,10 @@ describe('SIP user agent against a scripted far end (UDP, short timers)', () => 
   let peer: FakePeer;
   const open: { close(): unknown }[] = [];
 
-  const setup = async () => {
+  const setup = async (scheduler: Scheduler = realScheduler) => {
     transport = new SipTransport({ host: '127.0.0.1', port: 0 });
     await transport.start();
-    ua = new SipUserAgent({ transport, scheduler: realScheduler, timers: T });
+    ua = new SipUserAgent({ transport, scheduler, timers: T });
     peer = new FakePeer();
     await peer.start();
     open.push(peer, { close: () => ua.close() }, { close: () => transport.close() });
@@ -116,8 +116,19 @@ describe('SIP user agent against a scripted far end (UDP, short timers)', () => 
       h,
     );
 
-  it('retransmits an unanswered INVITE at T1, 2·T1 … and ACKs the 2xx on a new branch', async () => {
-    await setup();
+  /** Timers on virtual time (deterministic on a loaded machine); packets over real loopback UDP. */
+  const virtual = () => {
+    const clock = new VirtualScheduler(0);
+    const tick = async (ms: number) => {
+      clock.advance(ms);
+      await wait(25);
+    };
+    return { clock, tick };
+  };
+
+  it('retransmits an unanswered INVITE at T1, then 2·T1 later, and ACKs the 2xx on a new branch', async () => {
+    const { clock, tick } = virtual();
+    await setup(clock);
     let n = 0;
     peer.onRequest = (req, reply) => {
       if (req.method !== 'INVITE' || ++n < 3) return;
@@ -126,13 +137,18 @@ describe('SIP user agent against a scripted far end (UDP, short timers)', () => 
     };
     const h = handler();
     invite(h);
+    await tick(0);
+    expect(peer.requests('INVITE')).toHaveLength(1);
+    await tick(T.t1 - 1);
+    expect(peer.requests('INVITE')).toHaveLength(1);
+    await tick(1); // t = T1
+    expect(peer.requests('INVITE')).toHaveLength(2);
+    await tick(2 * T.t1 - 1);
+    expect(peer.requests('INVITE')).toHaveLength(2);
+    await tick(1); // t = 3·T1
     await until(() => h.heard.answered.length === 1 && peer.requests('ACK').length === 1);
     const invites = peer.requests('INVITE');
     expect(invites).toHaveLength(3);
-    const gaps = [invites[1]!.at - invites[0]!.at, invites[2]!.at - invites[1]!.at];
-    expect(gaps[0]).toBeGreaterThanOrEqual(T.t1 - 5);
-    expect(gaps[1]).toBeGreaterThanOrEqual(2 * T.t1 - 5);
-    expect(gaps[1]).toBeGreaterThan(gaps[0]! * 1.4);
     // Same transaction throughout; the ACK for a 2xx is its own transaction.
     const branch = (r: SipRequest) => parseVia(r.headers.get('via')!).params['branch'];
     expect(new Set(invites.map((i) => branch(i.req))).size).toBe(1);
@@ -141,19 +157,27 @@ describe('SIP user agent against a scripted far end (UDP, short timers)', () => 
     expect(ack.uri).toBe(`sip:peer@127.0.0.1:${peer.port}`);
     expect(ack.headers.get('cseq')).toBe(`${invites[0]!.req.headers.get('cseq')!.split(' ')[0]} ACK`);
     expect(h.heard.progress).toEqual([180]);
+    // Answered: no more retransmissions.
+    await tick(10 * T.t1);
+    expect(peer.requests('INVITE')).toHaveLength(3);
   });
 
-  it('gives up after timer B (64·T1) with a timeout when nothing answers', async () => {
-    await setup();
+  it('gives up after timer B (64·T1) with a timeout when nothing answers, retransmitting at doubling intervals', async () => {
+    const { clock, tick } = virtual();
+    await setup(clock);
     const h = handler();
-    const t0 = Date.now();
     invite(h);
-    await until(() => h.heard.failed.length === 1);
-    expect(h.heard.failed[0]).toEqual({ kind: 'timeout' });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(64 * T.t1 - 5);
-    // 1 + retransmissions at 20, 60, 140, 300, 620 ms (the next would come after 1,260 ms): 6 or 7.
-    expect(peer.requests('INVITE').length).toBeGreaterThanOrEqual(6);
-    expect(peer.requests('INVITE').length).toBeLessThanOrEqual(7);
+    await tick(0);
+    const seen: number[] = [];
+    for (let t = 0; t < 64 * T.t1; t += T.t1) {
+      seen.push(peer.requests('INVITE').length);
+      await tick(T.t1);
+    }
+    // Sent at 0, T1, 3·T1, 7·T1, 15·T1, 31·T1, 63·T1.
+    const at = [0, 1, 3, 7, 15, 31, 63];
+    seen.forEach((count, i) => expect(count).toBe(at.filter((x) => x <= i).length));
+    expect(h.heard.failed).toEqual([{ kind: 'timeout' }]);
+    expect(peer.requests('INVITE')).toHaveLength(7);
   });
 
   it('ACKs a non-2xx final on the INVITE’s branch, again for its retransmission, and reports it once', async () => {
@@ -269,8 +293,9 @@ describe('SIP user agent against a scripted far end (UDP, short timers)', () => 
     expect(h.heard.failed[0]).toMatchObject({ kind: 'response', status: 487 });
   });
 
-  it('our BYE is retransmitted at T1 … capped at T2 until answered, and the end reported once', async () => {
-    await setup();
+  it('our BYE is retransmitted at T1, 2·T1, … capped at T2 until answered, and the end reported once', async () => {
+    const { clock, tick } = virtual();
+    await setup(clock);
     let byes = 0;
     peer.onRequest = (req, reply) => {
       if (req.method === 'INVITE') reply(ok(req, 200, peer.port, 'v=0\r\n'));
@@ -278,16 +303,20 @@ describe('SIP user agent against a scripted far end (UDP, short timers)', () => 
     };
     const h = handler();
     const call = invite(h);
+    await tick(0);
     await until(() => h.heard.answered.length === 1);
     call.bye();
+    await tick(0);
+    // Gaps T1, 2·T1, 4·T1, then T2 (= 8·T1 here) twice: sent at 0, 1, 3, 7, 15, 23 (× T1).
+    const at = [0, 1, 3, 7, 15, 23];
+    for (let i = 0; i <= 23; i++) {
+      expect(peer.requests('BYE')).toHaveLength(at.filter((x) => x <= i).length);
+      await tick(T.t1);
+    }
     await until(() => h.heard.ended.length === 1);
-    const at = peer.requests('BYE').map((b) => b.at);
-    expect(at).toHaveLength(6);
-    // Gaps 20, 40, 80, 160, 160: never above T2.
-    const gaps = at.slice(1).map((t, i) => t - at[i]!);
-    expect(Math.max(...gaps)).toBeLessThan(T.t2 + 60);
-    expect(gaps[3]! + gaps[4]!).toBeGreaterThanOrEqual(2 * T.t2 - 40);
     expect(h.heard.ended).toEqual(['local']);
+    await tick(20 * T.t1);
+    expect(peer.requests('BYE')).toHaveLength(6);
   });
 });
 
