@@ -1,4 +1,5 @@
 import type { Scheduler } from '@outdial/engine';
+import { validateTrunk as checkTrunk } from '@outdial/domain/telephony';
 import { parseUri } from './message.ts';
 import type { Remote, TransportKind } from './transport.ts';
 
@@ -20,24 +21,8 @@ export interface TrunkConfig {
 
 export class TrunkConfigError extends Error {}
 
-/** Every problem with a trunk's configuration (empty when it is good). */
-export function validateTrunk(t: Partial<TrunkConfig>): string[] {
-  const p: string[] = [];
-  if (!t.name || !/^[A-Za-z0-9_.-]{1,64}$/.test(t.name)) p.push('name: 1–64 letters, digits, "_", "." or "-"');
-  try {
-    const u = parseUri(t.uri ?? '');
-    if (u.user) p.push('uri: the trunk address has no user part (sip:host:port)');
-  } catch {
-    p.push('uri: must be a SIP URI such as sip:127.0.0.1:5080');
-  }
-  if (t.transport !== 'udp' && t.transport !== 'tcp') p.push('transport: "udp" or "tcp"');
-  if (!Number.isInteger(t.maxChannels) || t.maxChannels! < 1 || t.maxChannels! > 100_000)
-    p.push('maxChannels: a whole number from 1 to 100000');
-  if (typeof t.callsPerSecond !== 'number' || !(t.callsPerSecond > 0) || t.callsPerSecond > 10_000)
-    p.push('callsPerSecond: a number above 0, at most 10000');
-  if ((t.username === undefined) !== (t.password === undefined)) p.push('username and password: both or neither');
-  return p;
-}
+/** Every problem with a trunk's configuration (empty when it is good): the domain's rule. */
+export const validateTrunk = (t: Partial<TrunkConfig>): string[] => checkTrunk(t);
 
 /**
  * A trunk's limits as calls come and go: channels in use, and a token bucket for calls per
