@@ -47,7 +47,7 @@ describe.each(testDatabases())('telephony API on $name', (engine) => {
     };
     const created = await call('POST', '/trunks', admin, body);
     expect(created.statusCode).toBe(201);
-    const t = created.json() as Record<string, unknown>;
+    const t = created.json<Record<string, unknown>>();
     expect(t).toMatchObject({ name: 'main', username: 'outdial', hasPassword: true, maxChannels: 30 });
     expect(JSON.stringify(t)).not.toContain('s3cret');
     expect((await call('POST', '/trunks', admin, body)).statusCode).toBe(409);
@@ -121,7 +121,7 @@ describe.each(testDatabases())('telephony API on $name', (engine) => {
   it('shows each caller ID’s health', async () => {
     const res = await call('GET', `/caller-ids/health?project=${DEMO_PROJECT}&days=7`, admin);
     expect(res.statusCode).toBe(200);
-    const rows = res.json() as { callerId: string; dials: number; answerRate: number }[];
+    const rows = res.json<{ callerId: string; dials: number; answerRate: number }[]>();
     expect(rows.find((r) => r.callerId === '+861088880000')).toMatchObject({ dials: 1, answerRate: 0 });
     expect((await call('GET', '/caller-ids/health?project=NOPE', admin)).statusCode).toBe(404);
     expect((await call('GET', '/caller-ids/health', await h.login('agent01'))).statusCode).toBe(403);
