@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Telephony } from '@outdial/engine';
 import { PcapRecordings } from '@outdial/telephony/media';
 import { SipCarrier } from '@outdial/telephony/sip';
@@ -34,7 +35,7 @@ async function createCarrier(
   platform: Platform,
   phones: AgentPhones | null,
   log: (m: string) => void,
-): Promise<{ telephony: Telephony; stop: () => Promise<void> }> {
+): Promise<{ telephony: Telephony; sip: SipCarrier | null; stop: () => Promise<void> }> {
   const t = platform.config.telephony;
   switch (t.carrier) {
     case 'simulated': {
@@ -43,7 +44,7 @@ async function createCarrier(
         realScheduler,
         Math.random,
       );
-      return { telephony: carrier, stop: () => Promise.resolve() };
+      return { telephony: carrier, sip: null, stop: () => Promise.resolve() };
     }
     case 'sip': {
       const recordings =
@@ -69,7 +70,7 @@ async function createCarrier(
       );
       await carrier.start();
       log(`SIP carrier on ${t.sip.host}:${carrier.sipPort}, trunks ${t.trunks.map((x) => x.name).join(', ')}`);
-      return { telephony: carrier, stop: () => carrier.stop() };
+      return { telephony: carrier, sip: carrier, stop: () => carrier.stop() };
     }
     default: {
       const never: never = t;
@@ -123,6 +124,49 @@ export async function startDialer(
         .catch((err: unknown) => opts.log(`telephony: agent ${e.agentId}'s phone: ${String(err)}`));
     });
   }
+  const timers: ReturnType<typeof setInterval>[] = [];
+  const sip = carrier.sip;
+  if (sip) {
+    const svc = platform.services.telephony;
+    const fail = (what: string) => (err: unknown) =>
+      opts.log(`telephony: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    // What the carrier learns about a call that the attempt row keeps: AMD's time, the recording.
+    sip.subscribe((e) => {
+      if (e.type === 'answered' && e.amdMs !== undefined)
+        void platform.repos.telephony.setAmdMs(e.callId, e.amdMs).catch(fail(`AMD time of ${e.callId}`));
+      if (e.type === 'recorded')
+        void svc.recordingStored(e.callId, e.path, e.durationMs).catch(fail(`recording of ${e.callId}`));
+    });
+    // The organisations' trunks (trunks API) reach the carrier within seconds of a change.
+    const syncTrunks = () =>
+      platform.repos.telephony
+        .allTrunks()
+        .then((rows) =>
+          sip.setOrgTrunks(
+            rows.map((r) => ({
+              orgId: r.orgId,
+              name: r.name,
+              uri: r.uri,
+              transport: r.transport,
+              maxChannels: r.maxChannels,
+              callsPerSecond: r.callsPerSecond,
+              ...(r.username !== null && r.password !== null ? { username: r.username, password: r.password } : {}),
+            })),
+          ),
+        )
+        .catch(fail('trunks'));
+    await syncTrunks();
+    timers.push(setInterval(() => void syncTrunks(), 5000));
+    // Recordings past their retention go, file and row, every hour.
+    const sweep = () =>
+      void svc
+        .sweepRecordings((path) => rm(path, { force: true }))
+        .then((n) => n && opts.log(`telephony: removed ${n} recordings past their retention`))
+        .catch(fail('recording retention'));
+    sweep();
+    timers.push(setInterval(sweep, 3_600_000));
+    for (const t of timers) t.unref();
+  }
   let agents: SimulatedAgents | undefined;
   if (opts.simulatedAgents > 0) {
     const org = await platform.repos.users.firstOrganisation();
@@ -158,6 +202,7 @@ export async function startDialer(
     gateway,
     async stop() {
       clearInterval(timer);
+      for (const t of timers) clearInterval(t);
       gateway.stop();
       agents?.dispose();
       // Calls in progress are cut by the shutdown (the SIP carrier hangs them up); their attempts

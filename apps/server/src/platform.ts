@@ -101,6 +101,9 @@ export async function openPlatform(
     unmaskRoles: config.unmaskRoles,
     loginFailuresPerMinute: config.loginRateLimitPerMinute,
     nodeId,
+    ...(config.telephony.carrier === 'sip'
+      ? { recordingRetentionDays: config.telephony.recordings.retentionDays }
+      : {}),
   });
   const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);
   if (closedAttempts)

@@ -17,6 +17,8 @@ export interface OriginateRequest {
   amd: boolean;
   /** The trunk to place it on (a campaign's `trunk` setting); absent: the carrier's default. */
   trunk?: string;
+  /** The organisation placing it (its own trunks are looked up first). */
+  orgId?: string;
 }
 
 /**

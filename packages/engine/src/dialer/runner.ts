@@ -965,6 +965,7 @@ export class CampaignRunner {
       ringTimeoutMs: s.ringTimeoutSeconds * 1000,
       amd: s.amd && !preview,
       ...(s.trunk ? { trunk: s.trunk } : {}),
+      orgId: this.campaign.orgId,
     });
     return attemptId;
   }

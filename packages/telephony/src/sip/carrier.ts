@@ -128,6 +128,27 @@ export class SipCarrier implements Telephony {
     await this.ng.ping();
   }
 
+  /**
+   * The organisations' own trunks (the trunks API), keyed `orgId/name`, replacing the previous
+   * set; a trunk whose settings did not change keeps its channels in use and its rate bucket.
+   */
+  setOrgTrunks(list: readonly (TrunkConfig & { orgId: string })[]): void {
+    const keep = new Set<string>();
+    for (const t of list) {
+      const key = `${t.orgId}/${t.name}`;
+      keep.add(key);
+      const { orgId: _org, ...config } = t;
+      const cur = this.trunks.get(key);
+      if (cur && JSON.stringify(cur.config) === JSON.stringify(config)) continue;
+      try {
+        this.trunks.set(key, new Trunk(config, this.scheduler));
+      } catch (err) {
+        this.log(`trunk ${key} left out: ${(err as Error).message}`);
+      }
+    }
+    for (const key of [...this.trunks.keys()]) if (key.includes('/') && !keep.has(key)) this.trunks.delete(key);
+  }
+
   /** The SIP port actually bound (when configured as 0). */
   get sipPort(): number {
     return this.transport.port;
@@ -161,7 +182,9 @@ export class SipCarrier implements Telephony {
 
   originate(req: OriginateRequest): void {
     if (this.calls.has(req.callId)) throw new Error(`call ${req.callId} is already in progress`);
-    const trunk = this.trunks.get(req.trunk ?? this.cfg.defaultTrunk ?? this.cfg.trunks[0]!.name);
+    const name = req.trunk ?? this.cfg.defaultTrunk ?? this.cfg.trunks[0]!.name;
+    const trunk =
+      (req.orgId && req.trunk ? this.trunks.get(`${req.orgId}/${req.trunk}`) : undefined) ?? this.trunks.get(name);
     const media = new MediaEndpoint(this.cfg.mediaHost);
     const call: Call = {
       id: req.callId,
