@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Telephony } from '@outdial/engine';
+import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Telephony, type TrunkRow } from '@outdial/engine';
 import { PcapRecordings } from '@outdial/telephony/media';
-import { SipCarrier } from '@outdial/telephony/sip';
+import { SipCarrier, type TrunkConfig } from '@outdial/telephony/sip';
 import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
 import type { Config } from './config.ts';
 import type { Platform } from './platform.ts';
@@ -28,6 +28,18 @@ export class AgentPhones {
   get(userId: string): string | null {
     return this.byId.get(userId) ?? null;
   }
+}
+
+/** A trunk from the trunks API as the SIP carrier takes it. */
+function trunkConfigOf(r: TrunkRow): TrunkConfig {
+  return {
+    name: r.name,
+    uri: r.uri,
+    transport: r.transport,
+    maxChannels: r.maxChannels,
+    callsPerSecond: r.callsPerSecond,
+    ...(r.username !== null && r.password !== null ? { username: r.username, password: r.password } : {}),
+  };
 }
 
 /** The one place the carrier is chosen: every kind in the configuration must be handled here. */
@@ -58,6 +70,10 @@ async function createCarrier(
           mediaHost: t.mediaHost,
           trunks: t.trunks,
           ...(t.defaultTrunk ? { defaultTrunk: t.defaultTrunk } : {}),
+          resolveTrunk: async (orgId, name) => {
+            const r = (await platform.repos.telephony.listTrunks(orgId)).find((x) => x.name === name);
+            return r ? trunkConfigOf(r) : null;
+          },
           agents: { uri: (id) => phones?.get(id) ?? null, ...(t.agents.proxy ? { proxy: t.agents.proxy } : {}) },
           prompts: t.prompts,
           recording: {
@@ -141,19 +157,7 @@ export async function startDialer(
     const syncTrunks = () =>
       platform.repos.telephony
         .allTrunks()
-        .then((rows) =>
-          sip.setOrgTrunks(
-            rows.map((r) => ({
-              orgId: r.orgId,
-              name: r.name,
-              uri: r.uri,
-              transport: r.transport,
-              maxChannels: r.maxChannels,
-              callsPerSecond: r.callsPerSecond,
-              ...(r.username !== null && r.password !== null ? { username: r.username, password: r.password } : {}),
-            })),
-          ),
-        )
+        .then((rows) => sip.setOrgTrunks(rows.map((r) => ({ orgId: r.orgId, ...trunkConfigOf(r) }))))
         .catch(fail('trunks'));
     await syncTrunks();
     timers.push(setInterval(() => void syncTrunks(), 5000));

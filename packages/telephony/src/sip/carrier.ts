@@ -18,6 +18,8 @@ export interface SipCarrierConfig {
   trunks: TrunkConfig[];
   /** Trunk for calls that name none (default: the first). */
   defaultTrunk?: string;
+  /** An organisation's trunk by name, for a call naming one not (yet) given by `setOrgTrunks`. */
+  resolveTrunk?: (orgId: string, name: string) => Promise<TrunkConfig | null>;
   agents: {
     /** The agent's phone: a SIP URI (registered at the registrar, or a fixed address), null if they have none. */
     uri: (agentId: string) => string | null;
@@ -132,6 +134,13 @@ export class SipCarrier implements Telephony {
    * The organisations' own trunks (the trunks API), keyed `orgId/name`, replacing the previous
    * set; a trunk whose settings did not change keeps its channels in use and its rate bucket.
    */
+  private setOrgTrunk(orgId: string, config: TrunkConfig): void {
+    const key = `${orgId}/${config.name}`;
+    const cur = this.trunks.get(key);
+    if (cur && JSON.stringify(cur.config) === JSON.stringify(config)) return;
+    this.trunks.set(key, new Trunk(config, this.scheduler));
+  }
+
   setOrgTrunks(list: readonly (TrunkConfig & { orgId: string })[]): void {
     const keep = new Set<string>();
     for (const t of list) {
@@ -183,8 +192,8 @@ export class SipCarrier implements Telephony {
   originate(req: OriginateRequest): void {
     if (this.calls.has(req.callId)) throw new Error(`call ${req.callId} is already in progress`);
     const name = req.trunk ?? this.cfg.defaultTrunk ?? this.cfg.trunks[0]!.name;
-    const trunk =
-      (req.orgId && req.trunk ? this.trunks.get(`${req.orgId}/${req.trunk}`) : undefined) ?? this.trunks.get(name);
+    const key = req.orgId && req.trunk ? `${req.orgId}/${req.trunk}` : null;
+    const trunk = (key ? this.trunks.get(key) : undefined) ?? this.trunks.get(name);
     const media = new MediaEndpoint(this.cfg.mediaHost);
     const call: Call = {
       id: req.callId,
@@ -212,10 +221,31 @@ export class SipCarrier implements Telephony {
       promptTimer: undefined,
     };
     this.calls.set(req.callId, call);
+    const resolve = this.cfg.resolveTrunk;
+    if (!trunk && key && resolve) {
+      // A trunk made a moment ago (the API) that the periodic sync has not brought yet.
+      void resolve(req.orgId!, req.trunk!)
+        .then((t) => {
+          if (t) this.setOrgTrunk(req.orgId!, t);
+          this.begin(call, req, this.trunks.get(key));
+        })
+        .catch((err: unknown) => {
+          this.log(`call ${req.callId}: looking up trunk "${req.trunk}": ${(err as Error).message}`);
+          this.begin(call, req, undefined);
+        });
+      return;
+    }
+    this.begin(call, req, trunk);
+  }
+
+  /** Seizes a channel of the call's trunk and places it (or ends it at once: unknown trunk, trunk full). */
+  private begin(call: Call, req: OriginateRequest, trunk: Trunk | undefined): void {
+    if (call.phase === 'ended') return;
     if (!trunk) {
       this.log(`call ${req.callId}: unknown trunk "${req.trunk}"`);
-      return this.later(() => this.end(call, 'failed', 503, 'rejected'));
+      return this.later(() => this.end(call, 'failed', 503, 'rejected', false));
     }
+    call.trunk = trunk;
     if (!trunk.seize()) {
       this.log(`call ${req.callId}: trunk ${trunk.config.name} is full (${trunk.config.maxChannels} channels)`);
       return this.later(() => this.end(call, 'failed', 503, 'trunk_full', false));
