@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Telephony, type TrunkRow } from '@outdial/engine';
 import { PcapRecordings } from '@outdial/telephony/media';
 import { SipCarrier, type TrunkConfig } from '@outdial/telephony/sip';
@@ -81,6 +82,7 @@ async function createCarrier(
             ...(recordings ? { convert: (a: string, b: string, c: string | null) => recordings.convert(a, b, c) } : {}),
           },
           log: (m) => log(`telephony: ${m}`),
+          journalDir: join(platform.config.dataDir, 'sip-dialogs'),
         },
         realScheduler,
       );

@@ -5,6 +5,7 @@ import { MediaEndpoint } from '../media/rtp.ts';
 import { NgClient, sdpOf, type NgDict } from '../rtpengine/ng.ts';
 import { SipTransport, type TransportKind } from './transport.ts';
 import type { SipTimers } from './transaction.ts';
+import { DialogJournal } from './journal.ts';
 import { Trunk, type TrunkConfig } from './trunk.ts';
 import { SipUserAgent, type InviteFailure, type OutgoingCall } from './ua.ts';
 
@@ -43,6 +44,8 @@ export interface SipCarrierConfig {
   };
   amd?: Partial<EnergyAmdOptions>;
   timers?: SipTimers;
+  /** Folder of the dialog journal: legs up are written there, and ended (BYE) at the next start after a crash. */
+  journalDir?: string;
   log?: (m: string) => void;
 }
 
@@ -128,6 +131,40 @@ export class SipCarrier implements Telephony {
     });
     this.ng = new NgClient({ ...this.cfg.rtpengine, log: (m) => this.log(m) });
     await this.ng.ping();
+    if (this.cfg.journalDir) {
+      this.journal = new DialogJournal(this.cfg.journalDir);
+      await this.endLeftovers(this.journal);
+    }
+  }
+
+  private journal: DialogJournal | null = null;
+
+  /** Calls a crashed process left up: BYE each leg, free its media. */
+  private async endLeftovers(journal: DialogJournal): Promise<void> {
+    const left = journal.leftovers((f, err) => this.log(`dialog journal: ${f} unreadable (${String(err)}); skipped`));
+    if (left.length === 0) return;
+    const results = await Promise.all(
+      left.map(async ({ key, dialog }) => {
+        const status = await this.ua.byeDialog(dialog);
+        if (dialog.rtpCallId) await this.ng.command('delete', { 'call-id': dialog.rtpCallId }).catch(() => undefined);
+        journal.remove(key);
+        return status;
+      }),
+    );
+    this.log(`ended ${left.length} call legs left up by the last run (BYE answered: ${results.join(', ')})`);
+  }
+
+  /** Keeps the journal in step with a leg: written while it is up, removed when it is not. */
+  private track(call: Call, leg: 'customer' | 'agent', d: OutgoingCall | null): void {
+    if (!this.journal) return;
+    const key = `${call.id}-${leg}`;
+    const state = d?.dialogState();
+    try {
+      if (state) this.journal.write(key, { ...state, rtpCallId: call.sipCallId });
+      else this.journal.remove(key);
+    } catch (err) {
+      this.log(`dialog journal: ${key}: ${(err as Error).message}`);
+    }
   }
 
   /**
@@ -343,6 +380,7 @@ export class SipCarrier implements Telephony {
 
   private async onAnswered(call: Call, sdp: string): Promise<void> {
     if (this.ended(call)) return;
+    this.track(call, 'customer', call.leg);
     this.scheduler.clearTimeout(call.ringTimer);
     call.phase = 'detecting';
     if (!call.ringingSent) {
@@ -565,6 +603,7 @@ export class SipCarrier implements Telephony {
       return;
     }
     call.agentLeg = leg;
+    this.track(call, 'agent', leg);
     // Attended transfer: the first agent leaves now that the second has answered.
     previous?.bye();
     // rtpengine: the platform side is the agent's phone now (a re-offer from that side), then
@@ -588,6 +627,7 @@ export class SipCarrier implements Telephony {
     if (mediaAddress(newB) !== mediaAddress(call.bSdp!)) {
       call.bSdp = newB;
       await call.leg!.reinvite(newB);
+      this.track(call, 'customer', call.leg);
     }
     if (mediaAddress(newA) !== mediaAddress(call.aSdp!)) {
       call.aSdp = newA;
@@ -664,6 +704,8 @@ export class SipCarrier implements Telephony {
   private end(call: Call, cause: EndCause, sipCode: number, reason?: EndReason, seized = true): void {
     if (call.phase === 'ended') return;
     call.phase = 'ended';
+    this.track(call, 'customer', null);
+    this.track(call, 'agent', null);
     for (const t of [call.ringTimer, call.amdTimer, call.promptTimer]) this.scheduler.clearTimeout(t);
     call.media.close();
     if (seized) call.trunk.release();

@@ -8,3 +8,4 @@ export * from './carrier.ts';
 export * from '../rtpengine/ng.ts';
 export * from '../media/rtp.ts';
 export * from '../media/amd.ts';
+export * from './journal.ts';

@@ -60,6 +60,18 @@ export interface InviteOptions {
 
 type CallState = 'calling' | 'early' | 'confirmed' | 'ended';
 
+/** A confirmed dialog, as written to the journal: enough to send its BYE after a restart. */
+export interface DialogState {
+  callId: string;
+  /** Our From (with our tag) and the far end's To (with theirs). */
+  from: string;
+  to: string;
+  remoteTarget: string;
+  routeSet: string[];
+  cseq: number;
+  transport: TransportKind;
+}
+
 /** An INVITE this UA sent and the dialog it made (RFC 3261 §13.2, §12.1.2). */
 export class OutgoingCall {
   readonly callId: string;
@@ -93,6 +105,20 @@ export class OutgoingCall {
 
   get localCseq(): number {
     return this.cseq;
+  }
+
+  /** What it takes to end this dialog from another process (the dialog journal), once confirmed. */
+  dialogState(): DialogState | null {
+    if (this.state !== 'confirmed' || !this.remoteTag) return null;
+    return {
+      callId: this.callId,
+      from: this.invite.headers.get('from')!,
+      to: `<${this.opts.to}>;tag=${this.remoteTag}`,
+      remoteTarget: this.remoteTarget,
+      routeSet: [...this.routeSet],
+      cseq: this.cseq,
+      transport: this.opts.nextHop.transport,
+    };
   }
 
   /** The far end's SDP in its answer (or offer, for a late-offer INVITE). */
@@ -660,6 +686,33 @@ export class SipUserAgent {
       return;
     }
     tx.respond(makeResponse(req, req.method === 'INVITE' ? 403 : 405, { toTag: token(4) }));
+  }
+
+  /**
+   * Ends a dialog this process (or one before it) left behind: a BYE built from its journal
+   * entry. Resolves with the final status (or 408 when nothing answered, 503 when it could not be sent).
+   */
+  byeDialog(d: DialogState): Promise<number> {
+    const first = d.routeSet[0];
+    const hop = this.hopFor(first ? parseNameAddr(first).uri : d.remoteTarget, d.transport);
+    const h = new Headers();
+    h.append('Via', this.via(hop.transport));
+    for (const r of d.routeSet) h.append('Route', r);
+    h.append('Max-Forwards', '70');
+    h.append('From', d.from);
+    h.append('To', d.to);
+    h.append('Call-ID', d.callId);
+    // Well above the last CSeq the journal saw (a re-INVITE may have followed it).
+    h.append('CSeq', `${d.cseq + 10} BYE`);
+    h.append('Reason', 'SIP;cause=500;text="restarted"');
+    h.append('User-Agent', this.userAgent);
+    const req: SipRequest = { kind: 'request', method: 'BYE', uri: d.remoteTarget, headers: h, body: '' };
+    return new Promise((resolve) => {
+      this.sendRequest(req, hop, {
+        response: (r) => r.status >= 200 && resolve(r.status),
+        failed: (f) => resolve(f.kind === 'timeout' ? 408 : 503),
+      });
+    });
   }
 
   close(): void {
