@@ -112,8 +112,8 @@ describe.skipIf(missing.length > 0)('SIGKILL during live SIP calls', () => {
       env: { ...process.env, ...env, OUTDIAL_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    c.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    c.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    c.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (log += d.toString()));
     for (let i = 0; i < 240; i++) {
       if (c.exitCode !== null) throw new Error(`server exited:\n${log}`);
       const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
