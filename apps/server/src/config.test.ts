@@ -148,6 +148,31 @@ describe('telephony configuration', () => {
       ])
         expect(problems).toContain(`OUTDIAL_TELEPHONY.${p}`);
     }
-    expect(() => loadConfig({ OUTDIAL_TELEPHONY: '{"carrier":"pigeon"}' }, empty)).toThrow(/"simulated" or "sip"/);
+    expect(() => loadConfig({ OUTDIAL_TELEPHONY: '{"carrier":"pigeon"}' }, empty)).toThrow(
+      /"simulated", "sip" or "freeswitch"/,
+    );
+    const fsw = loadConfig(
+      {
+        OUTDIAL_TELEPHONY: JSON.stringify({
+          carrier: 'freeswitch',
+          esl: { password: 'ClueCon' },
+          prompts: { abandon: '/usr/share/freeswitch/sounds/abandon.wav' },
+        }),
+      },
+      empty,
+    ).telephony;
+    expect(fsw).toMatchObject({
+      carrier: 'freeswitch',
+      esl: { host: '127.0.0.1', port: 8021 },
+      agentDialString: 'user/{agent}',
+    });
+    try {
+      loadConfig({ OUTDIAL_TELEPHONY: JSON.stringify({ carrier: 'freeswitch', agentDialString: 'user/x' }) }, empty);
+      expect.unreachable();
+    } catch (err) {
+      const all = (err as ConfigError).problems.join('\n');
+      for (const k of ['esl.password', 'agentDialString', 'prompts.abandon'])
+        expect(all).toContain(`OUTDIAL_TELEPHONY.${k}`);
+    }
   });
 });

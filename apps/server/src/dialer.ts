@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Telephony, type TrunkRow } from '@outdial/engine';
+import { EslCarrier } from '@outdial/telephony/esl';
 import { PcapRecordings } from '@outdial/telephony/media';
 import { SipCarrier, type TrunkConfig } from '@outdial/telephony/sip';
 import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
@@ -89,6 +90,21 @@ async function createCarrier(
       await carrier.start();
       log(`SIP carrier on ${t.sip.host}:${carrier.sipPort}, trunks ${t.trunks.map((x) => x.name).join(', ')}`);
       return { telephony: carrier, sip: carrier, stop: () => carrier.stop() };
+    }
+    case 'freeswitch': {
+      const esl = new EslCarrier(
+        {
+          ...t.esl,
+          customerDialString: t.customerDialString,
+          agentDialString: t.agentDialString,
+          prompts: t.prompts,
+          log: (m) => log(`telephony: ${m}`),
+        },
+        realScheduler,
+      );
+      await esl.start();
+      log(`FreeSWITCH carrier over the event socket at ${t.esl.host}:${t.esl.port}`);
+      return { telephony: esl, sip: null, stop: () => Promise.resolve(esl.stop()) };
     }
     default: {
       const never: never = t;

@@ -10,6 +10,14 @@ import { validateTrunk, type TrunkConfig } from '@outdial/telephony/sip';
 export type TelephonyConfig =
   | { carrier: 'simulated' }
   | {
+      /** FreeSWITCH over its event socket (not run on the project's machines: see docs/telephony.md). */
+      carrier: 'freeswitch';
+      esl: { host: string; port: number; password: string };
+      customerDialString: string;
+      agentDialString: string;
+      prompts: { abandon: string } & Record<string, string>;
+    }
+  | {
       carrier: 'sip';
       sip: { host: string; port: number };
       rtpengine: { host: string; port: number; recordingDir: string | null };
@@ -49,11 +57,40 @@ export function telephonySetting(raw: string | undefined, problems: string[], cw
   }
   const carrier = v['carrier'] ?? 'simulated';
   if (carrier === 'simulated') return { carrier: 'simulated' };
+  const p = (path: string, msg: string) => problems.push(`${KEY}.${path}: ${msg}`);
+  if (carrier === 'freeswitch') {
+    const e = isObj(v['esl']) ? v['esl'] : {};
+    const s = (o: Obj, k: string, path: string, def?: string) => {
+      const x = o[k] ?? def;
+      if (typeof x !== 'string' || !x) p(path, 'must be a non-empty string');
+      return typeof x === 'string' ? x : '';
+    };
+    const port = e['port'] ?? 8021;
+    if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) p('esl.port', 'a port number');
+    const customer = s(v, 'customerDialString', 'customerDialString', 'sofia/gateway/{trunk}/{number}');
+    if (!customer.includes('{number}')) p('customerDialString', 'must contain {number}');
+    const agent = s(v, 'agentDialString', 'agentDialString', 'user/{agent}');
+    if (!agent.includes('{agent}')) p('agentDialString', 'must contain {agent}');
+    const prompts = isObj(v['prompts']) ? (v['prompts'] as Record<string, unknown>) : {};
+    if (typeof prompts['abandon'] !== 'string') p('prompts.abandon', 'a sound file path on the FreeSWITCH host');
+    return {
+      carrier: 'freeswitch',
+      esl: {
+        host: s(e, 'host', 'esl.host', '127.0.0.1'),
+        port: port as number,
+        password: s(e, 'password', 'esl.password'),
+      },
+      customerDialString: customer,
+      agentDialString: agent,
+      prompts: Object.fromEntries(Object.entries(prompts).filter(([, x]) => typeof x === 'string')) as {
+        abandon: string;
+      } & Record<string, string>,
+    };
+  }
   if (carrier !== 'sip') {
-    problems.push(`${KEY}.carrier: "simulated" or "sip"`);
+    problems.push(`${KEY}.carrier: "simulated", "sip" or "freeswitch"`);
     return { carrier: 'simulated' };
   }
-  const p = (path: string, msg: string) => problems.push(`${KEY}.${path}: ${msg}`);
   const obj = (x: unknown, path: string): Obj => {
     if (x === undefined) return {};
     if (!isObj(x)) p(path, 'must be an object');
@@ -84,7 +121,7 @@ export function telephonySetting(raw: string | undefined, problems: string[], cw
   if (!Array.isArray(v['trunks']) || v['trunks'].length === 0) p('trunks', 'at least one trunk is needed');
   else
     v['trunks'].forEach((t: unknown, i: number) => {
-      const issues = validateTrunk(isObj(t) ? (t) : {});
+      const issues = validateTrunk(isObj(t) ? t : {});
       for (const issue of issues) problems.push(`${KEY}.trunks.${i}.${issue}`);
       if (!issues.length) trunks.push(t as TrunkConfig);
     });
