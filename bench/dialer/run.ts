@@ -1,5 +1,5 @@
 /**
- * Live-dialer benchmark (issue 4 target: "With the simulated carrier: 10,000 concurrent calls and
+ * Live-dialer benchmark (target: "With the simulated carrier: 10,000 concurrent calls and
  * ≥ 500 call attempts/s sustained on this 2-core machine against real PostgreSQL, event-loop lag
  * p99 < 100 ms, all outcomes persisted").
  *
@@ -239,7 +239,7 @@ async function run(url: string, dbName: string): Promise<number> {
   const raw = await openPostgres(url, { max: POOL });
   const { db, inFlight, examples } = timedDatabase(raw, timings);
   const mon = new pg.Client({ connectionString: url });
-  mon.on('error', () => undefined);
+  mon.on('error', () => undefined); // monitoring only: a lost monitor connection shows as missing samples
   await mon.connect();
   try {
     // ── setup ──
@@ -737,6 +737,7 @@ async function run(url: string, dbName: string): Promise<number> {
     console.log(JSON.stringify(summary));
     return persisted ? 0 : 1;
   } finally {
+    // Closing the monitoring connections after the run: their failure changes no result.
     await mon.end().catch(() => undefined);
     await raw.close().catch(() => undefined);
   }
@@ -940,12 +941,12 @@ async function main(): Promise<number> {
   const adminUrl = dbUrl(BASE_URL, 'postgres');
   const admin = async (sql: string) => {
     const c = new pg.Client({ connectionString: adminUrl });
-    c.on('error', () => undefined);
+    c.on('error', () => undefined); // a dropped admin connection surfaces as the query's error
     await c.connect();
     try {
       await c.query(sql);
     } finally {
-      await c.end().catch(() => undefined);
+      await c.end().catch(() => undefined); // the statement's own result (or error) is what counts
     }
   };
   let dropped = false;

@@ -1,5 +1,5 @@
 /**
- * Import benchmark (issue 2): a 1,000,000-row GBK CSV into a real PostgreSQL, end to end
+ * Import benchmark: a 1,000,000-row GBK CSV into a real PostgreSQL, end to end
  * (decode, parse, normalise, dedupe, DNC scrub, stage, merge), against the ceiling of a raw
  * `COPY … FROM STDIN (FORMAT csv)` of the same file into a plain table in the same run.
  *
@@ -167,7 +167,7 @@ async function main() {
 
     // Start from a clean checkpoint, as the references do, so a checkpoint left over from the
     // previous run does not land in this measurement.
-    await db.exec('CHECKPOINT').catch(() => undefined);
+    await db.exec('CHECKPOINT').catch(() => undefined); // best effort: needs superuser; only evens out timings
     const i0 = performance.now();
     const { done } = await services.imports.start(admin, { projectCode: 'BENCH', path: FILE, filename: 'bench.csv' });
     const r = await done;
@@ -182,7 +182,7 @@ async function main() {
     await c2.connect();
     await pipeline(c2.query(copyTo('COPY contacts TO STDOUT')), createWriteStream(dump));
     await c2.query('CREATE TABLE contacts_floor (LIKE contacts INCLUDING ALL)');
-    await c2.query('CHECKPOINT').catch(() => undefined);
+    await c2.query('CHECKPOINT').catch(() => undefined); // best effort, as above
     const f0 = performance.now();
     await pipeline(createReadStream(dump), c2.query(copyFrom('COPY contacts_floor FROM STDIN')));
     const floorSeconds = (performance.now() - f0) / 1000;
@@ -219,7 +219,7 @@ async function main() {
     );
     console.log(JSON.stringify(result));
   } finally {
-    await db.exec(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined);
+    await db.exec(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined); // cleanup after the run; its result stands
     await db.close();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Routing benchmark (issue 4 target: decision p99 ≤ 1 ms with 5,000 agents and 50 skills;
+ * Routing benchmark (target: decision p99 ≤ 1 ms with 5,000 agents and 50 skills;
  * the seed asks ≤ 200 ms). Agents hold 3–8 skills; 70% of agents are READY at any time;
  * each decision needs 1–2 skills, sometimes a minimum level; the chosen agent goes busy
  * and a random busy agent comes back, so the index is exercised as in production.

@@ -1,5 +1,5 @@
 /**
- * Issue 4, "done when": from `serve --demo` and the API alone, start the demo predictive campaign
+ * The live dialer end to end: from `serve --demo` and the API alone, start the demo predictive campaign
  * with simulated calls, log an agent in over WebSocket, receive a routed call, end it with a
  * disposition, and see the contact's next step. Also: a supervisor follows the campaign live,
  * bad messages get clear errors, and an agent whose connection drops stops receiving calls.
@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
 import { DEMO_CAMPAIGN, DEMO_PROJECT } from './demo.ts';
+import { memoryLogger } from './http/testing/log.ts';
 import { serve, type RunningServer } from './serve.ts';
 
 const PASSWORD = 'ws-test-pass';
@@ -27,7 +28,7 @@ class Client {
   private seq = 0;
   constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      const m = JSON.parse(String(d)) as Msg;
+      const m = JSON.parse(Buffer.isBuffer(d) ? d.toString('utf8') : '') as Msg;
       this.got.push(m);
       for (const w of [...this.waiters]) {
         if (w.pred(m)) {
@@ -99,7 +100,7 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
       },
       dir,
     );
-    server = await serve(config, { demo: true, log: (m) => logs.push(m) });
+    server = await serve(config, { demo: true, logger: memoryLogger(logs, 'info') });
     api = async (method, path, token, body) => {
       const res = await fetch(`${server.url}/api/v1${path}`, {
         method,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FieldDef } from '@outdial/domain/projects';
+import { silentLogger, type Logger } from '@outdial/engine';
 import { sfc32 } from '@outdial/simulator';
 import type { Platform } from './platform.ts';
 import { consolePrincipal } from './console-principal.ts';
@@ -96,7 +97,7 @@ const FIELDS: FieldDef[] = [
  */
 export async function seedDemo(
   platform: Platform,
-  log: (msg: string) => void,
+  log: Logger = silentLogger,
 ): Promise<{ seeded: boolean; password?: string }> {
   const { repos, services, config } = platform;
   if (await repos.users.firstOrganisation()) return { seeded: false };
@@ -191,7 +192,7 @@ export async function seedDemo(
     });
     const result = await done;
     if (result.status !== 'completed') throw new Error(`demo import failed: ${result.error?.message ?? 'unknown'}`);
-    log(`demo list imported: ${result.imported} contacts`);
+    log.info({ contacts: result.imported }, `demo list imported: ${result.imported} contacts`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -202,7 +203,10 @@ export async function seedDemo(
     skill: 'insurance',
     limit: 1000,
   });
-  log(`demo tasks assigned: ${assigned.created} across ${Object.keys(assigned.perAgent).length} agents`);
+  log.info(
+    { tasks: assigned.created },
+    `demo tasks assigned: ${assigned.created} across ${Object.keys(assigned.perAgent).length} agents`,
+  );
   const campaign = await services.campaigns.create(admin, {
     projectCode: DEMO_PROJECT,
     name: DEMO_CAMPAIGN,
@@ -212,6 +216,9 @@ export async function seedDemo(
       callerIds: ['+861088880000', '+861088880001'],
     },
   });
-  log(`demo campaign "${campaign.name}" (draft): POST /api/v1/campaigns/${campaign.id}/start to run it`);
+  log.info(
+    { campaignId: campaign.id },
+    `demo campaign "${campaign.name}" (draft): POST /api/v1/campaigns/${campaign.id}/start to run it`,
+  );
   return { seeded: true, password };
 }

@@ -1,6 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AgentGateway, Dialer, SimulatedAgents, realScheduler, type Telephony, type TrunkRow } from '@outdial/engine';
+import {
+  AgentGateway,
+  Dialer,
+  SimulatedAgents,
+  realScheduler,
+  type Logger,
+  type Telephony,
+  type TrunkRow,
+} from '@outdial/engine';
 import { EslCarrier } from '@outdial/telephony/esl';
 import { PcapRecordings } from '@outdial/telephony/media';
 import { SipCarrier, type TrunkConfig } from '@outdial/telephony/sip';
@@ -48,9 +56,11 @@ function trunkConfigOf(r: TrunkRow): TrunkConfig {
 async function createCarrier(
   platform: Platform,
   phones: AgentPhones | null,
-  log: (m: string) => void,
+  logger: Logger,
 ): Promise<{ telephony: Telephony; sip: SipCarrier | null; stop: () => Promise<void> }> {
   const t = platform.config.telephony;
+  const log = logger.child({ component: 'telephony' });
+  const line = (m: string) => log.info({}, m);
   switch (t.carrier) {
     case 'simulated': {
       const carrier = new SimulatedCarrier(
@@ -82,13 +92,16 @@ async function createCarrier(
             enabled: recordings !== null,
             ...(recordings ? { convert: (a: string, b: string, c: string | null) => recordings.convert(a, b, c) } : {}),
           },
-          log: (m) => log(`telephony: ${m}`),
+          log: line,
           journalDir: join(platform.config.dataDir, 'sip-dialogs'),
         },
         realScheduler,
       );
       await carrier.start();
-      log(`SIP carrier on ${t.sip.host}:${carrier.sipPort}, trunks ${t.trunks.map((x) => x.name).join(', ')}`);
+      log.info(
+        { host: t.sip.host, port: carrier.sipPort, trunks: t.trunks.map((x) => x.name) },
+        `SIP carrier on ${t.sip.host}:${carrier.sipPort}, trunks ${t.trunks.map((x) => x.name).join(', ')}`,
+      );
       return { telephony: carrier, sip: carrier, stop: () => carrier.stop() };
     }
     case 'freeswitch': {
@@ -98,12 +111,15 @@ async function createCarrier(
           customerDialString: t.customerDialString,
           agentDialString: t.agentDialString,
           prompts: t.prompts,
-          log: (m) => log(`telephony: ${m}`),
+          log: line,
         },
         realScheduler,
       );
       await esl.start();
-      log(`FreeSWITCH carrier over the event socket at ${t.esl.host}:${t.esl.port}`);
+      log.info(
+        { host: t.esl.host, port: t.esl.port },
+        `FreeSWITCH carrier over the event socket at ${t.esl.host}:${t.esl.port}`,
+      );
       return { telephony: esl, sip: null, stop: () => Promise.resolve(esl.stop()) };
     }
     default: {
@@ -120,11 +136,13 @@ async function createCarrier(
  */
 export async function startDialer(
   platform: Platform,
-  opts: { simulatedAgents: number; log: (m: string) => void },
+  opts: { simulatedAgents: number; logger: Logger },
 ): Promise<RunningDialer> {
+  const log = opts.logger.child({ component: 'dialer' });
+  const tlog = opts.logger.child({ component: 'telephony' });
   const t = platform.config.telephony;
   const phones = t.carrier === 'sip' ? new AgentPhones(t.agents) : null;
-  const carrier = await createCarrier(platform, phones, opts.log);
+  const carrier = await createCarrier(platform, phones, opts.logger);
   const dialer = new Dialer({
     repos: platform.repos,
     telephony: carrier.telephony,
@@ -132,7 +150,7 @@ export async function startDialer(
     attempts: platform.services.attempts,
     campaigns: platform.services.campaigns,
     bus: platform.services.events,
-    log: (err) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`),
+    logger: opts.logger,
   });
   const gateway = new AgentGateway(
     {
@@ -141,7 +159,7 @@ export async function startDialer(
       dispositions: platform.services.dispositions,
       pii: platform.services.pii,
       scheduler: realScheduler,
-      log: (err) => opts.log(`agent gateway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      logger: opts.logger,
     },
     {},
   );
@@ -155,15 +173,14 @@ export async function startDialer(
       void platform.repos.users
         .get(orgId, e.agentId)
         .then((u) => u && phones.learn(u.id, u.username))
-        .catch((err: unknown) => opts.log(`telephony: agent ${e.agentId}'s phone: ${String(err)}`));
+        .catch((err: unknown) => tlog.error({ err, agentId: e.agentId }, "looking up an agent's phone failed"));
     });
   }
   const timers: ReturnType<typeof setInterval>[] = [];
   const sip = carrier.sip;
   if (sip) {
     const svc = platform.services.telephony;
-    const fail = (what: string) => (err: unknown) =>
-      opts.log(`telephony: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    const fail = (what: string) => (err: unknown) => tlog.error({ err }, `${what} failed`);
     // What the carrier learns about a call that the attempt row keeps: AMD's time, the recording.
     sip.subscribe((e) => {
       if (e.type === 'answered' && e.amdMs !== undefined)
@@ -183,7 +200,7 @@ export async function startDialer(
     const sweep = () =>
       void svc
         .sweepRecordings((path) => rm(path, { force: true }))
-        .then((n) => n && opts.log(`telephony: removed ${n} recordings past their retention`))
+        .then((n) => n && tlog.info({ removed: n }, `removed ${n} recordings past their retention`))
         .catch(fail('recording retention'));
     sweep();
     timers.push(setInterval(sweep, 3_600_000));
@@ -206,7 +223,7 @@ export async function startDialer(
           skills: Object.fromEntries(a.skills.map((s) => [s.code, s.level])),
         })),
       );
-      opts.log(`simulated agents ready: ${picked.map((a) => a.username).join(', ')}`);
+      log.info({ agents: picked.map((a) => a.username) }, `simulated agents ready: ${picked.length}`);
     }
   }
   let syncing = false;
@@ -215,7 +232,7 @@ export async function startDialer(
     syncing = true;
     void dialer
       .sync()
-      .catch((err: unknown) => opts.log(`dialer: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => log.error({ err }, 'syncing with the campaigns table failed; tried again in 2 s'))
       .finally(() => (syncing = false));
   }, SYNC_MS);
   timer.unref();

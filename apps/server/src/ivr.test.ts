@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, seedList, seedProject, stagedContacts, testDatabases, type Database } from '@outdial/db';
+import { Repositories, type Database } from '@outdial/db';
+import { seedList, seedProject, stagedContacts, testDatabases } from '@outdial/db/testing';
 import { defaultCampaignSettings, validateCampaignSettings } from '@outdial/domain/campaigns';
 import { defaultProjectRules } from '@outdial/domain/projects';
 import {

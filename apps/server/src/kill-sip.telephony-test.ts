@@ -78,7 +78,7 @@ describe.skipIf(missing.length > 0)('SIGKILL during live SIP calls', () => {
     // Prepare: the demo, a project callable around the clock with the phone that answers, a running campaign.
     const p = await openPlatform(loadConfig(env, dir));
     try {
-      await seedDemo(p, () => undefined);
+      await seedDemo(p);
       const admin = await consolePrincipal(p.repos, 'admin');
       await p.services.projects.create(admin, { code: 'KILLSIP', name: 'kill SIP', rules: RULES });
       const csv = join(dir, 'k.csv');

@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 4): a running campaign, the server process killed with SIGKILL again and
+ * Crash safety: a running campaign, the server process killed with SIGKILL again and
  * again. After every restart: no attempt is lost or left open, no contact has two attempts in
  * flight at once, every dial was allowed by the compliance gate, and the campaign resumes by itself.
  */
@@ -34,7 +34,7 @@ const RULES: ProjectRules = {
   ...defaultProjectRules(),
   callingWindows: Object.fromEntries(
     ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
-  ) as ProjectRules['callingWindows'],
+  ),
   retryDelaysMinutes: { busy: 1, noAnswer: 1, machine: 1, abandoned: 72 * 60, failed: 1 },
 };
 
@@ -103,7 +103,7 @@ describe('SIGKILL during a running campaign', async () => {
       const p = await openPlatform(target.config);
       let campaignId: string;
       try {
-        await seedDemo(p, () => undefined);
+        await seedDemo(p);
         const admin = await consolePrincipal(p.repos, 'admin');
         await p.services.projects.create(admin, { code: 'KILL', name: 'kill test', rules: RULES });
         const csv = join(tmpdir(), `kill-${process.pid}-${target.name}.csv`);
@@ -149,8 +149,8 @@ describe('SIGKILL during a running campaign', async () => {
           },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
-        child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-        child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+        child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (log += d.toString()));
         await waitHealthy(url, child, () => log);
         await sleep(4000 + Math.floor(Math.random() * 3000)); // calls in every state when the blow lands
         child.kill('SIGKILL');

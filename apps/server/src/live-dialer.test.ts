@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, seedList, seedProject, stagedContacts, testDatabases, type Database } from '@outdial/db';
+import { Repositories, type Database } from '@outdial/db';
+import { seedList, seedProject, stagedContacts, testDatabases } from '@outdial/db/testing';
 import { defaultCampaignSettings } from '@outdial/domain/campaigns';
 import { checkDial, type AttemptRecord } from '@outdial/domain/compliance';
 import { defaultProjectRules } from '@outdial/domain/projects';
@@ -8,9 +9,11 @@ import {
   CampaignService,
   Dialer,
   SimulatedAgents,
+  HISTORY_UNAVAILABLE,
   VirtualScheduler,
   type DialerEvent,
 } from '@outdial/engine';
+import { RecordingLogger } from '@outdial/engine/testing';
 import { sfc32 as seeded } from '@outdial/simulator';
 import { SimulatedCarrier, defaultSimulatedCarrier, type SimulatedCarrierConfig } from '@outdial/telephony/simulated';
 
@@ -65,6 +68,7 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
       wrapMs?: number;
       preview?: ConstructorParameters<typeof SimulatedAgents>[3];
       agents?: { id: string; skills: Record<string, number> }[];
+      logger?: RecordingLogger;
     } = {},
   ) => {
     const scheduler = new VirtualScheduler(at);
@@ -78,6 +82,7 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
       attempts: new AttemptRecorder(repos, clock),
       campaigns,
       runner: { random: seeded(seeds[1]) },
+      ...(crew.logger ? { logger: crew.logger } : {}),
     });
     const events: DialerEvent[] = [];
     dialer.bus.subscribe((e) => events.push(e));
@@ -587,6 +592,90 @@ describe.each(testDatabases())('the live dialer with the simulated carrier on $n
     expect(placed.length).toBeGreaterThan(0);
     expect(placed.every((e) => e.at <= endAt + 2000)).toBe(true);
     expect(events.some((e) => e.type === 'CampaignFinished' && e.reason === 'end_time')).toBe(true);
+    await drain();
+    await close();
+  });
+  it('a campaign whose history cannot be read is paused with the reason, not dialed blind; resumed, it dials', async () => {
+    const at = T0 + 14 * 86_400_000; // two Mondays on
+    const logger = new RecordingLogger();
+    const { scheduler, campaigns, events, run, drain, close } = rig(at, { meanRingMs: 3000 }, [89, 97], { logger });
+    const c = await repos.campaigns.create({
+      orgId,
+      projectId,
+      name: 'no history',
+      createdBy: null,
+      settings: { ...defaultCampaignSettings(), dialMode: 'progressive' },
+    });
+    const buckets = repos.attempts.campaignBuckets.bind(repos.attempts);
+    repos.attempts.campaignBuckets = () => Promise.reject(new Error('connection terminated unexpectedly'));
+    try {
+      await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(at));
+      await run(10_000, { sync: true });
+    } finally {
+      repos.attempts.campaignBuckets = buckets;
+    }
+    const row = await repos.campaigns.get(orgId, c.id);
+    expect(row).toMatchObject({ status: 'paused', statusReason: HISTORY_UNAVAILABLE });
+    expect(events.filter((e) => e.type === 'CallPlaced' && e.campaignId === c.id)).toEqual([]);
+    expect(logger.at('error')).toMatchObject([
+      { fields: { component: 'runner', campaignId: c.id, err: { message: 'connection terminated unexpectedly' } } },
+    ]);
+    // The database is back and a person resumes the campaign: its history is read and it dials.
+    await campaigns.act(
+      { orgId, userId: agentIds[0]!, role: 'admin' } as Parameters<CampaignService['act']>[0],
+      c.id,
+      'resume',
+    );
+    await run(10_000, { sync: true });
+    expect(events.filter((e) => e.type === 'CallPlaced' && e.campaignId === c.id).length).toBeGreaterThan(0);
+    await repos.campaigns.setStatus(orgId, c.id, 'running', 'finished', new Date(scheduler.now()), 'stopped');
+    await run(2000, { sync: true });
+    await drain();
+    await close();
+  });
+
+  it('CampaignFinished is published only once its write succeeded, and a failed write is tried again', async () => {
+    const at = T0 + 15 * 86_400_000; // a Tuesday
+    const logger = new RecordingLogger();
+    const { campaigns, events, run, drain, close } = rig(at, { meanRingMs: 2000 }, [101, 103], { logger });
+    // A project of its own with three contacts: the campaign runs out of them.
+    const project = await seedProject(repos, orgId, 'LIVE-EXHAUST');
+    await seedList(repos, orgId, project, stagedContacts(3, '+86132'), new Date(at), 'three.csv');
+    const rules = { ...defaultProjectRules(), closing: { maxAttempts: 1, windowDays: 10, closeOnSuccess: true } };
+    await repos.projects.update(orgId, project, { rules });
+    const c = await repos.campaigns.create({
+      orgId,
+      projectId: project,
+      name: 'runs out',
+      createdBy: null,
+      settings: { ...defaultCampaignSettings(), dialMode: 'progressive' },
+    });
+    // The first finish write fails (the database blinked): no event until a later sync writes it.
+    const system = campaigns.system.bind(campaigns);
+    let refused = 0;
+    campaigns.system = (o, id, action, ...rest) => {
+      if (action === 'finish' && refused++ === 0) return Promise.reject(new Error('connection reset'));
+      return system(o, id, action, ...rest);
+    };
+    const finished = () => events.filter((e) => e.type === 'CampaignFinished' && e.campaignId === c.id);
+    try {
+      await repos.campaigns.setStatus(orgId, c.id, 'draft', 'running', new Date(at));
+      await run(5 * 60_000, { sync: true, until: () => refused > 0 });
+      expect(refused).toBe(1);
+      expect(finished()).toEqual([]);
+      expect(logger.at('error').map((e) => e.msg)).toContain(
+        'finishing a campaign failed; tried again at the next sync',
+      );
+      await run(5000, { sync: true });
+    } finally {
+      campaigns.system = system;
+    }
+    expect(await repos.campaigns.get(orgId, c.id)).toMatchObject({
+      status: 'finished',
+      finishReason: 'list_exhausted',
+    });
+    expect(finished()).toMatchObject([{ reason: 'list_exhausted' }]);
+    expect(events.filter((e) => e.type === 'CallPlaced' && e.campaignId === c.id)).toHaveLength(3);
     await drain();
     await close();
   });

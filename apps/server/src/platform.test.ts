@@ -11,12 +11,12 @@ describe('the embedded platform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outdial-restart-'));
     const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: 'restart-pass-1' }, dir);
     const first = await openPlatform(config);
-    expect((await seedDemo(first, () => undefined)).seeded).toBe(true);
+    expect((await seedDemo(first)).seeded).toBe(true);
     await first.close();
 
     const second = await openPlatform(config);
     try {
-      expect((await seedDemo(second, () => undefined)).seeded).toBe(false);
+      expect((await seedDemo(second)).seeded).toBe(false);
       const { token } = await second.services.auth.login({ username: 'agent07', password: 'restart-pass-1' });
       const agent = await second.services.auth.authenticate(token);
       const project = await second.repos.projects.getByCode(agent.orgId, DEMO_PROJECT);
@@ -43,7 +43,7 @@ describe('the embedded platform', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outdial-crash-'));
     const config = loadConfig({ OUTDIAL_DATA_DIR: dir, OUTDIAL_DEMO_PASSWORD: 'restart-pass-1' }, dir);
     const p = await openPlatform(config);
-    await seedDemo(p, () => undefined);
+    await seedDemo(p);
     const org = (await p.repos.users.firstOrganisation())!;
     const project = (await p.repos.projects.getByCode(org.id, DEMO_PROJECT))!;
     const imp = await p.repos.imports.create({

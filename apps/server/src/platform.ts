@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate, openDatabase, Repositories, type Database } from '@outdial/db';
-import { argon2Hasher, createServices, systemClock, type Clock, type Services } from '@outdial/engine';
+import {
+  argon2Hasher,
+  createServices,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type Logger,
+  type Services,
+} from '@outdial/engine';
 import type { Config } from './config.ts';
 
 /**
@@ -15,6 +23,8 @@ export interface Platform {
   repos: Repositories;
   services: Services;
   clock: Clock;
+  /** The process's logger (the root; components take children). */
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -63,9 +73,11 @@ function lockDataDir(dataDir: string): () => void {
 
 export async function openPlatform(
   config: Readonly<Config>,
-  opts: { clock?: Clock; log?: (msg: string) => void; db?: Database } = {},
+  opts: { clock?: Clock; logger?: Logger; db?: Database } = {},
 ): Promise<Platform> {
   const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? silentLogger;
+  const log = logger.child({ component: 'platform' });
   const embedded = opts.db ? opts.db.kind === 'pglite' : !config.databaseUrl;
   let unlock = () => undefined as void;
   if (embedded && !opts.db) {
@@ -75,9 +87,15 @@ export async function openPlatform(
   }
   let db: Database;
   try {
-    db = opts.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pg') }));
+    db =
+      opts.db ??
+      (await openDatabase({
+        url: config.databaseUrl,
+        dataDir: join(config.dataDir, 'pg'),
+        onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; the pool replaces it'),
+      }));
     const applied = await migrate(db);
-    if (applied.length) opts.log?.(`database migrated: ${applied.join(', ')}`);
+    if (applied.length) log.info({ migrations: applied }, `database migrated: ${applied.join(', ')}`);
   } catch (err) {
     unlock();
     throw err;
@@ -90,11 +108,20 @@ export async function openPlatform(
     now,
   );
   if (failed.length)
-    opts.log?.(`marked ${failed.length} interrupted import(s) as failed; nothing of them was imported`);
+    log.warn(
+      { imports: failed.length },
+      `marked ${failed.length} interrupted import(s) as failed; nothing of them was imported`,
+    );
   // This process's identity as a dialer node. On PostgreSQL it holds a lock for as long as it
   // lives, so other nodes can tell at once that it died and close the calls it left open.
   const nodeId = randomUUID();
-  const releaseNode = db.holdAdvisoryLock ? await db.holdAdvisoryLock(`outdial-node:${nodeId}`) : undefined;
+  // If the lock's connection alone breaks, the lock is gone: other nodes will close this node's
+  // calls, and its own ends then find them closed. Said loudly; the process carries on.
+  const releaseNode = db.holdAdvisoryLock
+    ? await db.holdAdvisoryLock(`outdial-node:${nodeId}`, (err) =>
+        log.error({ err, nodeId }, "the node lock's connection failed: other nodes may close this node's calls"),
+      )
+    : undefined;
   const services = createServices(repos, clock, argon2Hasher, {
     sessionTtlMs: config.sessionTtlHours * 3_600_000,
     maxCustomFields: config.maxCustomFields,
@@ -104,17 +131,30 @@ export async function openPlatform(
     ...(config.telephony.carrier === 'sip'
       ? { recordingRetentionDays: config.telephony.recordings.retentionDays }
       : {}),
+    logger,
   });
   const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);
   if (closedAttempts)
-    opts.log?.(`closed ${closedAttempts} call attempt(s) a previous run left open; their contacts were rescheduled`);
+    log.warn(
+      { attempts: closedAttempts },
+      `closed ${closedAttempts} call attempt(s) a previous run left open; their contacts were rescheduled`,
+    );
   // Several nodes on one PostgreSQL: any of them cleans up after one that died.
+  const sweeps = logger.child({ component: 'sweeps' });
+  const sweep = (what: string, task: () => Promise<void>) =>
+    task().catch((err: unknown) => sweeps.error({ err }, `${what} failed; tried again in ${SWEEP_MS / 1000} s`));
   const sweeper = embedded
     ? undefined
     : setInterval(() => {
         const t = clock.now();
-        void repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t).catch(() => undefined);
-        void services.attempts.recover(STALE_ATTEMPT_MS).catch(() => undefined);
+        void sweep('failing imports whose worker died', async () => {
+          const ids = await repos.imports.failStale(new Date(t.getTime() - STALE_IMPORT_MS), t);
+          if (ids.length) sweeps.warn({ imports: ids }, 'failed imports whose worker stopped reporting');
+        });
+        void sweep("closing dead nodes' call attempts", async () => {
+          const n = await services.attempts.recover(STALE_ATTEMPT_MS);
+          if (n) sweeps.warn({ attempts: n }, 'closed call attempts a dead node left open');
+        });
       }, SWEEP_MS);
   sweeper?.unref();
   return {
@@ -123,6 +163,7 @@ export async function openPlatform(
     repos,
     services,
     clock,
+    logger,
     async close() {
       if (sweeper) clearInterval(sweeper);
       await releaseNode?.();

@@ -15,6 +15,7 @@ import { readWav, toneSeconds } from '@outdial/telephony/media';
 import { NUMBERS, PORTS, TONES, TRUNK, missingBinaries, startRig, type Rig } from '@outdial/telephony/testing';
 import { loadConfig } from './config.ts';
 import { serve, type RunningServer } from './serve.ts';
+import { memoryLogger } from './http/testing/log.ts';
 
 const PASSWORD = 'sip-e2e-pass';
 const missing = missingBinaries(['baresip', 'rtpengine', 'kamailio', 'sox']);
@@ -65,7 +66,7 @@ describe.skipIf(missing.length > 0)('the server on a SIP trunk, configured alone
       },
       dir,
     );
-    server = await serve(config, { demo: true, log: (m) => logs.push(m) });
+    server = await serve(config, { demo: true, logger: memoryLogger(logs, 'info') });
     api = async (method, path, token, body) => {
       const res = await fetch(`${server.url}/api/v1${path}`, {
         method,

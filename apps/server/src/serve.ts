@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedDemo } from './demo.ts';
 import { startDialer, type RunningDialer } from './dialer.ts';
+import type { ServerLogger } from './logger.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -15,28 +16,33 @@ export interface RunningServer {
 
 export interface ServeOptions {
   demo: boolean;
-  log: (msg: string) => void;
+  /** The process's logger; Fastify, the dialer and everything below log through children of it. */
+  logger: ServerLogger;
+  /** What a person at the console must see whatever the log level (the demo password, shown once). */
+  say?: (msg: string) => void;
   handleSignals?: boolean;
 }
 
 /** Opens the platform, seeds the demo when asked, listens, and stops cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Readonly<Config>, opts: ServeOptions): Promise<RunningServer> {
-  const platform = await openPlatform(config, { log: opts.log });
+  const log = opts.logger.child({ component: 'server' });
+  const platform = await openPlatform(config, { logger: opts.logger });
   if (opts.demo) {
-    const { seeded, password } = await seedDemo(platform, opts.log);
+    const { seeded, password } = await seedDemo(platform, opts.logger.child({ component: 'demo' }));
     if (seeded) {
-      opts.log('demo organisation created. Users: admin, supervisor, qa, agent01 … agent20');
-      opts.log(
-        config.demoPassword
-          ? 'password: the value of OUTDIAL_DEMO_PASSWORD'
-          : `password (shown once, write it down): ${password}`,
-      );
+      log.info({}, 'demo organisation created. Users: admin, supervisor, qa, agent01 … agent20');
+      if (config.demoPassword) log.info({}, 'demo password: the value of OUTDIAL_DEMO_PASSWORD');
+      else {
+        const shown = `demo password (shown once, write it down): ${password}`;
+        if (opts.say) opts.say(shown);
+        else log.warn({}, shown);
+      }
     }
   }
   const background = new Set<Promise<unknown>>();
   const dialer: RunningDialer = await startDialer(platform, {
     simulatedAgents: opts.demo ? config.simulatedAgents : 0,
-    log: opts.log,
+    logger: opts.logger,
   });
   const ctx: HttpContext = {
     config,
@@ -46,9 +52,10 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     dialer: dialer.dialer,
     gateway: dialer.gateway,
   };
-  const app = await buildApp(ctx, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+  const app = await buildApp(ctx, { logger: opts.logger.child({ component: 'http' }) });
   const url = await app.listen({ host: config.host, port: config.port });
-  opts.log(
+  log.info(
+    { url, database: platform.db.kind },
     `Outdial is listening on ${url} — API docs at ${url}/api/docs, database: ${platform.db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'PostgreSQL'}`,
   );
   let stopping: Promise<void> | undefined;
@@ -65,13 +72,17 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
   if (opts.handleSignals) {
     // A stray rejection (a lost database connection in some corner) is logged, not fatal: the
     // dialer's calls in flight and the agents' sessions matter more than a clean stack.
-    process.on('unhandledRejection', (err) =>
-      opts.log(`unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
-    );
+    process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
-        opts.log(`${sig}: stopping`);
-        void stop().then(() => process.exit(0));
+        log.info({ signal: sig }, `${sig}: stopping`);
+        stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'the server did not stop cleanly');
+            process.exit(1);
+          },
+        );
       });
     }
   }

@@ -5,7 +5,8 @@
  * the agent's phone; an IVR campaign's callee presses 9 and lands on the do-not-call list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, seedList, seedProject, stagedContact, testDatabases, type Database } from '@outdial/db';
+import { Repositories, type Database } from '@outdial/db';
+import { seedList, seedProject, stagedContact, testDatabases } from '@outdial/db/testing';
 import { defaultCampaignSettings, type CampaignSettings } from '@outdial/domain/campaigns';
 import { defaultProjectRules, type ProjectRules } from '@outdial/domain/projects';
 import {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, seedList, seedProject, stagedContacts, testDatabases, type Database } from '@outdial/db';
+import { Repositories, type Database } from '@outdial/db';
+import { seedList, seedProject, stagedContacts, testDatabases } from '@outdial/db/testing';
 import { defaultCampaignSettings } from '@outdial/domain/campaigns';
 import { defaultProjectRules } from '@outdial/domain/projects';
 import { AttemptRecorder, CampaignService, Dialer, VirtualScheduler, type DialerEvent } from '@outdial/engine';

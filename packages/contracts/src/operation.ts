@@ -49,7 +49,7 @@ export function operation<const S extends OperationSchema, const E extends Error
   const response: Record<number, TSchema> = { ...schema.response };
   const statuses = new Set<ErrorStatus>([...(schema.security?.length === 0 ? [400 as const] : ALWAYS), ...errors]);
   for (const s of [...statuses].sort()) {
-    response[s] = { ...ErrorRef, description: ERROR_DESCRIPTIONS[s] } as TSchema;
+    response[s] = { ...ErrorRef, description: ERROR_DESCRIPTIONS[s] };
   }
   // The error responses added at run time are exactly the ones the type adds.
   return { method, url, schema: { ...schema, response } as unknown as Declared<S, E> };

@@ -30,8 +30,9 @@ export interface Database extends Sql {
    * Holds a session-level advisory lock on its own connection until the returned function is
    * called — or the process dies, when the server releases it at once. Other sessions can test
    * it (`pg_try_advisory_xact_lock`) to tell whether the holder is alive. `undefined` on PGlite,
-   * where only one process can use the database anyway.
+   * where only one process can use the database anyway. `onLost`: the lock's connection failed
+   * (the lock is gone with it).
    */
-  readonly holdAdvisoryLock?: (key: string) => Promise<() => Promise<void>>;
+  readonly holdAdvisoryLock?: (key: string, onLost: (err: Error) => void) => Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -18,4 +18,3 @@ export * from './repositories/attempts.ts';
 export * from './repositories/dispositions.ts';
 export { timeOrderedIds } from './ids.ts';
 export { Repositories } from './repositories.ts';
-export { seedList, seedProject, stagedContact, stagedContacts, testDatabases, type TestDatabase } from './testing.ts';

@@ -16,14 +16,18 @@ interface ClientSql extends Sql {
  * the search_path of every connection: tests use one schema per test file so they can
  * run side by side in one database.
  */
-export async function openPostgres(url: string, opts: { schema?: string; max?: number } = {}): Promise<Database> {
+export async function openPostgres(
+  url: string,
+  opts: { schema?: string; max?: number; onIdleError?: (err: Error) => void } = {},
+): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
   // Idle clients can error when the server restarts; without a listener that kills the process.
-  pool.on('error', () => undefined);
+  // The pool drops such a client by itself; the caller is told (the server logs it).
+  pool.on('error', opts.onIdleError ?? (() => undefined));
   if (opts.schema) {
     const c = await pool.connect();
     try {
@@ -55,6 +59,8 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
         await client.query('COMMIT');
         return result;
       } catch (err) {
+        // The transaction's own error is what matters and is rethrown; a ROLLBACK that fails too
+        // means the connection is gone, and the server rolls back without it.
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
@@ -68,15 +74,20 @@ export async function openPostgres(url: string, opts: { schema?: string; max?: n
       await pipeline(Readable.from(lines), stream);
       return Number(stream.rowCount ?? 0);
     },
-    async holdAdvisoryLock(key) {
+    async holdAdvisoryLock(key, onLost) {
       const client = await pool.connect();
       // If this connection alone breaks, the lock is gone (other nodes will close this node's
-      // calls, and its own ends then find them closed): say so, never crash the process.
-      client.on('error', (err) => console.error(`outdial: the node-lock connection failed: ${err.message}`));
+      // calls, and its own ends then find them closed): the caller says so; never crash the process.
+      client.on('error', onLost);
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
       return async () => {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
-        client.release();
+        try {
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+          client.release();
+        } catch (err) {
+          // The connection is broken (onLost said so): the lock went with it; the client is discarded.
+          client.release(err instanceof Error ? err : true);
+        }
       };
     },
     close: () => pool.end(),

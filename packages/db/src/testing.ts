@@ -14,7 +14,7 @@ import type { StagedRow } from './repositories/imports.ts';
  */
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
-  open(): Promise<{ db: Database; cleanup(): Promise<void> }>;
+  open(): Promise<{ db: Database; cleanup: () => Promise<void> }>;
 }
 
 export function testDatabases(): TestDatabase[] {

@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Repositories,
-  seedList,
-  seedProject,
-  stagedContact,
-  testDatabases,
-  type AttemptEnd,
-  type Database,
-} from '@outdial/db';
+import { Repositories, type AttemptEnd, type Database } from '@outdial/db';
+import { seedList, seedProject, stagedContact, testDatabases } from '@outdial/db/testing';
 import { AttemptRecorder } from './attempts.ts';
 
 const T0 = new Date('2026-03-02T02:00:00Z');
@@ -139,7 +132,8 @@ describe.each(testDatabases())('attempt outcomes and next steps on $name', (engi
     now = new Date(T0.getTime() + 10 * 86_400_000);
     const placedAt = new Date(now.getTime() - 1000);
     // Two other "nodes": one alive (holds its lock), one dead (holds none).
-    const release = await db.holdAdvisoryLock!('outdial-node:11111111-1111-4111-8111-111111111111');
+    // The lock's connection is not broken in this test; a failure would fail the assertions below.
+    const release = await db.holdAdvisoryLock!('outdial-node:11111111-1111-4111-8111-111111111111', () => undefined);
     const alive = new AttemptRecorder(repos, clock, '11111111-1111-4111-8111-111111111111');
     const dead = new AttemptRecorder(repos, clock, '22222222-2222-4222-8222-222222222222');
     const me = new AttemptRecorder(repos, clock, '33333333-3333-4333-8333-333333333333');

@@ -18,13 +18,13 @@ type EndResult = { recorded: boolean; next: NextStep | null; missing?: true };
 const RULES_TTL_MS = 10_000;
 
 /**
- * Every call attempt ends with exactly one outcome record and the contact's next step (issue 4).
+ * Every call attempt ends with exactly one outcome record and the contact's next step.
  * The attempt row is written before the dial; its end is written once, with the next step from
  * the project's rules (domain `nextStep`) in the same transaction. Attempts a crash left open
  * are closed by `recover` at the next start, judged by how far they got.
  *
  * Writes go through group commits: each caller awaits its own attempt, while the database sees
- * one transaction per batch (issue 4: ≥ 500 attempts/s on two cores).
+ * one transaction per batch (≥ 500 attempts/s on two cores, ADR 0010).
  */
 export class AttemptRecorder {
   private readonly opens: GroupCommit<OpenAttempt, string>;

@@ -16,6 +16,7 @@ export const argon2Hasher: PasswordHasher = {
     try {
       return await argon2Verify(hash, password);
     } catch {
+      // A stored hash the library cannot read (corrupt, another scheme) verifies nothing.
       return false;
     }
   },

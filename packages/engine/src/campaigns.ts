@@ -56,7 +56,7 @@ export interface CampaignStats {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Campaign lifecycle (issue 4): create and configure, then schedule / start / pause / resume / stop. */
+/** Campaign lifecycle: create and configure, then schedule / start / pause / resume / stop. */
 export class CampaignService {
   constructor(
     private readonly repos: Repositories,
@@ -153,7 +153,7 @@ export class CampaignService {
   }
 
   /**
-   * Live figures (issue 4): dials, answers, connects and abandons today and over the 30-day
+   * Live figures: dials, answers, connects and abandons today and over the 30-day
    * period, the abandon rate against the limit, and — from the dialer running it, when this
    * node runs it — the current mode and why, agents by state and compliance refusals by reason.
    */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repositories, seedList, seedProject, stagedContact, testDatabases, type Database } from '@outdial/db';
+import { Repositories, type Database } from '@outdial/db';
+import { seedList, seedProject, stagedContact, testDatabases } from '@outdial/db/testing';
 import { defaultDispositions } from '@outdial/domain/projects';
 import { AttemptRecorder } from './attempts.ts';
 import type { Principal } from './auth.ts';

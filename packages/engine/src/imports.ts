@@ -1,4 +1,4 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import type { ImportRow, Repositories, RowOutcome, StagedRow } from './ports/index.ts';
 import {
@@ -10,6 +10,7 @@ import {
 } from '@outdial/importer';
 import { AppError, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import type { Clock } from './ports/index.ts';
 import { csvLine } from './csv.ts';
 import type { PersonalData } from './pii.ts';
@@ -129,6 +130,7 @@ export class ImportService {
     private readonly repos: Repositories,
     private readonly clock: Clock,
     private readonly pii: PersonalData,
+    private readonly log: Logger = silentLogger,
   ) {}
 
   /**
@@ -136,7 +138,7 @@ export class ImportService {
    * and (when the name is known) the file's format. The upload route calls it before it reads a
    * byte of the body, so a refused request leaves nothing on disk.
    */
-  async prepare(actor: Principal, projectCode: string, filename?: string | undefined) {
+  async prepare(actor: Principal, projectCode: string, filename?: string) {
     assertCan(actor, 'contacts:import');
     const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
     if (!project) throw notFound(`project "${projectCode}"`);
@@ -185,7 +187,13 @@ export class ImportService {
       } catch (err) {
         return await this.recordFailure(actor, imp.id, err);
       } finally {
-        if (req.removeFileAfter) await unlink(req.path).catch(() => undefined);
+        if (req.removeFileAfter)
+          await unlink(req.path).catch((err: unknown) =>
+            this.log.warn(
+              { err, importId: imp.id, path: req.path },
+              'removing an uploaded file after its import failed',
+            ),
+          );
       }
     })();
     return { import: imp, done };
@@ -210,7 +218,11 @@ export class ImportService {
         });
       });
       return (await this.repos.imports.get(actor.orgId, importId))!;
-    } catch {
+    } catch (failure) {
+      this.log.error(
+        { err: failure, importId, cause: e },
+        'recording an import as failed failed; the stale-import sweep will mark it',
+      );
       const now = this.clock.now();
       return {
         id: importId,
@@ -315,6 +327,8 @@ export class ImportService {
         await this.repos.imports.progress(imp.id, snapshot);
         onProgress?.({ bytesRead: snapshot.bytesRead, totalBytes, rowsRead: snapshot.rowsRead });
       })();
+      // Progress is reported in order: the next step waits for this one, failed or not; the
+      // failure itself reaches the import through `pending` below.
       reported = step.catch(() => undefined);
       // Observed here so a failure while the next batch is parsed is not an unhandled
       // rejection; it is rethrown when this write is awaited.

@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './ports/index.ts';
+export * from './logger.ts';
 export * from './auth.ts';
 export * from './audit.ts';
 export * from './users.ts';
@@ -16,6 +17,7 @@ export * from './attempts.ts';
 export * from './dialer/events.ts';
 export * from './dialer/desk.ts';
 export * from './dialer/runner.ts';
+export * from './dialer/preview.ts';
 export * from './dialer/dialer.ts';
 export * from './dialer/virtual-scheduler.ts';
 export * from './dispositions.ts';

@@ -9,6 +9,7 @@ import { DispositionService } from './dispositions.ts';
 import { DncService } from './dnc.ts';
 import { ImportService } from './imports.ts';
 import { OrgService } from './org.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import { PersonalData } from './pii.ts';
 import type { Clock, PasswordHasher } from './ports/index.ts';
 import { ProjectsService } from './projects.ts';
@@ -26,12 +27,15 @@ export interface ServicesConfig {
   nodeId?: string | null;
   /** Days a call recording is kept (default 90). */
   recordingRetentionDays?: number;
+  /** The process's logger (services log through children of it). */
+  logger?: Logger;
 }
 
 /** Every use case, wired over one set of repositories. */
 export function createServices(repos: Repositories, clock: Clock, hasher: PasswordHasher, cfg: ServicesConfig) {
   /** Domain events of this process (the dialer publishes on it too); WebSocket subscribers read it. */
-  const events = new EventBus();
+  const logger = cfg.logger ?? silentLogger;
+  const events = new EventBus(logger);
   const pii = new PersonalData(repos, cfg.unmaskRoles);
   return {
     pii,
@@ -41,7 +45,7 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
     users: new UsersService(repos, hasher, clock, events),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
     contacts: new ContactsService(repos, pii),
-    imports: new ImportService(repos, clock, pii),
+    imports: new ImportService(repos, clock, pii, logger.child({ component: 'imports' })),
     dnc: new DncService(repos, clock, pii),
     tasks: new TasksService(repos),
     org: new OrgService(repos),

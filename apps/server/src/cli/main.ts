@@ -4,10 +4,12 @@ import { basename } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppError, isRole } from '@outdial/engine';
 import { ConfigError, loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
 import { openPlatform } from '../platform.ts';
 import { serve } from '../serve.ts';
 import { consolePrincipal } from '../console-principal.ts';
 
+/** What a command tells the person running it (results, progress); logs go through the logger. */
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 function collectMap(value: string, prev: Record<string, string>): Record<string, string> {
@@ -17,7 +19,8 @@ function collectMap(value: string, prev: Record<string, string>): Record<string,
 }
 
 async function withPlatform<T>(fn: (p: Awaited<ReturnType<typeof openPlatform>>) => Promise<T>): Promise<T> {
-  const platform = await openPlatform(loadConfig(), { log });
+  const config = loadConfig();
+  const platform = await openPlatform(config, { logger: createLogger(config.logLevel) });
   try {
     return await fn(platform);
   } finally {
@@ -34,7 +37,13 @@ program
   .description('start the server (embedded database in ./data unless DATABASE_URL is set)')
   .option('--demo', 'on first start, create a demo organisation, users, project and 1,000 contacts')
   .action(async (o: { demo?: boolean }) => {
-    await serve(loadConfig(), { demo: Boolean(o.demo), log, handleSignals: true });
+    const config = loadConfig();
+    await serve(config, {
+      demo: Boolean(o.demo),
+      logger: createLogger(config.logLevel),
+      say: log,
+      handleSignals: true,
+    });
   });
 
 program
@@ -232,6 +241,6 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) log(err.message);
   else if (err instanceof AppError)
     log(`error (${err.code}): ${err.message}${err.details ? `\n${JSON.stringify(err.details, null, 2)}` : ''}`);
-  else log(`error: ${err instanceof Error ? err.message : String(err)}`);
+  else log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

@@ -1,4 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -28,12 +34,22 @@ import { telephonyRoutes } from './routes/telephony.ts';
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
  * Handlers are thin: schema-validated input → one service call → a DTO.
  */
-export async function buildApp(given: HttpContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  given: HttpContext,
+  opts: { logger?: FastifyBaseLogger } = {},
+): Promise<FastifyInstance> {
   const ctx: RouteContext = { ...given, monitor: given.monitor ?? new DialerMonitor(given.dialer) };
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // The process's pino logger (a child), so requests and everything else are one stream; none in tests.
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     bodyLimit: 10 * 1024 * 1024,
+    // Errors Fastify raises before routing (a malformed percent-encoding in the URL) get the API's shape too.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .status(400)
+        .send({ error: { code: 'validation_failed', message: err.message, details: { cause: err.code } } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);
@@ -47,18 +63,20 @@ export async function buildApp(given: HttpContext, opts: { logger?: boolean | ob
   // Schema coercion turns "1e999" into Infinity, which JSON Schema's bounds let through: refuse it here.
   app.addHook('preHandler', async (req) => {
     const bad = nonFinite(req.params, 'path') ?? nonFinite(req.query, 'query') ?? nonFinite(req.body);
-    if (bad) throw invalid(`invalid request: ${bad} is not a finite number`, { reason: 'not_finite' });
+    if (bad) throw invalid(`invalid request: ${bad}`, { reason: 'not_finite' });
   });
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Outdial API',
         version: '1',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description:
           'Outbound contact-centre platform (外呼平台). Log in with POST /api/v1/auth/login and send the token as `Authorization: Bearer <token>`. Errors: `{error:{code,message,details}}`.',
       },
+      servers: [{ url: '/', description: 'this server' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import * as contracts from '@outdial/contracts';
 import { DEMO_CAMPAIGN, DEMO_PROJECT } from '../demo.ts';
 import { harness, multipart, waitForImport, type Harness } from './testing/harness.ts';
@@ -246,9 +246,9 @@ describe.each(testDatabases())('authorization: route × role × organisation on 
     const admin = await h.login('admin');
     tokens.set('admin', admin);
     const get = async (url: string) =>
-      (
-        await h.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { authorization: `Bearer ${admin}` } })
-      ).json() as Record<string, unknown>;
+      (await h.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { authorization: `Bearer ${admin}` } })).json<
+        Record<string, unknown>
+      >();
     const campaigns = (await get('/campaigns')).items as { id: string; name: string }[];
     const form = multipart({ name: 'fixture.csv', content: Buffer.from('手机号,保单号\n13512340000,P0\nbad,P1\n') });
     const up = await h.app.inject({
@@ -257,7 +257,7 @@ describe.each(testDatabases())('authorization: route × role × organisation on 
       headers: { authorization: `Bearer ${admin}`, ...form.headers },
       payload: form.payload,
     });
-    const imp = await waitForImport(h, admin, (up.json() as { id: string }).id);
+    const imp = await waitForImport(h, admin, up.json<{ id: string }>().id);
     const lists = (await get('/dnc/lists')) as unknown as { id: string }[];
     const agent = await h.login('agent01');
     const own = (
@@ -266,7 +266,7 @@ describe.each(testDatabases())('authorization: route × role × organisation on 
         url: `/api/v1/projects/${DEMO_PROJECT}/contacts?pageSize=1`,
         headers: { authorization: `Bearer ${agent}` },
       })
-    ).json() as { items: { id: string }[] };
+    ).json<{ items: { id: string }[] }>();
     const users = (await get('/users?role=agent&pageSize=100')).items as { id: string; username: string }[];
     const otherOrg = await h.platform.repos.users.createOrganisation('Matrix Other');
     await h.platform.services.users.create(null, otherOrg, {

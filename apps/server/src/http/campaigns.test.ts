@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import { harness, type Harness } from './testing/harness.ts';
 import { DEMO_PROJECT } from '../demo.ts';
 
@@ -28,12 +28,12 @@ describe.each(testDatabases())('campaign lifecycle over the API on $name', (engi
       },
     });
     expect(created.statusCode).toBe(201);
-    const c = created.json() as {
+    const c = created.json<{
       id: string;
       status: string;
       settings: { dialMode: string; abandonTarget: number; ringTimeoutSeconds: number };
       actions: string[];
-    };
+    }>();
     expect(c).toMatchObject({
       status: 'draft',
       settings: { dialMode: 'progressive', abandonTarget: 0.03, ringTimeoutSeconds: 25 },
@@ -45,14 +45,14 @@ describe.each(testDatabases())('campaign lifecycle over the API on $name', (engi
       url: `/api/v1/campaigns?project=${DEMO_PROJECT}`,
       headers: auth(qa),
     });
-    expect((listed.json() as { items: { id: string }[] }).items.map((x) => x.id)).toContain(c.id);
+    expect(listed.json<{ items: { id: string }[] }>().items.map((x) => x.id)).toContain(c.id);
 
     const step = async (action: string) =>
       h.app.inject({ method: 'POST', url: `/api/v1/campaigns/${c.id}/${action}`, headers: auth(admin) });
     expect((await step('start')).json()).toMatchObject({ status: 'running', actions: ['pause', 'stop'] });
     expect((await step('pause')).json()).toMatchObject({ status: 'paused' });
     expect((await step('resume')).json()).toMatchObject({ status: 'running' });
-    const stopped = (await step('stop')).json() as { status: string; finishReason: string; finishedAt: string };
+    const stopped = (await step('stop')).json<{ status: string; finishReason: string; finishedAt: string }>();
     expect(stopped).toMatchObject({ status: 'finished', finishReason: 'stopped' });
     expect(stopped.finishedAt).toBeTruthy();
 
@@ -63,8 +63,9 @@ describe.each(testDatabases())('campaign lifecycle over the API on $name', (engi
     });
 
     const audit = await h.app.inject({ method: 'GET', url: '/api/v1/audit?pageSize=50', headers: auth(admin) });
-    const actions = (audit.json() as { items: { action: string; subjectId: string | null }[] }).items
-      .filter((a) => a.subjectId === c.id)
+    const actions = audit
+      .json<{ items: { action: string; subjectId: string | null }[] }>()
+      .items.filter((a) => a.subjectId === c.id)
       .map((a) => a.action);
     expect(actions).toEqual(
       expect.arrayContaining([
@@ -89,9 +90,9 @@ describe.each(testDatabases())('campaign lifecycle over the API on $name', (engi
       },
     });
     expect(bad.statusCode).toBe(400);
-    const paths = (bad.json() as { error: { details: { issues: { path: string }[] } } }).error.details.issues.map(
-      (i) => i.path,
-    );
+    const paths = bad
+      .json<{ error: { details: { issues: { path: string }[] } } }>()
+      .error.details.issues.map((i) => i.path);
     expect(paths).toEqual(['settings.abandonTarget', 'settings.ringTimeoutSeconds', 'settings.callerIds.0']);
 
     const ok = await h.app.inject({
@@ -110,7 +111,7 @@ describe.each(testDatabases())('campaign lifecycle over the API on $name', (engi
     expect(dup.statusCode).toBe(409);
     expect(dup.json()).toMatchObject({ error: { code: 'conflict' } });
 
-    const id = (ok.json() as { id: string }).id;
+    const id = ok.json<{ id: string }>().id;
     const sched = await h.app.inject({ method: 'POST', url: `/api/v1/campaigns/${id}/schedule`, headers: auth(admin) });
     expect(sched.statusCode).toBe(400);
     const patched = await h.app.inject({
@@ -141,7 +142,7 @@ describe.each(testDatabases())('campaign lifecycle over the API on $name', (engi
         headers: auth(admin),
         payload: { project: DEMO_PROJECT, name: 'figures' },
       })
-    ).json() as { id: string; projectId: string };
+    ).json<{ id: string; projectId: string }>();
     const org = (await h.platform.repos.users.firstOrganisation())!;
     const [a, b] = (await h.platform.repos.contacts.list(org.id, { projectId: created.projectId, limit: 2, offset: 0 }))
       .items;

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import { DEMO_PROJECT } from '../demo.ts';
 import { harness, multipart, type Harness } from './testing/harness.ts';
 
@@ -45,7 +45,7 @@ async function waitForImport(h: Harness, token: string, id: string): Promise<Imp
       url: `/api/v1/imports/${id}`,
       headers: { authorization: `Bearer ${token}` },
     });
-    const imp = res.json() as Import;
+    const imp = res.json<Import>();
     if (imp.status === 'completed' || imp.status === 'failed') return imp;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -67,9 +67,9 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
 
   it('answers health and serves OpenAPI', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'ok' });
-    const spec = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+    const spec = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{
       paths: Record<string, unknown>;
-    };
+    }>();
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining([
         '/api/v1/auth/login',
@@ -202,7 +202,7 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
 
     const rej = (
       await h.app.inject({ method: 'GET', url: `/api/v1/imports/${imp.id}/rejects`, headers: auth(admin) })
-    ).json() as Page<Reject>;
+    ).json<Page<Reject>>();
     const byRow = Object.fromEntries(rej.items.map((r) => [r.rowNumber, r]));
     expect(Object.keys(byRow).map(Number)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(byRow[4]).toMatchObject({ outcome: 'invalid', code: expect.stringMatching(/^phone_/) });
@@ -236,7 +236,7 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
         url: `/api/v1/projects/GBK-TEST/contacts?importId=${imp.id}`,
         headers: auth(admin),
       })
-    ).json() as Page<Contact>;
+    ).json<Page<Contact>>();
     expect(contacts.items.map((c) => c.phone).sort()).toEqual(['+8613812345678', '+8613912345678']);
     expect(contacts.items.find((c) => c.phone === '+8613912345678')!.custom).toMatchObject({
       policy_no: 'P002',
@@ -265,7 +265,7 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
         url: `/api/v1/projects/${DEMO_PROJECT}/contacts?pageSize=500`,
         headers: auth(agent),
       })
-    ).json() as Page<Contact>;
+    ).json<Page<Contact>>();
     expect(mine.total).toBe(50); // 1,000 demo contacts split evenly over 20 agents
     for (const c of mine.items) {
       expect(c.masked).toBe(true);
@@ -273,7 +273,7 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
     }
     const all = (
       await h.app.inject({ method: 'GET', url: `/api/v1/projects/${DEMO_PROJECT}/contacts`, headers: auth(admin) })
-    ).json() as Page<Contact>;
+    ).json<Page<Contact>>();
     expect(all.total).toBe(1000);
     expect(all.items[0]!.phone).toMatch(/^\+861\d{10}$/);
 
@@ -285,7 +285,7 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
 
     const audit = (
       await h.app.inject({ method: 'GET', url: '/api/v1/audit?action=contacts.unmasked_view', headers: auth(admin) })
-    ).json() as Page<{ actorUsername: string }>;
+    ).json<Page<{ actorUsername: string }>>();
     expect(audit.total).toBeGreaterThan(0);
     expect(audit.items[0]!.actorUsername).toBe('admin');
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/audit', headers: auth(agent) })).statusCode).toBe(403);
@@ -316,7 +316,7 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
     ).toBe(403);
     const audit = (
       await h.app.inject({ method: 'GET', url: '/api/v1/audit?action=contacts.exported', headers: auth(admin) })
-    ).json() as Page<{ details: { rows: number } }>;
+    ).json<Page<{ details: { rows: number } }>>();
     expect(audit.items[0]!.details.rows).toBe(1000);
   });
 
@@ -347,7 +347,7 @@ describe.each(testDatabases())("the new user's walk through the API on $name", (
         url: `/api/v1/projects/${DEMO_PROJECT}/contacts?pageSize=1`,
         headers: auth(admin),
       })
-    ).json() as Page<Contact>;
+    ).json<Page<Contact>>();
     expect(
       (await h.app.inject({ method: 'GET', url: `/api/v1/contacts/${anyContact.items[0]!.id}`, headers: auth(other) }))
         .statusCode,

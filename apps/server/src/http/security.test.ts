@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import { DEMO_PROJECT } from '../demo.ts';
 import { harness, multipart, waitForImport, type Harness } from './testing/harness.ts';
 
@@ -35,7 +35,7 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
       headers: auth(token),
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
-    return { status: res.statusCode, body: res.body ? (res.json() as Record<string, unknown>) : {} };
+    return { status: res.statusCode, body: res.body ? res.json<Record<string, unknown>>() : {} };
   };
   const auditCount = async (action: string) =>
     (await api('GET', `/audit?action=${encodeURIComponent(action)}&pageSize=1`, admin)).body['total'] as number;
@@ -167,7 +167,7 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
       payload: up.payload,
     });
     expect(res.statusCode).toBe(202);
-    const imp = await waitForImport(h, admin, (res.json() as { id: string }).id);
+    const imp = await waitForImport(h, admin, res.json<{ id: string }>().id);
     expect(imp.status).toBe('completed');
     const rejects = await h.app.inject({
       method: 'GET',
@@ -210,7 +210,7 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
       headers: { ...auth(admin), ...up.headers },
       payload: up.payload,
     });
-    const imp = await waitForImport(h, admin, (res.json() as { id: string }).id);
+    const imp = await waitForImport(h, admin, res.json<{ id: string }>().id);
     const viewed = await auditCount('import.rejects_viewed');
     const raw = (await api('GET', `/imports/${imp.id}/rejects`, admin)).body['items'] as {
       raw: Record<string, string>;

@@ -1,5 +1,5 @@
 -- Campaigns (外呼活动) and the leases that keep two dialer loops, or two nodes, from taking the
--- same contact (issue 4).
+-- same contact (ADR 0008).
 CREATE TABLE campaigns (
   id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   org_id         uuid NOT NULL REFERENCES organisations(id),

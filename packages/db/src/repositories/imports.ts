@@ -414,6 +414,8 @@ export class ImportsRepo implements ImportsStore {
         return completed!;
       },
       abort: async (reason) => {
+        // Aborting after a failure the caller already holds and rethrows: the transaction may be
+        // broken already (that failure), and either way it ends rolled back.
         await send((d) => ({ abort: reason, ...d })).catch(() => undefined);
         await txn.catch(() => undefined);
       },

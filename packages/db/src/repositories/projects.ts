@@ -1,4 +1,4 @@
-import type { DispositionCode, FieldDef, ProjectRules } from '@outdial/domain/projects';
+import type { DispositionCode, FieldDef } from '@outdial/domain/projects';
 import type { Sql } from '../database.ts';
 import type { ProjectRow, Project, ProjectInput, ProjectsStore } from '@outdial/engine/ports';
 export type { ProjectRow, Project, ProjectInput };

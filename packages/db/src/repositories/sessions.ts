@@ -1,5 +1,4 @@
 import type { Sql } from '../database.ts';
-import type { Role } from './users.ts';
 import type { SessionPrincipal, SessionsStore } from '@outdial/engine/ports';
 export type { SessionPrincipal };
 

@@ -34,15 +34,8 @@ export const RefusalCodes = {
 } as const;
 export type RefusalCode = (typeof RefusalCodes)[keyof typeof RefusalCodes];
 
-export type AttemptOutcome = 'person' | 'machine' | 'no_answer' | 'busy' | 'failed' | 'abandoned' | 'cancelled';
-
-export interface AttemptRecord {
-  phone: string;
-  /** ms since epoch */
-  placedAt: number;
-  /** null while the call is still live. */
-  outcome: AttemptOutcome | null;
-}
+import type { AttemptOutcome, AttemptRecord } from './attempts.ts';
+export type { AttemptOutcome, AttemptRecord } from './attempts.ts';
 
 export interface DialCandidate {
   contactStatus: 'new' | 'in_progress' | 'callback' | 'closed';

@@ -94,7 +94,7 @@ describe('next step after an attempt', () => {
         // Every hour of every day is callable, so only the delays and the closing rule can refuse.
         callingWindows: Object.fromEntries(
           ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
-        ) as ProjectRules['callingWindows'],
+        ),
         dailyNumberCap: 1000,
         closing: { maxAttempts: r.maxAttempts, windowDays: r.windowDays, closeOnSuccess: true },
         retryDelaysMinutes: {

@@ -1,5 +1,5 @@
 import type { ProjectRules } from '../projects/types.ts';
-import type { AttemptOutcome, AttemptRecord } from './index.ts';
+import type { AttemptOutcome, AttemptRecord } from './attempts.ts';
 
 const DAY_MS = 86_400_000;
 

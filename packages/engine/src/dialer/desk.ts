@@ -2,6 +2,22 @@ import { applyAgentEvent, LOGGED_OUT, type AgentEvent, type AgentState } from '@
 import { RoutingPool, type AgentSkills, type CallNeeds, type RoutingStrategy } from '@outdial/domain/routing';
 import type { EventBus } from './events.ts';
 
+/**
+ * What a call of a campaign asks of the agent who takes it: every required skill at the lowest
+ * level the campaign names, its organisation, and (score routing) the customer's value tier.
+ */
+export function callNeeds(
+  campaign: { orgId: string; settings: { requiredSkills: Readonly<Record<string, number>> } },
+  valueTier?: number,
+): CallNeeds {
+  const required = campaign.settings.requiredSkills;
+  const skills = Object.keys(required);
+  const needs: CallNeeds = { skills, orgId: campaign.orgId };
+  if (skills.length) needs.minLevel = Math.min(...Object.values(required));
+  if (valueTier !== undefined) needs.valueTier = valueTier;
+  return needs;
+}
+
 export interface DeskAgent {
   id: string;
   /** The agent's organisation (null for agents the simulator plays without one). */
@@ -73,6 +89,22 @@ export class AgentDesk {
     const d = this.pool.pick(needs, at, strategy);
     if (!d) return null;
     return this.apply(d.agentId, { type: 'reserve', at, callId });
+  }
+
+  /** Whether the agent is reserved for this call (or preview offer) now. */
+  reservedFor(id: string, callId: string): boolean {
+    const a = this.agents.get(id);
+    return a?.state.status === 'reserved' && a.state.callId === callId;
+  }
+
+  /**
+   * The agent's reservation moves from one call id to another (a preview offer becoming the call
+   * the agent dialed) with no moment another call could take them. No-op unless reserved for `from`.
+   */
+  moveReservation(id: string, from: string, to: string, at: number): void {
+    if (!this.reservedFor(id, from)) return;
+    this.apply(id, { type: 'release', at, callId: from });
+    this.apply(id, { type: 'reserve', at, callId: to });
   }
 
   /** Agents by state; with `orgId`, only that organisation's (agents without one count everywhere: tests). */

@@ -3,10 +3,13 @@ import type { AgentEvent } from '@outdial/domain/agents';
 import type { AgentSkills } from '@outdial/domain/routing';
 import type { AttemptRecorder } from '../attempts.ts';
 import type { CampaignService } from '../campaigns.ts';
+import { AppError } from '../errors.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 import type { Scheduler, Telephony } from '../telephony.ts';
 import { AgentDesk, AgentEventRefused } from './desk.ts';
 import { EventBus } from './events.ts';
-import { CampaignRunner, type RunnerOptions, type RunnerStats } from './runner.ts';
+import { PreviewGone } from './preview.ts';
+import { CampaignRunner, type Halt, type RunnerOptions, type RunnerStats } from './runner.ts';
 
 /** How often running campaigns re-read their project's rules and caller IDs. */
 const PROJECT_REFRESH_MS = 10_000;
@@ -20,9 +23,12 @@ export interface DialerDeps {
   /** The process's event bus (services publish DispositionRecorded on it); a new one if absent. */
   bus?: EventBus;
   runner?: RunnerOptions;
-  /** Where the dialer reports errors it survives (a failed tick, a retried write). */
-  log?: (err: unknown) => void;
+  /** Where the dialer and its runners log (a child per component and campaign is taken from it). */
+  logger?: Logger;
 }
+
+/** The campaign was moved by someone else meanwhile (another node, a person): nothing to write. */
+const movedAlready = (err: unknown) => err instanceof AppError && err.code === 'invalid_state';
 
 /**
  * The dialer service inside the server: one `CampaignRunner` per running campaign, one
@@ -32,11 +38,19 @@ export interface DialerDeps {
 export class Dialer {
   readonly bus: EventBus;
   readonly desk: AgentDesk;
+  /** The logger given (runners and the simulated agents take their own children of it). */
+  readonly logger: Logger;
+  private readonly log: Logger;
   private readonly runners = new Map<string, CampaignRunner>();
   private projectsReadAt = 0;
+  /** Halts whose campaign write is in flight, and those written (not written again). */
+  private readonly settling = new Set<Halt>();
+  private readonly settled = new WeakSet<Halt>();
 
   constructor(private readonly deps: DialerDeps) {
-    this.bus = deps.bus ?? new EventBus();
+    this.logger = deps.logger ?? silentLogger;
+    this.log = this.logger.child({ component: 'dialer' });
+    this.bus = deps.bus ?? new EventBus(this.logger);
     this.desk = new AgentDesk(this.bus);
     // A disposition ends the agent's wrap-up, whichever way it was recorded (WebSocket or REST).
     this.bus.subscribe((e) => {
@@ -65,8 +79,7 @@ export class Dialer {
     for (const c of active) {
       // Past its end time: the campaign finishes by itself (calls in progress still end and are recorded).
       if (c.settings.endAt && Date.parse(c.settings.endAt) <= now.getTime()) {
-        await this.deps.campaigns.system(c.orgId, c.id, 'finish', 'end_time').catch(() => undefined);
-        this.bus.publish({ type: 'CampaignFinished', at: now.getTime(), campaignId: c.id, reason: 'end_time' });
+        await this.finish(c, 'end_time', now.getTime());
         continue;
       }
       let row: CampaignRow = c;
@@ -77,6 +90,9 @@ export class Dialer {
       else {
         existing.reconfigure(row);
         existing.resume(row.updatedAt);
+        // Still halted (nobody changed the campaign since): its pause or finish is written if it was not yet.
+        const halt = existing.halted;
+        if (halt) this.settle(row, halt);
       }
     }
     await this.refreshProjects(now.getTime());
@@ -129,18 +145,66 @@ export class Dialer {
         bus: this.bus,
         attempts: this.deps.attempts,
         projectZone: project.defaultTimezone,
-        ...(this.deps.log ? { onError: this.deps.log } : {}),
-        onFinished: (reason) => {
-          this.track(this.deps.campaigns.system(c.orgId, c.id, 'finish', reason));
-        },
-        onBreaker: (reason, detail) => {
-          this.track(this.deps.campaigns.system(c.orgId, c.id, 'pause', 'circuit_breaker', `${reason}: ${detail}`));
-        },
+        logger: this.logger,
+        onHalt: (halt) => this.settle(c, halt),
       },
       this.deps.runner,
     );
     this.runners.set(c.id, runner);
     runner.start();
+  }
+
+  /**
+   * Writes what a runner's halt means for its campaign: paused with the reason (circuit breaker,
+   * unreadable history) or finished (list exhausted, then CampaignFinished). A write that fails
+   * is logged and tried again at the next sync, while the runner stays halted.
+   */
+  private settle(c: CampaignRow, halt: Halt): void {
+    if (this.settling.has(halt) || this.settled.has(halt)) return;
+    this.settling.add(halt);
+    const write =
+      halt.action === 'finish'
+        ? this.finish(c, halt.reason, halt.at)
+        : this.pause(c, halt.reason === 'circuit_breaker' ? 'circuit_breaker' : null, halt.detail);
+    this.track(
+      write
+        .then((written) => {
+          if (written) this.settled.add(halt);
+        })
+        .finally(() => this.settling.delete(halt)),
+    );
+  }
+
+  private async pause(c: CampaignRow, reason: 'circuit_breaker' | null, detail: string): Promise<boolean> {
+    try {
+      await this.deps.campaigns.system(c.orgId, c.id, 'pause', reason, detail);
+      this.log.warn({ campaignId: c.id, statusReason: detail }, 'campaign paused by the dialer');
+      return true;
+    } catch (err) {
+      if (movedAlready(err)) return true;
+      this.log.error(
+        { err, campaignId: c.id, statusReason: detail },
+        'pausing a campaign failed; tried again at the next sync',
+      );
+      return false;
+    }
+  }
+
+  /** Finishes the campaign, and only once that is written publishes CampaignFinished. */
+  private async finish(c: CampaignRow, reason: 'end_time' | 'list_exhausted', at: number): Promise<boolean> {
+    try {
+      await this.deps.campaigns.system(c.orgId, c.id, 'finish', reason);
+    } catch (err) {
+      if (movedAlready(err)) {
+        this.log.debug({ campaignId: c.id, reason }, 'campaign already moved (another node or a person)');
+        return true;
+      }
+      this.log.error({ err, campaignId: c.id, reason }, 'finishing a campaign failed; tried again at the next sync');
+      return false;
+    }
+    this.log.info({ campaignId: c.id, reason }, 'campaign finished');
+    this.bus.publish({ type: 'CampaignFinished', at, campaignId: c.id, reason });
+    return true;
   }
 
   /** An agent's event (from the WebSocket layer or the simulated agents). */
@@ -218,11 +282,13 @@ export class Dialer {
     return this.runners.get(campaignId);
   }
 
-  /** The dialer's own writes (a campaign it finishes or pauses), awaited by `idle`. */
+  /** The dialer's own writes (a campaign it finishes or pauses), awaited by `idle`; a failure is logged. */
   private readonly pending = new Set<Promise<unknown>>();
 
   private track(p: Promise<unknown>): void {
-    const q = p.catch(() => undefined).finally(() => this.pending.delete(q));
+    const q = p
+      .catch((err: unknown) => this.log.error({ err }, "the dialer's own write failed"))
+      .finally(() => this.pending.delete(q));
     this.pending.add(q);
   }
 
@@ -258,13 +324,20 @@ export class SimulatedAgents {
       skip: () => false,
     },
   ) {
+    const log = dialer.logger.child({ component: 'simulated-agents' });
     this.stopBus = dialer.bus.subscribe((e) => {
       if (e.type === 'PreviewOffered' && this.ids.has(e.agentId)) {
         this.scheduler.setTimeout(() => {
           if (this.dialer.previewOf(e.agentId)?.id !== e.previewId) return;
-          void this.dialer
-            .previewDecision(e.agentId, this.preview.skip() ? 'skip' : 'dial', 'not_suitable')
-            .catch(() => undefined);
+          const decision = this.preview.skip() ? 'skip' : 'dial';
+          this.dialer.previewDecision(e.agentId, decision, 'not_suitable').catch((err: unknown) => {
+            // The offer timed out or the agent left meanwhile: a real agent would see the same refusal.
+            if (err instanceof PreviewGone || err instanceof AgentEventRefused) return;
+            log.error(
+              { err, agentId: e.agentId, previewId: e.previewId, decision },
+              'a simulated preview decision failed',
+            );
+          });
         }, this.preview.thinkMs());
         return;
       }

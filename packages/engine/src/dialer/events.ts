@@ -1,6 +1,7 @@
 import type { AgentState } from '@outdial/domain/agents';
 import type { AttemptOutcome, NextStep } from '@outdial/domain/compliance';
 import type { GovernedMode } from '@outdial/domain/pacing';
+import { silentLogger, type Logger } from '../logger.ts';
 
 /** What the dialer publishes, in-process and (through the server) to WebSocket subscribers. */
 export type DialerEvent =
@@ -90,18 +91,33 @@ export interface SessionsEnded {
   reason: 'logged_out' | 'disabled' | 'role_changed' | 'password_changed';
 }
 
+/**
+ * The process's events, delivered to each subscriber in turn, synchronously. A subscriber that
+ * throws does not stop the publisher (the dialer) or the other subscribers; its error is logged
+ * with the event's type and the stack.
+ */
 export class EventBus {
   private readonly listeners = new Set<(e: DialerEvent) => void>();
+  private readonly log: Logger;
+
+  constructor(logger: Logger = silentLogger) {
+    this.log = logger.child({ component: 'events' });
+  }
+
   subscribe(l: (e: DialerEvent) => void): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }
+
   publish(e: DialerEvent): void {
     for (const l of this.listeners) {
       try {
         l(e);
-      } catch {
-        // A subscriber's failure must not stop the dialer or the other subscribers.
+      } catch (err) {
+        this.log.error(
+          { err, event: e.type, ...('campaignId' in e ? { campaignId: e.campaignId } : {}) },
+          'an event subscriber failed',
+        );
       }
     }
   }

@@ -6,15 +6,17 @@ import type { Telephony, TelephonyEvent } from '../telephony.ts';
 import { PersonalData } from '../pii.ts';
 import { Dialer } from './dialer.ts';
 import { AgentGateway, type ServerMessage } from './gateway.ts';
+import { RecordingLogger } from '../testing.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
 /** Sessions the store still holds as live (the tests revoke some behind the gateway's back). */
 const liveSessions = new Set<string>(['s-a1', 's-a2', 's-a3', 's-a4', 's-q1', 's-a5', 's-s1']);
 
-/** Just what the gateway reads from the database for these cases: agent profiles and live sessions. */
+/** Just what the gateway reads from the database for these cases: agent profiles, live sessions; a contact lookup that fails. */
 const repos = {
-  org: { getAgent: async () => ({ skills: [{ code: 'renewal', level: 3 }] }) },
-  sessions: { stillActive: async (ids: readonly string[]) => ids.filter((id) => liveSessions.has(id)) },
+  org: { getAgent: () => Promise.resolve({ skills: [{ code: 'renewal', level: 3 }] }) },
+  contacts: { get: () => Promise.reject(new Error('the database is away')) },
+  sessions: { stillActive: (ids: readonly string[]) => Promise.resolve(ids.filter((id) => liveSessions.has(id))) },
 } as unknown as Repositories;
 
 const idleTelephony: Telephony = {
@@ -26,7 +28,7 @@ const idleTelephony: Telephony = {
   activeCalls: 0,
 };
 
-function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }) {
+function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }, logger = new RecordingLogger()) {
   const scheduler = new VirtualScheduler(Date.parse('2026-03-02T02:00:00Z'));
   const dialer = new Dialer({
     repos,
@@ -36,7 +38,7 @@ function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }) {
     campaigns: {} as never,
   });
   const gateway = new AgentGateway(
-    { dialer, repos, dispositions: {} as DispositionService, pii: new PersonalData(repos, []), scheduler },
+    { dialer, repos, dispositions: {} as DispositionService, pii: new PersonalData(repos, []), scheduler, logger },
     opts,
   );
   gateway.start();
@@ -141,6 +143,30 @@ describe('AgentGateway', () => {
     await Promise.all([login, ready]);
     expect(c.sent.filter((m) => m.type === 'error')).toEqual([]);
     expect(dialer.desk.get('a5')?.state.status).toBe('ready');
+  });
+
+  it('a screen pop that fails leaves a log line with the call, the agent and the cause', async () => {
+    const log = new RecordingLogger();
+    const { dialer, principal, connect } = setup({ heartbeatTimeoutMs: 15_000, reconnectGraceMs: 60_000 }, log);
+    const c = connect(principal('a6'));
+    await c.handle.receive({ type: 'login' });
+    dialer.bus.publish({
+      type: 'CallConnected',
+      at: 1,
+      campaignId: 'c1',
+      attemptId: 'att-1',
+      contactId: 'k1',
+      agentId: 'a6',
+      waitMs: 300,
+    });
+    await flush();
+    expect(c.sent.some((m) => m.type === 'call')).toBe(false);
+    expect(log.at('error')).toMatchObject([
+      {
+        fields: { component: 'gateway', agentId: 'a6', attemptId: 'att-1', campaignId: 'c1', contactId: 'k1' },
+      },
+    ]);
+    expect((log.at('error')[0]!.fields['err'] as Error).message).toBe('the database is away');
   });
 
   it('a disabled user (or a role change, or a logout elsewhere) loses their connections and leaves the dialer at once', async () => {

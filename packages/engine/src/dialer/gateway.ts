@@ -7,11 +7,12 @@ import type { PersonalData } from '../pii.ts';
 import { toPublicEvent } from './public-events.ts';
 import type { DispositionService } from '../dispositions.ts';
 import { AppError } from '../errors.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 import type { Scheduler } from '../telephony.ts';
 import { AgentEventRefused } from './desk.ts';
 import type { Dialer } from './dialer.ts';
 import type { DialerEvent } from './events.ts';
-import { PreviewGone } from './runner.ts';
+import { PreviewGone } from './preview.ts';
 
 /** What a workstation or a supervisor's screen sends (validated at the transport edge; `auth` is the transport's). */
 export type ClientMessage = SessionMessage;
@@ -56,7 +57,7 @@ export interface SessionHandle {
 const sessionReply = (m: ClientMessage) => m.id ?? null;
 
 /**
- * Agent sessions over a live connection (issue 4): login, ready, pause with a reason, logout,
+ * Agent sessions over a live connection: login, ready, pause with a reason, logout,
  * heartbeat; the screen pop of a routed call; hang-up and disposition (落单) from the
  * workstation; and, for supervisors, a campaign's events and live figures. An agent whose
  * client goes silent or disconnects is marked lost at once (no more calls; a live call goes
@@ -75,6 +76,7 @@ export class AgentGateway {
   private unsubscribe: (() => void) | undefined;
   private sweepTimer: unknown;
   private statsTimer: unknown;
+  private readonly log: Logger;
   private nextSessionCheck = 0;
   private readonly sessionCheckMs: number;
 
@@ -85,10 +87,11 @@ export class AgentGateway {
       dispositions: DispositionService;
       pii: PersonalData;
       scheduler: Scheduler;
-      log?: (err: unknown) => void;
+      logger?: Logger;
     },
     private readonly opts: GatewayOptions,
   ) {
+    this.log = (deps.logger ?? silentLogger).child({ component: 'gateway' });
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
     this.graceMs = opts.reconnectGraceMs ?? 60_000;
     this.statsEveryMs = opts.statsEveryMs ?? 2000;
@@ -166,7 +169,8 @@ export class AgentGateway {
       if (m.type !== 'heartbeat' || m.id !== undefined)
         s.conn.send({ type: 'ack', id: sessionReply(m), request: m.type, ...(result === undefined ? {} : { result }) });
     } catch (err) {
-      if (!(err instanceof AppError) && !(err instanceof AgentEventRefused)) this.deps.log?.(err);
+      if (!(err instanceof AppError) && !(err instanceof AgentEventRefused))
+        this.log.error({ err, userId: s.principal.userId, request: m.type }, 'an agent request failed');
       s.conn.send(errorMessage(sessionReply(m), err));
     }
   }
@@ -341,12 +345,24 @@ export class AgentGateway {
       }
       case 'CallConnected': {
         const s = this.owners.get(e.agentId);
-        if (s) void this.screenPop(s, e).catch(() => undefined);
+        if (s)
+          this.screenPop(s, e).catch((err: unknown) =>
+            this.log.error(
+              { err, agentId: e.agentId, attemptId: e.attemptId, campaignId: e.campaignId, contactId: e.contactId },
+              'the screen pop of a connected call failed: the agent talks without the customer on screen',
+            ),
+          );
         break;
       }
       case 'PreviewOffered': {
         const s = this.owners.get(e.agentId);
-        if (s) void this.sendPreview(s, e).catch((err: unknown) => this.deps.log?.(err));
+        if (s)
+          this.sendPreview(s, e).catch((err: unknown) =>
+            this.log.error(
+              { err, agentId: e.agentId, previewId: e.previewId, campaignId: e.campaignId, contactId: e.contactId },
+              'showing a preview offer failed: it times out unseen',
+            ),
+          );
         break;
       }
       case 'SessionsEnded':
@@ -451,7 +467,9 @@ export class AgentGateway {
     }
     if (this.now() >= this.nextSessionCheck) {
       this.nextSessionCheck = this.now() + this.sessionCheckMs;
-      void this.checkSessions().catch((err: unknown) => this.deps.log?.(err));
+      this.checkSessions().catch((err: unknown) =>
+        this.log.error({ err }, 'checking that live sessions still hold failed; tried again at the next check'),
+      );
     }
   }
 
@@ -541,7 +559,8 @@ export class AgentGateway {
         this.deps.dialer.agent(id, { type: 'logout', at });
       else if (now) this.armGrace(id); // still on a call: look again later
     } catch (err) {
-      this.deps.log?.(err);
+      // The agent's state moved meanwhile (a call came, a disposition landed): look again later.
+      this.log.debug({ err, agentId: id }, 'logging out a lost agent was refused; looking again later');
       this.armGrace(id);
     }
   }

@@ -3,7 +3,7 @@ import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '@outdial/db';
+import { testDatabases } from '@outdial/db/testing';
 import { DEMO_PROJECT } from '../../demo.ts';
 import { harness, type Harness } from '../testing/harness.ts';
 

@@ -71,7 +71,7 @@ export const wsRoutes =
       socket.on('message', (data, isBinary) => {
         let m: unknown;
         try {
-          m = isBinary ? undefined : JSON.parse(String(data));
+          m = isBinary ? undefined : JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : '');
         } catch {
           m = undefined;
         }
@@ -111,8 +111,8 @@ function invalidMessage(m: unknown): string | null {
   if (!v) return `unknown message type ${JSON.stringify(type)}; known: ${[...byType.keys()].join(', ')}`;
   if (v.Check(m)) {
     const bad = unstorableText(m);
-    return bad ? `invalid "${type}" message: ${bad}` : null;
+    return bad ? `invalid "${String(type)}" message: ${bad}` : null;
   }
   const e = [...v.Errors(m)][0];
-  return `invalid "${type}" message${e ? `: ${e.instancePath || '/'} ${e.message}` : ''}`;
+  return `invalid "${String(type)}" message${e ? `: ${e.instancePath || '/'} ${e.message}` : ''}`;
 }

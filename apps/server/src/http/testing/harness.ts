@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { TestDatabase } from '@outdial/db';
+import type { TestDatabase } from '@outdial/db/testing';
 import { loadConfig, type Config } from '../../config.ts';
 import { openPlatform, type Platform } from '../../platform.ts';
 import { seedDemo } from '../../demo.ts';
@@ -28,7 +28,7 @@ export async function harness(engine: TestDatabase, env: Record<string, string> 
   );
   const { db, cleanup } = await engine.open();
   const platform = await openPlatform(config, { db });
-  await seedDemo(platform, () => undefined);
+  await seedDemo(platform);
   const background = new Set<Promise<unknown>>();
   const app = await buildApp({ config, services: platform.services, repos: platform.repos, background });
   return {
@@ -39,7 +39,7 @@ export async function harness(engine: TestDatabase, env: Record<string, string> 
     async login(username, password = DEMO_PASSWORD) {
       const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
       if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`);
-      return (res.json() as { token: string }).token;
+      return res.json<{ token: string }>().token;
     },
     async close() {
       await app.close();
@@ -81,7 +81,7 @@ export async function waitForImport(
       url: `/api/v1/imports/${id}`,
       headers: { authorization: `Bearer ${token}` },
     });
-    const imp = res.json() as { id: string; status: string; error: { code: string; message: string } | null };
+    const imp = res.json<{ id: string; status: string; error: { code: string; message: string } | null }>();
     if (imp.status === 'completed' || imp.status === 'failed') return imp;
     await new Promise((r) => setTimeout(r, 50));
   }
