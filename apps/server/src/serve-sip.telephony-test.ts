@@ -138,7 +138,7 @@ describe.skipIf(missing.length > 0)('the server on a SIP trunk, configured alone
       headers: { authorization: `Bearer ${agentToken}` },
     });
     const got: { type: string; [k: string]: unknown }[] = [];
-    ws.on('message', (d) => got.push(JSON.parse(String(d)) as { type: string }));
+    ws.on('message', (d) => got.push(JSON.parse((d as Buffer).toString()) as { type: string }));
     await new Promise((r, j) => ws.once('open', r).once('error', j));
     ws.send(JSON.stringify({ type: 'login', id: 'l' }));
     await until('login', async () => got.find((m) => m.type === 'ack' && m['id'] === 'l'));
