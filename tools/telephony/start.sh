@@ -29,6 +29,8 @@ AG="${OUTDIAL_TEL_AGENTS_SIP:-5060}"
 WS="${OUTDIAL_TEL_AGENTS_WS:-8088}"
 CS="${OUTDIAL_TEL_CARRIER_SIP:-5090}"
 mkdir -p "$DIR/rec"
+# Whatever fails on the way, nothing started is left running.
+trap 'st=$?; if [ $st -ne 0 ]; then "$HERE/stop.sh" "$DIR" >/dev/null; fi' EXIT
 for b in rtpengine kamailio; do command -v "$b" >/dev/null || { echo "$b is not installed (see the header of this script)" >&2; exit 1; }; done
 
 render() { # template out KEY=VALUE...
