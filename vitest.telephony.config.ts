@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Chromium) on loopback. Kept out of the default `npm test`; one file at a time, bounded.
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.telephony-test.ts', 'apps/*/src/**/*.telephony-test.ts'],
+    include: ['packages/*/src/**/*.telephony.test.ts', 'apps/*/src/**/*.telephony.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

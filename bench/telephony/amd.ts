@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnergyAmd, type AmdResult } from '../../packages/telephony/src/media/amd.ts';
 import { readWav } from '../../packages/telephony/src/media/recording.ts';
-import { missingBinaries } from '../../packages/telephony/src/testing/peers.ts';
+import { missingBinaries } from '../../packages/telephony/src/peers/peers.ts';
 
 const missing = missingBinaries(['espeak-ng', 'sox']);
 if (missing.length) {

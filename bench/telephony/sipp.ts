@@ -26,7 +26,7 @@ import {
   missingBinaries,
   startRtpengine,
   tempDir,
-} from '../../packages/telephony/src/testing/peers.ts';
+} from '../../packages/telephony/src/peers/peers.ts';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav, toneSeconds } from '@outdial/telephony/media';
-import { NUMBERS, PORTS, TONES, TRUNK, missingBinaries, startRig, type Rig } from '@outdial/telephony/testing';
+import { NUMBERS, PORTS, TONES, TRUNK, missingBinaries, startRig, type Rig } from '@outdial/telephony/peers';
 import { loadConfig } from './config.ts';
 import { serve, type RunningServer } from './serve.ts';
 import { memoryLogger } from './http/testing/log.ts';

@@ -18,7 +18,7 @@ import {
   type DialerEvent,
 } from '@outdial/engine';
 import type { SipCarrier } from '@outdial/telephony/sip';
-import { EventLog, NUMBERS, missingBinaries, startRig, type Rig } from '@outdial/telephony/testing';
+import { EventLog, NUMBERS, missingBinaries, startRig, type Rig } from '@outdial/telephony/peers';
 
 const missing = missingBinaries(['baresip', 'rtpengine', 'kamailio', 'sox']);
 if (missing.length) console.warn(`live SIP dialer tests skipped: missing ${missing.join(', ')}`);

@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../media/recording.ts';
 import { toneSeconds } from '../media/tones.ts';
 import type { SipCarrier } from '../sip/carrier.ts';
-import { missingBinaries } from '../testing/peers.ts';
-import { EventLog, NUMBERS, PORTS, TONES, startRig, type Rig } from '../testing/rig.ts';
+import { missingBinaries } from '../peers/peers.ts';
+import { EventLog, NUMBERS, PORTS, TONES, startRig, type Rig } from '../peers/rig.ts';
 
 const CHROMIUM = process.env['OUTDIAL_CHROMIUM'] ?? '/usr/bin/chromium';
 const missing = missingBinaries(['baresip', 'rtpengine', 'kamailio', 'sox', CHROMIUM]);

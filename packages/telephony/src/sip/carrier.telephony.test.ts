@@ -8,8 +8,8 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../media/recording.ts';
 import { toneSeconds } from '../media/tones.ts';
-import { missingBinaries } from '../testing/peers.ts';
-import { EventLog, NUMBERS, PORTS, TONES, TRUNK, startRig, type Rig } from '../testing/rig.ts';
+import { missingBinaries } from '../peers/peers.ts';
+import { EventLog, NUMBERS, PORTS, TONES, TRUNK, startRig, type Rig } from '../peers/rig.ts';
 import type { SipCarrier } from './carrier.ts';
 
 const missing = missingBinaries(['baresip', 'rtpengine', 'kamailio', 'sox']);

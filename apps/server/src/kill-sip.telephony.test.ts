@@ -16,7 +16,7 @@ import { consolePrincipal } from './console-principal.ts';
 import { loadConfig } from './config.ts';
 import { seedDemo } from './demo.ts';
 import { openPlatform } from './platform.ts';
-import { NUMBERS, PORTS, TRUNK, missingBinaries, startRig, type Rig } from '@outdial/telephony/testing';
+import { NUMBERS, PORTS, TRUNK, missingBinaries, startRig, type Rig } from '@outdial/telephony/peers';
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/outdial.mjs');
 const missing = missingBinaries(['baresip', 'rtpengine', 'kamailio', 'sox']);
