@@ -6,6 +6,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * runs them, and CI runs both tiers.
  */
 const SLOW = ['apps/server/src/kill.test.ts', 'apps/server/src/agent-ws.test.ts'];
+/** Real SIP peers (baresip, Kamailio, rtpengine, Chromium): their own tier, `npm run test:telephony` (vitest.telephony.config.ts). */
+const TELEPHONY = '**/*.telephony.test.ts';
 
 // Tests live beside the code (*.test.ts). TZ=UTC is set by the npm scripts so that
 // nothing passes only in the developer's own time zone.
@@ -20,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'default',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...SLOW],
+          exclude: [...configDefaults.exclude, ...SLOW, TELEPHONY],
         },
       },
       { extends: true, test: { name: 'slow', include: SLOW } },

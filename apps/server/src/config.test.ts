@@ -77,3 +77,102 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('telephony configuration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outdial-tel-'));
+  writeFileSync(join(dir, 'abandon.wav'), 'RIFF');
+  const sip = {
+    carrier: 'sip',
+    rtpengine: { host: '127.0.0.1', port: 2223, recordingDir: '/var/spool/rtpengine' },
+    trunks: [
+      {
+        name: 'main',
+        uri: 'sip:127.0.0.1:5090',
+        transport: 'udp',
+        username: 'u',
+        password: 'p',
+        maxChannels: 30,
+        callsPerSecond: 5,
+      },
+    ],
+    agents: {
+      uriTemplate: 'sip:{username}@127.0.0.1',
+      proxy: 'sip:127.0.0.1:5060',
+      phones: { agent7: 'sip:7001@127.0.0.1:5066' },
+    },
+    prompts: { abandon: 'abandon.wav' },
+  };
+
+  it('is the simulated carrier unless configured', () => {
+    expect(loadConfig({}, empty).telephony).toEqual({ carrier: 'simulated' });
+  });
+
+  it('takes a SIP carrier from the file or the environment, with defaults filled in', () => {
+    writeFileSync(join(dir, 'outdial.config.json'), JSON.stringify({ telephony: sip }));
+    const t = loadConfig({}, dir).telephony;
+    expect(t).toMatchObject({
+      carrier: 'sip',
+      sip: { host: '127.0.0.1', port: 5070 },
+      trunks: [{ name: 'main', maxChannels: 30 }],
+      recordings: { enabled: true, retentionDays: 90 },
+      prompts: { abandon: join(dir, 'abandon.wav') },
+    });
+    expect(loadConfig({ OUTDIAL_TELEPHONY: JSON.stringify({ carrier: 'simulated' }) }, dir).telephony.carrier).toBe(
+      'simulated',
+    );
+  });
+
+  it('lists every problem with a SIP configuration', () => {
+    const bad = {
+      ...sip,
+      carrier: 'sip',
+      trunks: [{ name: 'bad name', uri: 'x', transport: 'sctp', maxChannels: 0, callsPerSecond: 1 }],
+      defaultTrunk: 'nope',
+      agents: { uriTemplate: 'sip:fixed@127.0.0.1' },
+      prompts: { abandon: 'missing.wav' },
+    };
+    try {
+      loadConfig({ OUTDIAL_TELEPHONY: JSON.stringify(bad) }, empty);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const p of [
+        'trunks.0.name',
+        'trunks.0.uri',
+        'trunks.0.transport',
+        'trunks.0.maxChannels',
+        'defaultTrunk',
+        'agents.uriTemplate',
+        'prompts.abandon',
+      ])
+        expect(problems).toContain(`OUTDIAL_TELEPHONY.${p}`);
+    }
+    expect(() => loadConfig({ OUTDIAL_TELEPHONY: '{"carrier":"pigeon"}' }, empty)).toThrow(
+      /"simulated", "sip" or "freeswitch"/,
+    );
+    const fsw = loadConfig(
+      {
+        OUTDIAL_TELEPHONY: JSON.stringify({
+          carrier: 'freeswitch',
+          esl: { password: 'ClueCon' },
+          prompts: { abandon: '/usr/share/freeswitch/sounds/abandon.wav' },
+        }),
+      },
+      empty,
+    ).telephony;
+    expect(fsw).toMatchObject({
+      carrier: 'freeswitch',
+      esl: { host: '127.0.0.1', port: 8021 },
+      agentDialString: 'user/{agent}',
+    });
+    try {
+      loadConfig({ OUTDIAL_TELEPHONY: JSON.stringify({ carrier: 'freeswitch', agentDialString: 'user/x' }) }, empty);
+      expect.unreachable();
+    } catch (err) {
+      const all = (err as ConfigError).problems.join('\n');
+      for (const k of ['esl.password', 'agentDialString', 'prompts.abandon'])
+        expect(all).toContain(`OUTDIAL_TELEPHONY.${k}`);
+    }
+  });
+});

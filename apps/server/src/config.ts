@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Role } from '@outdial/db';
 import { defaultSimulatedCarrier, type SimulatedCarrierConfig } from '@outdial/telephony/simulated';
+import { telephonySetting, type TelephonyConfig } from './telephony-config.ts';
 
 /**
  * Configuration is read once at start from the environment and an optional JSON file
@@ -27,6 +28,8 @@ export interface Config {
   simulatedAgents: number;
   /** Demo mode: how the simulated carrier's callees behave — overrides of `defaultSimulatedCarrier`. */
   simulatedCarrier: Partial<SimulatedCarrierConfig>;
+  /** Which carrier places the calls (simulated unless configured): see docs/telephony.md. */
+  telephony: TelephonyConfig;
 }
 
 export class ConfigError extends Error {
@@ -53,6 +56,7 @@ const KEYS: Record<keyof Config, string> = {
   logFormat: 'OUTDIAL_LOG_FORMAT',
   simulatedAgents: 'OUTDIAL_SIMULATED_AGENTS',
   simulatedCarrier: 'OUTDIAL_SIMULATED_CARRIER',
+  telephony: 'OUTDIAL_TELEPHONY',
 };
 
 const CARRIER_RATES = [
@@ -62,6 +66,8 @@ const CARRIER_RATES = [
   'failedRate',
   'amdFalsePositive',
   'amdFalseNegative',
+  'ivrAgentKeyRate',
+  'ivrDncKeyRate',
 ] as const;
 const CARRIER_TIMES = [
   'meanRingMs',
@@ -70,6 +76,7 @@ const CARRIER_TIMES = [
   'meanTalkMs',
   'customerPatienceMs',
   'abandonMessageMs',
+  'ivrKeyMs',
 ] as const;
 
 /** `OUTDIAL_SIMULATED_CARRIER`: a JSON object of rates (0–1) and times (ms) overriding the simulated carrier's defaults. */
@@ -190,6 +197,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     logFormat,
     simulatedAgents: int('OUTDIAL_SIMULATED_AGENTS', 10, 0, 20),
     simulatedCarrier: carrierSetting(src['OUTDIAL_SIMULATED_CARRIER'], problems),
+    telephony: telephonySetting(src['OUTDIAL_TELEPHONY'], problems, cwd),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);

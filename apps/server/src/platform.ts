@@ -128,6 +128,9 @@ export async function openPlatform(
     unmaskRoles: config.unmaskRoles,
     loginFailuresPerMinute: config.loginRateLimitPerMinute,
     nodeId,
+    ...(config.telephony.carrier === 'sip'
+      ? { recordingRetentionDays: config.telephony.recordings.retentionDays }
+      : {}),
     logger,
   });
   const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);

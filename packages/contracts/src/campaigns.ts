@@ -12,8 +12,17 @@ export const CampaignStatus = Type.Union([
 export type CampaignStatus = Static<typeof CampaignStatus>;
 
 export const DialMode = Type.Union(
-  [Type.Literal('preview'), Type.Literal('progressive'), Type.Literal('power'), Type.Literal('predictive')],
-  { description: 'preview | progressive | power | predictive' },
+  [
+    Type.Literal('preview'),
+    Type.Literal('progressive'),
+    Type.Literal('power'),
+    Type.Literal('predictive'),
+    Type.Literal('ivr'),
+  ],
+  {
+    description:
+      'preview | progressive | power | predictive | ivr (agentless: a prompt, keys for an agent or do-not-call)',
+  },
 );
 export type DialMode = Static<typeof DialMode>;
 
@@ -89,6 +98,26 @@ export const CampaignSettings = Type.Object(
     endAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'ISO date-time; the campaign finishes itself then',
     }),
+    trunk: Type.Optional(
+      Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+        description: "the SIP trunk (by name, see /trunks) the calls go out on; null: the carrier's default",
+      }),
+    ),
+    ivr: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            lines: Type.Integer({ description: 'calls in progress at once (IVR pacing), 1–1000' }),
+            prompt: Type.String({ maxLength: 40, description: "the carrier's prompt name" }),
+            agentKey: Type.Union([Type.String({ maxLength: 1 }), Type.Null()], { description: 'key for an agent' }),
+            dncKey: Type.Union([Type.String({ maxLength: 1 }), Type.Null()], { description: 'key for do-not-call' }),
+            keyTimeoutSeconds: Type.Integer({ description: 'seconds to wait for a key, 3–60' }),
+          },
+          strict,
+        ),
+        Type.Null(),
+      ]),
+    ),
   },
   strict,
 );

@@ -13,3 +13,4 @@ export * as calls from './calls.ts';
 export * as audit from './audit.ts';
 export * from './events.ts';
 export * from './ws.ts';
+export * as telephony from './telephony.ts';

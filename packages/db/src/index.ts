@@ -12,6 +12,7 @@ export * from './repositories/dnc.ts';
 export * from './repositories/contacts.ts';
 export * from './repositories/tasks.ts';
 export * from './repositories/imports.ts';
+export * from './repositories/telephony.ts';
 export * from './repositories/campaigns.ts';
 export * from './repositories/attempts.ts';
 export * from './repositories/dispositions.ts';

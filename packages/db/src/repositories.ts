@@ -2,6 +2,7 @@ import type { Repositories as RepositoriesPort } from '@outdial/engine/ports';
 import type { Database, Sql } from './database.ts';
 import { AttemptsRepo } from './repositories/attempts.ts';
 import { DispositionsRepo } from './repositories/dispositions.ts';
+import { TelephonyRepo } from './repositories/telephony.ts';
 import { AuditRepo } from './repositories/audit.ts';
 import { CampaignsRepo } from './repositories/campaigns.ts';
 import { ContactsRepo } from './repositories/contacts.ts';
@@ -42,6 +43,7 @@ export class Repositories implements RepositoriesPort {
   readonly campaigns: CampaignsRepo;
   readonly attempts: AttemptsRepo;
   readonly dispositions: DispositionsRepo;
+  readonly telephony: TelephonyRepo;
 
   constructor(readonly db: Database) {
     this.users = new UsersRepo(db);
@@ -56,6 +58,7 @@ export class Repositories implements RepositoriesPort {
     this.campaigns = new CampaignsRepo(db);
     this.attempts = new AttemptsRepo(db);
     this.dispositions = new DispositionsRepo(db);
+    this.telephony = new TelephonyRepo(db);
   }
 
   get kind() {

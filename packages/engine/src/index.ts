@@ -27,3 +27,4 @@ export * from './pii.ts';
 export * from './csv.ts';
 export * from './password-policy.ts';
 export * from './login-throttle.ts';
+export * from './telephony-admin.ts';

@@ -14,6 +14,7 @@ import { PersonalData } from './pii.ts';
 import type { Clock, PasswordHasher } from './ports/index.ts';
 import { ProjectsService } from './projects.ts';
 import { TasksService } from './tasks.ts';
+import { TelephonyService } from './telephony-admin.ts';
 import { UsersService } from './users.ts';
 
 export interface ServicesConfig {
@@ -24,6 +25,8 @@ export interface ServicesConfig {
   loginFailuresPerMinute?: number | undefined;
   /** This process, as stamped on the call attempts it places (crash recovery). */
   nodeId?: string | null;
+  /** Days a call recording is kept (default 90). */
+  recordingRetentionDays?: number;
   /** The process's logger (services log through children of it). */
   logger?: Logger;
 }
@@ -49,6 +52,7 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
     campaigns: new CampaignService(repos, clock),
     attempts: new AttemptRecorder(repos, clock, cfg.nodeId ?? null),
     dispositions: new DispositionService(repos, clock, events),
+    telephony: new TelephonyService(repos, clock, { retentionDays: cfg.recordingRetentionDays ?? 90 }),
   };
 }
 

@@ -28,6 +28,7 @@ import { campaignRoutes } from './routes/campaigns.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { callRoutes } from './routes/calls.ts';
 import { wsRoutes } from './routes/ws.ts';
+import { telephonyRoutes } from './routes/telephony.ts';
 
 /**
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
@@ -114,6 +115,7 @@ export async function buildApp(
       await v1.register(campaignRoutes(ctx));
       await v1.register(auditRoutes(ctx));
       await v1.register(callRoutes(ctx));
+      await v1.register(telephonyRoutes(ctx));
       await v1.register(wsRoutes(ctx));
     },
     { prefix: '/api/v1' },

@@ -9,6 +9,7 @@ const ALL: Role[] = ['admin', 'supervisor', 'qa', 'agent'];
 const MANAGERS: Role[] = ['admin', 'supervisor'];
 const READERS: Role[] = ['admin', 'supervisor', 'qa'];
 const CALL_TAKERS: Role[] = ['admin', 'supervisor', 'agent'];
+const NO_SUCH = '00000000-0000-4000-8000-0000000000aa';
 
 interface Fixture {
   orgId: string;
@@ -175,6 +176,31 @@ const MATRIX: Record<string, { roles: Role[]; call: (f: Fixture) => Call; otherO
     otherOrg: 'not_found',
   },
   listDialerAgents: { roles: READERS, call: () => ({ url: '/dialer/agents' }), otherOrg: 'own_data' },
+  listTrunks: { roles: MANAGERS, call: () => ({ url: '/trunks' }), otherOrg: 'own_data' },
+  createTrunk: {
+    roles: ['admin'],
+    call: () => ({
+      url: '/trunks',
+      payload: {
+        name: `m${Math.random().toString(36).slice(2, 10)}`,
+        uri: 'sip:127.0.0.1:5090',
+        transport: 'udp',
+        maxChannels: 2,
+        callsPerSecond: 1,
+      },
+    }),
+    otherOrg: 'own_data',
+  },
+  getTrunk: { roles: MANAGERS, call: () => ({ url: `/trunks/${NO_SUCH}` }), otherOrg: 'not_found' },
+  updateTrunk: {
+    roles: ['admin'],
+    call: () => ({ url: `/trunks/${NO_SUCH}`, payload: { maxChannels: 3 } }),
+    otherOrg: 'not_found',
+  },
+  deleteTrunk: { roles: ['admin'], call: () => ({ url: `/trunks/${NO_SUCH}` }), otherOrg: 'not_found' },
+  getRecording: { roles: READERS, call: () => ({ url: `/attempts/${NO_SUCH}/recording` }), otherOrg: 'not_found' },
+  playRecording: { roles: READERS, call: () => ({ url: `/attempts/${NO_SUCH}/recording.wav` }), otherOrg: 'not_found' },
+  callerIdHealth: { roles: MANAGERS, call: () => ({ url: '/caller-ids/health?days=7' }), otherOrg: 'own_data' },
 };
 
 /** Every operation the contracts declare, by operationId. */

@@ -19,7 +19,10 @@ export type Permission =
   | 'campaigns:read'
   | 'campaigns:manage' // create, configure, start, pause, stop
   | 'calls:handle' // log in to the dialer, take calls, record dispositions (落单)
-  | 'audit:read';
+  | 'audit:read'
+  | 'telephony:read' // trunks (without secrets), caller-ID health
+  | 'telephony:manage' // create, change, remove trunks
+  | 'recordings:listen'; // play and download call recordings (each access audited)
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: [
@@ -38,6 +41,9 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'campaigns:manage',
     'calls:handle',
     'audit:read',
+    'telephony:read',
+    'telephony:manage',
+    'recordings:listen',
   ],
   supervisor: [
     'org:manage',
@@ -52,8 +58,10 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'campaigns:read',
     'campaigns:manage',
     'calls:handle',
+    'telephony:read',
+    'recordings:listen',
   ],
-  qa: ['projects:read', 'contacts:read_all', 'dnc:read', 'tasks:read_own', 'campaigns:read'],
+  qa: ['projects:read', 'contacts:read_all', 'dnc:read', 'tasks:read_own', 'campaigns:read', 'recordings:listen'],
   agent: ['projects:read', 'tasks:read_own', 'calls:handle'],
 };
 

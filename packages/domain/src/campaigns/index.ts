@@ -16,8 +16,31 @@ import type { Issue } from '../projects/validate.ts';
 export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'finished';
 export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['draft', 'scheduled', 'running', 'paused', 'finished'];
 
-export type DialMode = 'preview' | 'progressive' | 'power' | 'predictive';
-export const DIAL_MODES: readonly DialMode[] = ['preview', 'progressive', 'power', 'predictive'];
+/** `ivr`: agentless — a prompt plays to whoever answers; a key takes them to an agent or off the list. */
+export type DialMode = 'preview' | 'progressive' | 'power' | 'predictive' | 'ivr';
+export const DIAL_MODES: readonly DialMode[] = ['preview', 'progressive', 'power', 'predictive', 'ivr'];
+
+/** An agentless (IVR) campaign's menu. */
+export interface IvrSettings {
+  /** Calls in progress at once (the IVR's lines): IVR pacing keeps this many going. */
+  lines: number;
+  /** Name of the prompt the carrier plays (configured with the carrier: prompts.<name>). */
+  prompt: string;
+  /** The key that asks for an agent (null: none). */
+  agentKey: string | null;
+  /** The key that puts the number on the project's do-not-call list (null: none). */
+  dncKey: string | null;
+  /** Seconds to wait for a key after the prompt starts; then the call is released. */
+  keyTimeoutSeconds: number;
+}
+
+export const defaultIvrSettings = (): IvrSettings => ({
+  lines: 10,
+  prompt: 'ivr',
+  agentKey: '1',
+  dncKey: '9',
+  keyTimeoutSeconds: 10,
+});
 
 /** A user's command, or the dialer's own decision (`finish`). */
 export type CampaignAction = 'schedule' | 'start' | 'pause' | 'resume' | 'stop' | 'finish';
@@ -59,6 +82,10 @@ export interface CampaignSettings {
   /** ISO times; the dialer starts/stops the campaign by itself at these instants. */
   startAt: string | null;
   endAt: string | null;
+  /** The SIP trunk (by name) the calls go out on; null or absent: the carrier's default. */
+  trunk?: string | null;
+  /** Dial mode `ivr`: the menu (absent: the defaults). */
+  ivr?: IvrSettings | null;
 }
 
 /** The actions a user may take (`finish` is the system's: end time, list exhausted). */
@@ -81,6 +108,8 @@ export const defaultCampaignSettings = (): CampaignSettings => ({
   listDailyCaps: {},
   startAt: null,
   endAt: null,
+  trunk: null,
+  ivr: null,
 });
 
 const MOVES: Record<CampaignAction, Partial<Record<CampaignStatus, CampaignStatus>>> = {
@@ -158,6 +187,22 @@ export function validateCampaignSettings(s: CampaignSettings): Issue[] {
   s.callerIds.forEach((c, i) => {
     if (!E164.test(c)) out.push({ path: `callerIds.${i}`, message: `"${c}" is not an E.164 number (+8610…)` });
   });
+  if (s.trunk !== undefined && s.trunk !== null && !/^[A-Za-z0-9_.-]{1,64}$/.test(s.trunk))
+    out.push({ path: 'trunk', message: 'must be a trunk name (1–64 letters, digits, "_", "." or "-")' });
+  if (s.ivr !== undefined && s.ivr !== null) {
+    const v = s.ivr;
+    if (!(Number.isInteger(v.lines) && v.lines >= 1 && v.lines <= 1000))
+      out.push({ path: 'ivr.lines', message: 'must be a whole number from 1 to 1000' });
+    if (typeof v.prompt !== 'string' || !/^[a-z0-9_-]{1,40}$/.test(v.prompt))
+      out.push({ path: 'ivr.prompt', message: 'must be a prompt name (lower-case letters, digits, "_", "-")' });
+    for (const k of ['agentKey', 'dncKey'] as const)
+      if (v[k] !== null && !/^[0-9*#]$/.test(String(v[k])))
+        out.push({ path: `ivr.${k}`, message: 'must be one key 0–9, * or #, or null' });
+    if (v.agentKey !== null && v.agentKey === v.dncKey)
+      out.push({ path: 'ivr.dncKey', message: 'must differ from agentKey' });
+    if (!(Number.isInteger(v.keyTimeoutSeconds) && v.keyTimeoutSeconds >= 3 && v.keyTimeoutSeconds <= 60))
+      out.push({ path: 'ivr.keyTimeoutSeconds', message: 'must be a whole number of seconds from 3 to 60' });
+  }
   const start = s.startAt === null ? null : Date.parse(s.startAt);
   const end = s.endAt === null ? null : Date.parse(s.endAt);
   if (start !== null && Number.isNaN(start)) out.push({ path: 'startAt', message: 'must be an ISO date-time' });

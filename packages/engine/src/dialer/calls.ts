@@ -1,4 +1,5 @@
-import type { AttemptEnd, CampaignRow } from '../ports/index.ts';
+import type { AttemptEnd, CampaignRow, DncStore } from '../ports/index.ts';
+import { defaultIvrSettings, type IvrSettings } from '@outdial/domain/campaigns';
 import type { NextStep } from '@outdial/domain/compliance';
 import type { AttemptRecorder } from '../attempts.ts';
 import type { Logger } from '../logger.ts';
@@ -24,6 +25,9 @@ export interface LiveCall {
   previewAgent: string | null;
   /** The customer's value tier 0–3 (score routing), from the campaign's value-tier field. */
   valueTier: number;
+  /** IVR campaign: the prompt is playing and no key has been pressed yet (no agent is sought meanwhile). */
+  ivrPending: boolean;
+  ivrTimer: unknown;
 }
 
 export interface LiveCallsDeps {
@@ -36,6 +40,10 @@ export interface LiveCallsDeps {
   pacing: Pick<PacingMonitor, 'count' | 'observe' | 'connectWait'>;
   /** How long an answered person may wait for an agent: the greeting plus the 2-second rule. */
   waitLimitMs: number;
+  /** The 2-second rule alone (an IVR caller who pressed for an agent has heard no greeting). */
+  connectWithinMs: number;
+  /** IVR campaigns: the do-not-call key puts the number on the project's list. */
+  dnc: Pick<DncStore, 'ensureList' | 'addEntries'>;
   log: Logger;
   /** Runs work nobody waits for: tracked (so shutdown awaits it) and logged if it fails. */
   background: (p: Promise<unknown>, what: string, context?: Record<string, unknown>) => void;
@@ -83,7 +91,13 @@ export class LiveCalls {
       amd: null,
       waitTimer: undefined,
       abandoned: false,
+      ivrPending: false,
+      ivrTimer: undefined,
     });
+  }
+
+  has(attemptId: string): boolean {
+    return this.calls.has(attemptId);
   }
 
   get size(): number {
@@ -97,7 +111,7 @@ export class LiveCalls {
   /** Calls waiting for an agent, oldest first (the dialer offers them to an agent who becomes ready). */
   waiting(): LiveCall[] {
     return [...this.calls.values()]
-      .filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned)
+      .filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned && !c.ivrPending)
       .sort((a, b) => a.answeredAt! - b.answeredAt!);
   }
 
@@ -110,8 +124,12 @@ export class LiveCalls {
     if (!call) return; // another campaign's call
     switch (e.type) {
       case 'ringing':
-      case 'connected':
+      case 'recorded':
         return;
+      case 'connected':
+        return this.onConnected(call, e.agentId, e.at);
+      case 'dtmf':
+        return this.onKey(call, e.digit, e.at);
       case 'answered':
         call.answeredAt = e.at;
         call.amd = e.amd;
@@ -147,6 +165,7 @@ export class LiveCalls {
       'recording an answer failed',
       { attemptId: call.attemptId },
     );
+    if (this.deps.campaign().settings.dialMode === 'ivr' && this.deps.telephony.playPrompt) return this.startIvr(call);
     if (this.route(call)) return;
     // No agent now: wait up to the 2-second rule (after the greeting) for one to free up.
     call.waitTimer = this.deps.scheduler.setTimeout(() => this.expireWait(call), this.deps.waitLimitMs);
@@ -175,9 +194,123 @@ export class LiveCalls {
     });
   }
 
+  /** The IVR menu of an agentless campaign (the defaults where the settings leave it out). */
+  private ivr(): IvrSettings {
+    return this.deps.campaign().settings.ivr ?? defaultIvrSettings();
+  }
+
+  /** IVR campaign: the prompt plays; the callee's key decides (an agent, do-not-call), or time runs out. */
+  private startIvr(call: LiveCall): void {
+    const menu = this.ivr();
+    call.ivrPending = true;
+    try {
+      this.deps.telephony.playPrompt!(call.attemptId, menu.prompt);
+    } catch (err) {
+      // The call went away, or the prompt is not configured: release it rather than leave it silent.
+      this.deps.log.error({ err, attemptId: call.attemptId }, 'the IVR prompt could not be played; releasing the call');
+      call.ivrPending = false;
+      this.deps.telephony.hangup(call.attemptId, 'agent_hangup');
+      return;
+    }
+    call.ivrTimer = this.deps.scheduler.setTimeout(() => {
+      if (!call.ivrPending || !this.calls.has(call.attemptId)) return;
+      call.ivrPending = false;
+      this.deps.telephony.hangup(call.attemptId, 'agent_hangup');
+    }, menu.keyTimeoutSeconds * 1000);
+  }
+
+  /** A key pressed during the IVR prompt. */
+  private async onKey(call: LiveCall, digit: string, at: number): Promise<void> {
+    if (!call.ivrPending) return;
+    const menu = this.ivr();
+    if (digit !== menu.agentKey && digit !== menu.dncKey) return;
+    call.ivrPending = false;
+    this.deps.scheduler.clearTimeout(call.ivrTimer);
+    if (digit === menu.dncKey) {
+      // Off the list first, then release: the number is blocked before anything else can dial it.
+      const c = this.deps.campaign();
+      try {
+        const list = await this.deps.dnc.ensureList(c.orgId, c.projectId, 'default');
+        await this.deps.dnc.addEntries(
+          list,
+          [{ phone: call.phone, reason: `IVR key ${digit}`, source: 'ivr', expiresAt: null }],
+          null,
+        );
+        this.deps.bus.publish({ type: 'DialRefused', at, campaignId: c.id, contactId: call.contactId, code: 'dnc' });
+      } catch (err) {
+        this.deps.log.error({ err, attemptId: call.attemptId }, 'putting an IVR caller on the do-not-call list failed');
+      } finally {
+        this.deps.telephony.hangup(call.attemptId, 'agent_hangup');
+      }
+      return;
+    }
+    // The callee asked for an agent: the 2-second clock starts now.
+    if (this.route(call)) return;
+    call.waitTimer = this.deps.scheduler.setTimeout(() => this.expireWait(call), this.deps.connectWithinMs);
+  }
+
+  /**
+   * Moves a connected call to another (ready) agent: they are reserved for it now and take it
+   * when their phone answers; the first agent goes to wrap-up then. Refused when the carrier
+   * cannot transfer, the call is not connected, or the agent is not ready.
+   */
+  transfer(attemptId: string, toAgentId: string, kind: 'blind' | 'attended'): void {
+    const call = this.calls.get(attemptId);
+    const { telephony, desk, scheduler } = this.deps;
+    if (!telephony.transfer) throw new Error('this carrier cannot transfer calls');
+    if (!call || call.connectedAt === null || !call.agentId) throw new Error(`call ${attemptId} is not connected`);
+    if (toAgentId === call.agentId) throw new Error('the call is already with that agent');
+    const to = desk.get(toAgentId);
+    if (to?.state.status !== 'ready') throw new Error(`agent ${toAgentId} is not ready`);
+    desk.apply(toAgentId, { type: 'reserve', at: scheduler.now(), callId: attemptId });
+    try {
+      telephony.transfer(attemptId, toAgentId, kind);
+    } catch (err) {
+      desk.apply(toAgentId, { type: 'release', at: scheduler.now(), callId: attemptId });
+      throw err;
+    }
+    // Their phone never answered: the reservation goes, the call stays where it is (or ended).
+    scheduler.setTimeout(() => {
+      if (desk.reservedFor(toAgentId, attemptId))
+        desk.apply(toAgentId, { type: 'release', at: scheduler.now(), callId: attemptId });
+    }, 30_000);
+  }
+
+  /** The carrier says an agent is on the call: after a transfer, a different agent than before. */
+  private onConnected(call: LiveCall, agentId: string, at: number): void {
+    if (call.connectedAt === null || call.agentId === null || call.agentId === agentId) return;
+    const { desk } = this.deps;
+    const from = call.agentId;
+    const old = desk.get(from);
+    if (old?.state.status === 'talking' && old.state.callId === call.attemptId)
+      desk.apply(from, { type: 'hangup', at, callId: call.attemptId });
+    if (desk.reservedFor(agentId, call.attemptId)) desk.apply(agentId, { type: 'connect', at, callId: call.attemptId });
+    call.agentId = agentId;
+    this.deps.bus.publish({
+      type: 'CallConnected',
+      at,
+      campaignId: this.deps.campaign().id,
+      attemptId: call.attemptId,
+      contactId: call.contactId,
+      agentId,
+      waitMs: 0,
+    });
+    this.deps.background(
+      this.deps.attempts.progress(call.attemptId, { agentUserId: agentId }),
+      'recording a transfer failed',
+      { attemptId: call.attemptId, agentId },
+    );
+  }
+
   /** Tries to give a waiting call to the best ready agent now. */
   route(call: LiveCall): boolean {
-    if (call.connectedAt !== null || call.abandoned || call.answeredAt === null || !this.calls.has(call.attemptId))
+    if (
+      call.connectedAt !== null ||
+      call.abandoned ||
+      call.ivrPending ||
+      call.answeredAt === null ||
+      !this.calls.has(call.attemptId)
+    )
       return false;
     const at = this.deps.scheduler.now();
     const needs = callNeeds(this.deps.campaign(), call.valueTier);
@@ -239,6 +372,8 @@ export class LiveCalls {
   private async ended(call: LiveCall, cause: EndCause, sipCode: number, at: number): Promise<void> {
     this.calls.delete(call.attemptId);
     this.deps.scheduler.clearTimeout(call.waitTimer);
+    this.deps.scheduler.clearTimeout(call.ivrTimer);
+    call.ivrPending = false;
     const outcome = call.abandoned ? 'abandoned' : OUTCOME[cause];
     this.deps.pacing.count(at, 'ended');
     if (outcome === 'failed') this.deps.pacing.count(at, 'failed');

@@ -59,6 +59,18 @@ export class Dialer {
     });
   }
 
+  /** Moves a connected call to another ready agent (blind or attended); see CampaignRunner.transfer. */
+  transfer(attemptId: string, toAgentId: string, kind: 'blind' | 'attended'): void {
+    for (const r of this.runners.values()) if (r.hasCall(attemptId)) return r.transfer(attemptId, toAgentId, kind);
+    throw new Error(`call ${attemptId} is not in progress on this node`);
+  }
+
+  /** Holds or resumes a connected call (when the carrier can). */
+  hold(attemptId: string, on: boolean): void {
+    if (!this.deps.telephony.hold) throw new Error('this carrier cannot hold calls');
+    this.deps.telephony.hold(attemptId, on);
+  }
+
   /** Starts runners for running campaigns (and scheduled ones whose time came), stops the others. */
   async sync(): Promise<void> {
     const now = new Date(this.deps.scheduler.now());

@@ -1,6 +1,7 @@
-import type { CampaignSettings } from '@outdial/domain/campaigns';
+import { defaultIvrSettings, type CampaignSettings } from '@outdial/domain/campaigns';
 import {
   CallRateLimiter,
+  IvrPolicy,
   PowerPolicy,
   PredictivePolicy,
   ProgressivePolicy,
@@ -39,7 +40,15 @@ export interface PacingTiming {
 
 /** The pacing settings: a change to any of them rebuilds the policies and the governor. */
 export const pacingKey = (s: CampaignSettings): string =>
-  JSON.stringify([s.dialMode, s.linesPerAgent, s.abandonTarget, s.ringTimeoutSeconds, s.amd, s.maxCallsPerSecond]);
+  JSON.stringify([
+    s.dialMode,
+    s.linesPerAgent,
+    s.abandonTarget,
+    s.ringTimeoutSeconds,
+    s.amd,
+    s.maxCallsPerSecond,
+    s.ivr?.lines ?? null,
+  ]);
 
 const LATENCY_SAMPLES = 500;
 const breakerCounts = () => new RollingCounts(['ended', 'failed', 'person', 'abandon'] as const, 10_000, 3_600_000);
@@ -87,11 +96,17 @@ export class PacingMonitor {
       amdDecisionS: s.amd ? 1.5 : 0,
       maxAbandonRate: s.abandonTarget,
     };
-    const ahead: PacingPolicy =
-      s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
-    const progressive = new ProgressivePolicy();
-    // Preview needs the agent's own click (workstation); until then it is served as progressive.
-    this.policies = { predictive: ahead, progressive, preview: progressive };
+    if (s.dialMode === 'ivr') {
+      // Agentless: the IVR's lines set the pace whatever mode the governor is in (no agent waits).
+      const ivr = new IvrPolicy((s.ivr ?? defaultIvrSettings()).lines);
+      this.policies = { predictive: ivr, progressive: ivr, preview: ivr };
+    } else {
+      const ahead: PacingPolicy =
+        s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
+      const progressive = new ProgressivePolicy();
+      // Preview needs the agent's own click (workstation); until then it is served as progressive.
+      this.policies = { predictive: ahead, progressive, preview: progressive };
+    }
     const configured: GovernedMode =
       s.dialMode === 'preview' ? 'preview' : s.dialMode === 'progressive' ? 'progressive' : 'predictive';
     this.governor = new SafetyGovernor(configured, defaultGovernorLimits(s.abandonTarget));
@@ -204,6 +219,8 @@ export interface PacedCall {
   answeredAt: number | null;
   connectedAt: number | null;
   abandoned: boolean;
+  /** IVR: hearing the prompt, not waiting for an agent. */
+  ivrPending?: boolean;
 }
 
 /** The moment as the pacing policies see it: agents by state, calls ringing and waiting (times in seconds). */
@@ -211,7 +228,9 @@ export function pacingSnapshot(t: number, agents: readonly PacedAgent[], calls: 
   const by = (st: string) => agents.filter((a) => a.state.status === st);
   const all = [...calls];
   const ringing = all.filter((c) => c.answeredAt === null);
-  const waiting = all.filter((c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned);
+  const waiting = all.filter(
+    (c) => c.answeredAt !== null && c.connectedAt === null && !c.abandoned && c.ivrPending !== true,
+  );
   const elapsed = (since: number) => (t - since) / 1000;
   return {
     now: t / 1000,

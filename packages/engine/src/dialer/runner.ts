@@ -52,7 +52,7 @@ export interface RunnerRepos {
     | 'reconcileListQuota'
   >;
   attempts: Pick<AttemptsStore, 'campaignBuckets' | 'history'>;
-  dnc: Pick<DncStore, 'blocked'>;
+  dnc: Pick<DncStore, 'blocked' | 'ensureList' | 'addEntries'>;
 }
 
 /**
@@ -160,6 +160,8 @@ export class CampaignRunner {
       attempts: deps.attempts,
       pacing: this.pacing,
       waitLimitMs: ((opts.greetingS ?? 0) + (opts.connectWithinS ?? 2)) * 1000,
+      connectWithinMs: (opts.connectWithinS ?? 2) * 1000,
+      dnc: deps.repos.dnc,
       log: this.log,
       background,
     });
@@ -420,6 +422,8 @@ export class CampaignRunner {
       callerId: callerId ?? '',
       ringTimeoutMs: s.ringTimeoutSeconds * 1000,
       amd: s.amd && !preview,
+      ...(s.trunk ? { trunk: s.trunk } : {}),
+      orgId: c.orgId,
     });
     return attemptId;
   }
@@ -438,6 +442,16 @@ export class CampaignRunner {
   /** Tries to give a waiting call to the best ready agent now. */
   route(call: LiveCall): boolean {
     return this.calls.route(call);
+  }
+
+  /** Whether this runner has the call (a live attempt of its campaign). */
+  hasCall(attemptId: string): boolean {
+    return this.calls.has(attemptId);
+  }
+
+  /** Moves a connected call to another ready agent (see LiveCalls.transfer). */
+  transfer(attemptId: string, toAgentId: string, kind: 'blind' | 'attended'): void {
+    this.calls.transfer(attemptId, toAgentId, kind);
   }
 
   /** An agent finished wrap-up: the policies learn wrap times from it. */

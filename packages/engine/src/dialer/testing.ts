@@ -183,6 +183,11 @@ export class MemoryDialerStore {
     },
     dnc: {
       blocked: (_o, _p, phones) => Promise.resolve(new Set(phones.filter((p) => this.blocked.has(p)))),
+      ensureList: () => Promise.resolve('ivr-dnc-list'),
+      addEntries: (_l, entries) => {
+        for (const e of entries) this.blocked.add(e.phone);
+        return Promise.resolve(entries.length);
+      },
     },
   };
 }

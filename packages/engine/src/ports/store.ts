@@ -579,8 +579,73 @@ export interface UsersStore {
 }
 
 /** Every store, over one connection or one transaction. */
+/** A SIP trunk an organisation configured (the password never leaves the store but to the carrier). */
+export interface TrunkRow {
+  id: string;
+  orgId: string;
+  name: string;
+  uri: string;
+  transport: 'udp' | 'tcp';
+  username: string | null;
+  password: string | null;
+  maxChannels: number;
+  callsPerSecond: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type TrunkInput = Pick<
+  TrunkRow,
+  'name' | 'uri' | 'transport' | 'username' | 'password' | 'maxChannels' | 'callsPerSecond'
+>;
+
+export interface RecordingRow {
+  attemptId: string;
+  orgId: string;
+  projectId: string;
+  agentUserId: string | null;
+  path: string;
+  durationMs: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Per caller ID over a period: how its calls fared and how often the called asked not to be called. */
+export interface CallerIdHealthRow {
+  callerId: string;
+  dials: number;
+  answered: number;
+  person: number;
+  abandoned: number;
+  /** Numbers called from it that went on a do-not-call list after the call (IVR key, disposition). */
+  complaints: number;
+  lastUsedAt: Date;
+}
+
+/** Telephony's storage: trunks, recordings, caller-ID health. */
+export interface TelephonyStore {
+  listTrunks(orgId: string): Promise<TrunkRow[]>;
+  /** Every organisation's trunks (the SIP carrier's sync). */
+  allTrunks(): Promise<TrunkRow[]>;
+  getTrunk(orgId: string, id: string): Promise<TrunkRow | undefined>;
+  /** Null when the name is taken in the organisation. */
+  createTrunk(orgId: string, t: TrunkInput): Promise<TrunkRow | null>;
+  /** Undefined when absent; null when the new name is taken. */
+  updateTrunk(orgId: string, id: string, t: Partial<TrunkInput>, at: Date): Promise<TrunkRow | undefined | null>;
+  deleteTrunk(orgId: string, id: string): Promise<boolean>;
+  saveRecording(r: Omit<RecordingRow, 'createdAt'>): Promise<void>;
+  getRecording(orgId: string, attemptId: string): Promise<RecordingRow | undefined>;
+  /** Recordings past their expiry (oldest first), at most `limit`. */
+  expiredRecordings(now: Date, limit: number): Promise<RecordingRow[]>;
+  deleteRecordings(attemptIds: readonly string[]): Promise<void>;
+  /** How long AMD listened before deciding, on one attempt. */
+  setAmdMs(attemptId: string, ms: number): Promise<void>;
+  callerIdHealth(orgId: string, since: Date, projectId: string | null): Promise<CallerIdHealthRow[]>;
+}
+
 export interface Repositories {
   readonly kind: 'pglite' | 'postgres';
+  readonly telephony: TelephonyStore;
   readonly users: UsersStore;
   readonly sessions: SessionsStore;
   readonly audit: AuditStore;

@@ -25,6 +25,11 @@ export interface SimulatedCarrierConfig {
   customerPatienceMs: number;
   /** Duration of the abandon message, ms. */
   abandonMessageMs: number;
+  /** IVR campaigns: shares of people who press 1 (an agent) or 9 (do-not-call) during the prompt; the rest press nothing. */
+  ivrAgentKeyRate: number;
+  ivrDncKeyRate: number;
+  /** When in the prompt they press it, ms. */
+  ivrKeyMs: number;
 }
 
 export const defaultSimulatedCarrier: SimulatedCarrierConfig = {
@@ -40,6 +45,9 @@ export const defaultSimulatedCarrier: SimulatedCarrierConfig = {
   meanTalkMs: 90_000,
   customerPatienceMs: 8000,
   abandonMessageMs: 4000,
+  ivrAgentKeyRate: 0.2,
+  ivrDncKeyRate: 0.05,
+  ivrKeyMs: 3000,
 };
 
 type Phase = 'ringing' | 'answered' | 'connected' | 'releasing';
@@ -151,6 +159,37 @@ export class SimulatedCarrier implements Telephony {
     if (!call || call.phase !== 'answered') return;
     call.phase = 'releasing';
     this.schedule(call, this.cfg.abandonMessageMs, () => this.end(call, 'abandoned'));
+  }
+
+  /** Hold changes nothing the dialer sees here (the talk time keeps running). */
+  hold(callId: string): void {
+    const call = this.calls.get(callId);
+    if (!call || call.phase !== 'connected') throw new Error(`call ${callId} is not connected to an agent`);
+  }
+
+  /** The other agent's phone answers after a moment: the call is theirs (blind and attended alike here). */
+  transfer(callId: string, toAgentId: string): void {
+    const call = this.calls.get(callId);
+    if (!call || call.phase !== 'connected') throw new Error(`call ${callId} is not connected to an agent`);
+    this.scheduler.setTimeout(() => {
+      if (this.calls.get(callId) === call && call.phase === 'connected')
+        this.emit({ type: 'connected', callId, at: this.scheduler.now(), agentId: toAgentId });
+    }, 200);
+  }
+
+  /** A person presses 1, 9 or nothing during the prompt (rates in the config); a machine never does. */
+  playPrompt(callId: string): void {
+    const call = this.calls.get(callId);
+    if (!call || call.phase !== 'answered') throw new Error(`call ${callId} is not waiting for an agent`);
+    if (!call.person) return;
+    const u = this.random();
+    const digit =
+      u < this.cfg.ivrAgentKeyRate ? '1' : u < this.cfg.ivrAgentKeyRate + this.cfg.ivrDncKeyRate ? '9' : null;
+    if (!digit) return;
+    this.scheduler.setTimeout(() => {
+      if (this.calls.get(callId) === call && call.phase === 'answered')
+        this.emit({ type: 'dtmf', callId, at: this.scheduler.now(), digit });
+    }, this.cfg.ivrKeyMs);
   }
 
   hangup(callId: string, cause: Extract<EndCause, 'agent_hangup' | 'machine_released' | 'cancelled'>): void {

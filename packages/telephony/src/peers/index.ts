@@ -1,0 +1,2 @@
+export * from './peers.ts';
+export * from './rig.ts';
