@@ -20,10 +20,17 @@ export interface Config {
   maxCustomFields: number;
   unmaskRoles: Role[];
   loginRateLimitPerMinute: number;
+  /** Complete-number lookups a day for users who see masked numbers (each audited). */
+  maskedLookupsPerDay: number;
   maxUploadMb: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** JSON lines (for log collectors), or pretty text for a person; `auto`: pretty on a terminal. */
   logFormat: 'auto' | 'json' | 'pretty';
+  /**
+   * Behind a reverse proxy: trust its X-Forwarded-For for the client's address (login throttling,
+   * audit rows). `false` (default), `true` (any), or a comma-separated list of proxy addresses/CIDRs.
+   */
+  trustProxy: boolean | string[];
   /** Demo mode: how many of the demo agents (from agent20 down) the simulator plays. */
   simulatedAgents: number;
   /** Demo mode: how the simulated carrier's callees behave — overrides of `defaultSimulatedCarrier`. */
@@ -51,9 +58,11 @@ const KEYS: Record<keyof Config, string> = {
   maxCustomFields: 'OUTDIAL_MAX_CUSTOM_FIELDS',
   unmaskRoles: 'OUTDIAL_UNMASK_ROLES',
   loginRateLimitPerMinute: 'OUTDIAL_LOGIN_RATE_LIMIT',
+  maskedLookupsPerDay: 'OUTDIAL_MASKED_LOOKUPS_PER_DAY',
   maxUploadMb: 'OUTDIAL_MAX_UPLOAD_MB',
   logLevel: 'OUTDIAL_LOG_LEVEL',
   logFormat: 'OUTDIAL_LOG_FORMAT',
+  trustProxy: 'OUTDIAL_TRUST_PROXY',
   simulatedAgents: 'OUTDIAL_SIMULATED_AGENTS',
   simulatedCarrier: 'OUTDIAL_SIMULATED_CARRIER',
   telephony: 'OUTDIAL_TELEPHONY',
@@ -182,6 +191,18 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
   const formats = ['auto', 'json', 'pretty'] as const;
   const logFormat = (src['OUTDIAL_LOG_FORMAT'] || 'auto') as Config['logFormat'];
   if (!formats.includes(logFormat)) problems.push(`OUTDIAL_LOG_FORMAT: one of ${formats.join(', ')}`);
+  const proxyRaw = (src['OUTDIAL_TRUST_PROXY'] ?? '').trim();
+  const trustProxy: boolean | string[] =
+    proxyRaw === '' || proxyRaw === 'false'
+      ? false
+      : proxyRaw === 'true'
+        ? true
+        : proxyRaw
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+  if (Array.isArray(trustProxy) && trustProxy.some((x) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x)))
+    problems.push('OUTDIAL_TRUST_PROXY: true, false, or a comma-separated list of addresses or CIDRs');
   const cfg: Config = {
     host,
     port: int('OUTDIAL_PORT', 8080, 0, 65535),
@@ -192,9 +213,11 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     maxCustomFields: int('OUTDIAL_MAX_CUSTOM_FIELDS', 20, 1, 200),
     unmaskRoles: unmaskRoles as Role[],
     loginRateLimitPerMinute: int('OUTDIAL_LOGIN_RATE_LIMIT', 10, 1, 10_000),
+    maskedLookupsPerDay: int('OUTDIAL_MASKED_LOOKUPS_PER_DAY', 200, 0, 1_000_000),
     maxUploadMb: int('OUTDIAL_MAX_UPLOAD_MB', 1024, 1, 100_000),
     logLevel,
     logFormat,
+    trustProxy,
     simulatedAgents: int('OUTDIAL_SIMULATED_AGENTS', 10, 0, 20),
     simulatedCarrier: carrierSetting(src['OUTDIAL_SIMULATED_CARRIER'], problems),
     telephony: telephonySetting(src['OUTDIAL_TELEPHONY'], problems, cwd),

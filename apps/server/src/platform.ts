@@ -127,6 +127,7 @@ export async function openPlatform(
     maxCustomFields: config.maxCustomFields,
     unmaskRoles: config.unmaskRoles,
     loginFailuresPerMinute: config.loginRateLimitPerMinute,
+    maskedLookupsPerDay: config.maskedLookupsPerDay,
     nodeId,
     ...(config.telephony.carrier === 'sip'
       ? { recordingRetentionDays: config.telephony.recordings.retentionDays }

@@ -54,54 +54,58 @@ export class AuthService {
     req: LoginRequest,
     meta: { ip?: string | undefined; userAgent?: string | undefined } = {},
   ): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
-    const keys = { account: req.username, client: meta.ip };
-    const wait = this.throttle.retryAfter(keys, this.clock.now().getTime());
-    if (wait > 0)
-      throw new AppError('rate_limited', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, {
-        retryAfterSeconds: Math.ceil(wait / 1000),
-      });
-    const candidates = (await this.repos.users.findByUsername(req.username)).filter(
-      (u) =>
-        !u.disabled && (req.organisation === undefined || u.orgName.toLowerCase() === req.organisation.toLowerCase()),
+    const keys = {
+      account: req.organisation ? `${req.organisation}/${req.username}` : req.username,
+      client: meta.ip,
+    };
+    const taken = this.throttle.take(keys, this.clock.now().getTime());
+    if ('retryAfterMs' in taken) {
+      const s = Math.ceil(taken.retryAfterMs / 1000);
+      throw new AppError('rate_limited', `too many failed logins; try again in ${s} s`, { retryAfterSeconds: s });
+    }
+    // Usernames are unique per organisation. Exactly one password hash is checked per attempt
+    // (a dummy one when the name is unknown or fits several organisations), so neither the
+    // answer nor its time says whether, or in how many organisations, a username exists.
+    const candidates = (await this.repos.users.findByUsername(req.username, req.organisation)).filter(
+      (u) => !u.disabled,
     );
-    // Usernames are unique per organisation: the password tells the accounts apart. Every
-    // candidate is verified (and a dummy hash when there is none), so the time taken does not
-    // say whether or where a username exists.
-    const matches: typeof candidates = [];
-    if (candidates.length === 0) {
+    const user = candidates.length === 1 ? candidates[0]! : undefined;
+    let ok = false;
+    if (user) ok = await this.hasher.verify(user.passwordHash, req.password);
+    else {
       dummyHash ??= this.hasher.hash('not-a-real-password');
       await this.hasher.verify(await dummyHash, req.password);
     }
-    for (const u of candidates) if (await this.hasher.verify(u.passwordHash, req.password)) matches.push(u);
-    if (matches.length !== 1) {
-      this.throttle.failed(keys, this.clock.now().getTime());
+    if (!user || !ok) {
       await this.repos.audit.append({
-        orgId: candidates.length === 1 ? candidates[0]!.orgId : null,
+        orgId: user?.orgId ?? null,
         actorUserId: null,
         action: 'auth.login_failed',
-        details: { username: req.username, ...(matches.length > 1 ? { ambiguous: true } : {}) },
+        details: { username: req.username, ...(candidates.length > 1 ? { ambiguous: true } : {}) },
         ip: meta.ip,
       });
-      if (matches.length > 1)
+      if (candidates.length > 1)
         throw new AppError(
           'invalid_credentials',
-          'this username and password fit accounts in several organisations: name yours in "organisation"',
+          'several organisations use this username: name yours in "organisation" and try again',
           { field: 'organisation' },
         );
       throw new AppError('invalid_credentials', 'wrong username or password');
     }
-    const user = matches[0]!;
-    this.throttle.succeeded(keys);
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.clock.now().getTime() + this.sessionTtlMs);
     const sessionId = await this.repos.transaction(async (tx) => {
+      // Only while the password that was checked is still the user's and the user is enabled: a
+      // password change or a disable that committed meanwhile leaves no session behind.
       const id = await tx.sessions.create({
         userId: user.id,
         tokenHash: hashToken(token),
         expiresAt,
         ip: meta.ip,
         userAgent: meta.userAgent,
+        ifPasswordHash: user.passwordHash,
       });
+      if (!id) throw new AppError('invalid_credentials', 'wrong username or password');
       await tx.audit.append({
         orgId: user.orgId,
         actorUserId: user.id,
@@ -112,6 +116,7 @@ export class AuthService {
       });
       return id;
     });
+    this.throttle.succeeded(taken.slot);
     return {
       token,
       expiresAt,

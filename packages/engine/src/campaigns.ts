@@ -42,7 +42,6 @@ export interface CampaignStats {
   abandonLimit: number;
   today: CampaignFigures & { abandonRate: number };
   period30d: CampaignFigures & { abandonRate: number };
-  /** Null when no dialer on this node runs the campaign (not running, or another node runs it). */
   /** Preview mode, today: contacts decided by agents, dialed, skipped by reason; utilisation = dialed / decided. */
   previewsToday: {
     decided: number;
@@ -51,6 +50,7 @@ export interface CampaignStats {
     meanPreviewSeconds: number | null;
     utilisation: number | null;
   };
+  /** Null when no dialer on this node runs the campaign (not running, or another node runs it). */
   dialer: LiveCampaignFigures | null;
 }
 
@@ -213,7 +213,6 @@ export class CampaignService {
     return this.view(row);
   }
 
-  /** The dialer's own decisions: start a scheduled campaign whose time came, finish one (with why). */
   /**
    * The system's own moves: start a scheduled campaign, finish one whose list ran out, pause one
    * whose circuit breaker tripped (`detail` says what it found; a person resumes it).

@@ -76,6 +76,7 @@ export class ContactsService {
     const project = await this.project(p, projectCode);
     const unmasked = this.pii.unmasked(p);
     const search = this.search(q.q, unmasked, project.defaultRegion);
+    if (!unmasked && search.phone !== undefined) await this.pii.maskedLookup(p, 'contacts.search', meta.ip);
     const { items, total } = await this.repos.contacts.list(p.orgId, {
       projectId: project.id,
       status: q.status,

@@ -94,7 +94,9 @@ export class DncService {
     assertCan(actor, 'dnc:manage');
     const list = await this.repos.dnc.getList(actor.orgId, listId);
     if (!list) throw notFound('do-not-call list');
-    const n = normalizePhone(phone, 'CN');
+    // A national-format number is read in the region of the list's project (organisation lists: CN).
+    const project = list.projectId ? await this.repos.projects.getById(actor.orgId, list.projectId) : undefined;
+    const n = normalizePhone(phone, project?.defaultRegion ?? 'CN');
     await this.repos.transaction(async (tx) => {
       if (!(await tx.dnc.removeEntry(listId, n.ok ? n.e164 : phone))) throw notFound('do-not-call entry');
       await tx.audit.append({
@@ -139,6 +141,7 @@ export class DncService {
     actor: Principal,
     phone: string,
     projectCode?: string,
+    meta: { ip?: string | undefined } = {},
   ): Promise<{ phone: string; blocked: boolean; hits: DncHit[] }> {
     assertCan(actor, 'dnc:read');
     let projectId: string | null = null;
@@ -151,6 +154,8 @@ export class DncService {
     }
     const n = normalizePhone(phone, region);
     if (!n.ok) throw invalid(n.message, { field: 'phone', code: n.code });
+    // For a reader of masked numbers the answer says whether a number they may not see is listed.
+    if (!this.pii.unmasked(actor)) await this.pii.maskedLookup(actor, 'dnc.check', meta.ip);
     const hits = await this.repos.dnc.check(actor.orgId, projectId, n.e164, this.clock.now());
     return { phone: n.e164, blocked: hits.length > 0, hits };
   }

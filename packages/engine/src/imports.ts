@@ -7,12 +7,12 @@ import {
   parseContactFileInWorker,
   type RowOutcome as ParsedOutcome,
 } from '@outdial/importer';
-import { AppError, invalid, notFound } from './errors.ts';
+import { AppError, forbidden, invalid, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import type { Clock } from './ports/index.ts';
 import { csvLine } from './csv.ts';
-import type { PersonalData } from './pii.ts';
+import { maskDigits, type PersonalData } from './pii.ts';
 
 /** Rows per staging write: large enough for COPY to pay off, small enough for steady progress. */
 const BATCH = 10_000;
@@ -100,20 +100,6 @@ function toStaged(o: ParsedOutcome): StagedRow {
   }
 }
 
-/**
- * A raw cell that held a phone number, masked: a rejected row's number may be malformed, so the
- * digits are hidden in place (all but the first three and last two), whatever the format.
- */
-function maskDigits(cell: string): string {
-  const total = (cell.match(/\d/g) ?? []).length;
-  if (total === 0) return cell;
-  let i = 0;
-  return cell.replace(/\d/g, (d) => {
-    i++;
-    return total <= 5 || (i > 3 && i <= total - 2) ? '*' : d;
-  });
-}
-
 /** Refuses a file name whose format the importer cannot read (422 import_file_invalid, naming what is read). */
 export function checkFilename(filename: string): void {
   try {
@@ -148,6 +134,13 @@ export class ImportService {
    */
   async prepare(actor: Principal, projectCode: string, filename?: string) {
     assertCan(actor, 'contacts:import');
+    // An import tells, row by row, which of its numbers the project already has (duplicates,
+    // do-not-call): a lookup of complete numbers in bulk. A role that sees masked numbers would
+    // recover any number in one upload, so importing needs a role that may see them.
+    if (!this.pii.unmasked(actor))
+      throw forbidden(
+        'importing shows which numbers are already known, and your role sees masked numbers (OUTDIAL_UNMASK_ROLES)',
+      );
     const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
     if (!project) throw notFound(`project "${projectCode}"`);
     if (filename !== undefined) checkFilename(filename);
@@ -426,7 +419,7 @@ export class ImportService {
         rowNumber: r.rowNumber,
         outcome: r.outcome,
         code: r.code,
-        message: r.message,
+        message: this.pii.text(unmasked, r.message),
         raw: r.raw ? this.maskCells(r.raw, phones, unmasked) : null,
       })),
       total,
@@ -485,7 +478,7 @@ export class ImportService {
         }
         const raw = r.raw ? this.maskCells(r.raw, phones, unmasked) : null;
         const cells = columns.map((c) => (raw ? raw[c] : fromParsed[c]));
-        chunk += csvLine([r.rowNumber, r.outcome, r.code, r.message, ...cells]);
+        chunk += csvLine([r.rowNumber, r.outcome, r.code, this.pii.text(unmasked, r.message), ...cells]);
       }
       yield chunk;
       if (items.length < page) break;

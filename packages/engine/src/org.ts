@@ -13,7 +13,18 @@ export class OrgService {
     if (!CODE.test(code))
       throw invalid('a skill code is lower-case letters, digits, - and _, starting with a letter', { field: 'code' });
     try {
-      return await this.repos.org.createSkillGroup(actor.orgId, code, name);
+      return await this.repos.transaction(async (tx) => {
+        const group = await tx.org.createSkillGroup(actor.orgId, code, name);
+        await tx.audit.append({
+          orgId: actor.orgId,
+          actorUserId: actor.userId,
+          action: 'skill_group.created',
+          subjectType: 'skill_group',
+          subjectId: group.id,
+          details: { code, name },
+        });
+        return group;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('conflict', `skill group "${code}" exists`);
       throw err;
@@ -23,7 +34,18 @@ export class OrgService {
   async createTeam(actor: Principal, name: string) {
     assertCan(actor, 'org:manage');
     try {
-      return await this.repos.org.createTeam(actor.orgId, name);
+      return await this.repos.transaction(async (tx) => {
+        const team = await tx.org.createTeam(actor.orgId, name);
+        await tx.audit.append({
+          orgId: actor.orgId,
+          actorUserId: actor.userId,
+          action: 'team.created',
+          subjectType: 'team',
+          subjectId: team.id,
+          details: { name },
+        });
+        return team;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('conflict', `team "${name}" exists`);
       throw err;
@@ -55,6 +77,13 @@ export class OrgService {
     },
   ) {
     assertCan(actor, 'org:manage');
+    const codes = (p.skills ?? []).map((k) => k.code);
+    const twice = codes.filter((c, k) => codes.indexOf(c) !== k);
+    if (twice.length > 0)
+      throw invalid(`a skill is listed twice: ${[...new Set(twice)].join(', ')}`, {
+        field: 'skills',
+        duplicates: twice,
+      });
     if (p.teamId && !(await this.repos.org.listTeams(actor.orgId)).some((t) => t.id === p.teamId))
       throw invalid('no such team', { field: 'teamId' });
     // All or nothing: an unknown skill rolls back the team and extension too.

@@ -1,3 +1,4 @@
+import { supportedRegion } from '@outdial/domain/phone';
 import { type Project, type ProjectInput, type ProjectRow, type Repositories } from './ports/index.ts';
 import { validateFieldTemplate } from '@outdial/domain/fields';
 import {
@@ -46,8 +47,14 @@ export class ProjectsService {
     const issues: Issue[] = [];
     if (p.code !== undefined && !PROJECT_CODE.test(p.code))
       issues.push({ path: 'code', message: 'letters, digits, - and _, max 40, starting with a letter or digit' });
-    if (p.defaultRegion !== undefined && !/^[A-Z]{2}$/.test(p.defaultRegion))
-      issues.push({ path: 'defaultRegion', message: 'an ISO 3166 country code such as CN' });
+    if (p.defaultRegion !== undefined && !(/^[A-Z]{2}$/.test(p.defaultRegion) && supportedRegion(p.defaultRegion)))
+      issues.push({ path: 'defaultRegion', message: 'an ISO 3166 country code whose numbers can be read, such as CN' });
+    p.callerIds?.forEach((c, i) => {
+      if (!/^\+[1-9]\d{6,14}$/.test(c))
+        issues.push({ path: `callerIds.${i}`, message: `"${c}" is not an E.164 number (+8610…)` });
+      else if (p.callerIds!.indexOf(c) !== i)
+        issues.push({ path: `callerIds.${i}`, message: `"${c}" is listed twice` });
+    });
     if (p.defaultTimezone !== undefined && !validTimeZone(p.defaultTimezone))
       issues.push({ path: 'defaultTimezone', message: `"${p.defaultTimezone}" is not an IANA time zone` });
     if (p.rules) issues.push(...validateProjectRules(p.rules).map((i) => ({ ...i, path: `rules.${i.path}` })));

@@ -21,6 +21,8 @@ export interface ServicesConfig {
   sessionTtlMs: number;
   maxCustomFields: number;
   unmaskRoles: readonly Role[];
+  /** Complete-number lookups per day for readers of masked numbers (default 200). */
+  maskedLookupsPerDay?: number | undefined;
   /** Failed logins per minute per account and per client before 429 (default 10). */
   loginFailuresPerMinute?: number | undefined;
   /** This process, as stamped on the call attempts it places (crash recovery). */
@@ -36,7 +38,7 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
   /** Domain events of this process (the dialer publishes on it too); WebSocket subscribers read it. */
   const logger = cfg.logger ?? silentLogger;
   const events = new EventBus(logger);
-  const pii = new PersonalData(repos, cfg.unmaskRoles);
+  const pii = new PersonalData(repos, cfg.unmaskRoles, clock, cfg.maskedLookupsPerDay);
   return {
     pii,
     events,

@@ -44,6 +44,7 @@ export async function buildApp(
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     bodyLimit: 10 * 1024 * 1024,
+    trustProxy: ctx.config.trustProxy,
     // Errors Fastify raises before routing (a malformed percent-encoding in the URL) get the API's shape too.
     frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
       void reply

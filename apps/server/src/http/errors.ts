@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorBody } from '@outdial/contracts';
 import { AppError, type ErrorCode } from '@outdial/engine';
 
 /** The only place where error codes become HTTP statuses. */
@@ -16,10 +17,6 @@ export const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   internal: 500,
 };
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {

@@ -233,16 +233,21 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
     const again = await api('POST', '/users', other, { username: 'agent01', role: 'agent', password: 'tiger-lily-42' });
     expect(again.status).toBe(409);
     expect(JSON.stringify(again.body)).not.toContain('DEMO');
-    // Both agent01 accounts log in, each with its own password.
+    // Both agent01 accounts log in, each naming its organisation now that the name is shared.
+    const login = (payload: object) =>
+      h.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.7.7.7', payload });
+    expect(
+      (await login({ username: 'agent01', password: 'tiger-lily-42', organisation: 'Elsewhere' })).json(),
+    ).toMatchObject({ user: { username: 'agent01' } });
     expect(
       (
-        await h.app.inject({
-          method: 'POST',
-          url: '/api/v1/auth/login',
-          payload: { username: 'agent01', password: 'tiger-lily-42' },
+        await login({
+          username: 'agent01',
+          password: 'demo-pass-123',
+          organisation: '演示外呼中心 Demo Contact Centre',
         })
-      ).json(),
-    ).toMatchObject({ user: { username: 'agent01' } });
+      ).statusCode,
+    ).toBe(200);
     // Another organisation's list (or none at all) is not a campaign's list.
     const imports = (await api('GET', `/projects/${DEMO_PROJECT}/imports`, admin)).body['items'] as { id: string }[];
     await api('POST', '/projects', other, { code: 'ELSE', name: 'Else' });
@@ -302,6 +307,7 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
       const r = await h.app.inject({
         method: 'POST',
         url: '/api/v1/auth/login',
+        remoteAddress: '10.6.6.6',
         payload: { username: agentName, password: 'demo-pass-123' },
       });
       expect(r.statusCode).toBe(200);
@@ -313,6 +319,7 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
           await h.app.inject({
             method: 'POST',
             url: '/api/v1/auth/login',
+            remoteAddress: '10.6.6.6',
             payload: { username: 'supervisor', password: 'wrong-pass' },
           })
         ).statusCode,
@@ -335,5 +342,166 @@ describe.each(testDatabases())('the API under attack, on $name', (engine) => {
       expect(r.status, `${method} ${url}`).toBe(400);
       expect(r.body).toHaveProperty('error.code', 'validation_failed');
     }
+  });
+});
+
+/**
+ * The second attack (a hostile review of the fixes above): each test fails on the code it found
+ * the hole in.
+ */
+describe.each(testDatabases())('the API under a second attack, on $name', (engine) => {
+  let h: Harness;
+  let admin: string;
+  const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+  const api = async (
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    token: string,
+    payload?: unknown,
+  ) => {
+    const res = await h.app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: auth(token),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+    return { status: res.statusCode, body: res.body ? res.json<Record<string, unknown>>() : {} };
+  };
+  const auditCount = async (action: string) =>
+    (await api('GET', `/audit?action=${encodeURIComponent(action)}&pageSize=1`, admin)).body['total'] as number;
+
+  beforeAll(async () => {
+    // Supervisors see masked numbers here, and may look up three complete numbers a day.
+    h = await harness(engine, { OUTDIAL_UNMASK_ROLES: 'admin', OUTDIAL_MASKED_LOOKUPS_PER_DAY: '3' });
+    admin = await h.login('admin');
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  it('checks at most the allowed number of passwords when guesses arrive all at once (S1)', async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        h.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: '10.9.9.9',
+          payload: { username: 'qa', password: 'guess-guess-1' },
+        }),
+      ),
+    );
+    const codes = burst.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401)).toHaveLength(10);
+    expect(codes.filter((c) => c === 429)).toHaveLength(20);
+  });
+
+  it('budgets and audits complete-number lookups by roles that see masked numbers (S2)', async () => {
+    const sup = await h.login('supervisor');
+    const before = await auditCount('pii.number_lookup');
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++)
+      codes.push(
+        (await api('GET', `/projects/${DEMO_PROJECT}/contacts?q=1360000${String(i).padStart(4, '0')}`, sup)).status,
+      );
+    expect(codes).toEqual([200, 200, 200, 429, 429]);
+    expect((await api('GET', '/dnc/check?phone=13600000000', sup)).status).toBe(429);
+    expect(await auditCount('pii.number_lookup')).toBe(before + 3);
+    // Readers who see full numbers are not budgeted (their searches are audited as such).
+    expect((await api('GET', `/projects/${DEMO_PROJECT}/contacts?q=13600000009`, admin)).status).toBe(200);
+  });
+
+  it('lets only roles that see full numbers import, and masks numbers quoted in reasons (S3, S4)', async () => {
+    const sup = await h.login('supervisor');
+    const up = multipart({ name: 'probe.csv', content: Buffer.from('手机号,保单号\n13612349632,P1\n') });
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${DEMO_PROJECT}/imports`,
+      headers: { ...auth(sup), ...up.headers },
+      payload: up.payload,
+    });
+    expect(refused.statusCode).toBe(403);
+    const bad = multipart({ name: 'ext.csv', content: Buffer.from('手机号,保单号\n13812345678 ext 99,P1\n') });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${DEMO_PROJECT}/imports`,
+      headers: { ...auth(admin), ...bad.headers },
+      payload: bad.payload,
+    });
+    const imp = await waitForImport(h, admin, res.json<{ id: string }>().id);
+    const asSup = await api('GET', `/imports/${imp.id}/rejects`, sup);
+    expect(JSON.stringify(asSup.body)).not.toContain('12345678');
+    const csv = await h.app.inject({ method: 'GET', url: `/api/v1/imports/${imp.id}/rejects.csv`, headers: auth(sup) });
+    expect(csv.body).not.toContain('12345678');
+    const asAdmin = await api('GET', `/imports/${imp.id}/rejects`, admin);
+    expect(JSON.stringify(asAdmin.body)).toContain('13812345678');
+  });
+
+  it('tells accounts with one username in several organisations apart by the organisation (S5)', async () => {
+    for (const name of ['Org A', 'Org B', 'Org C']) {
+      const org = await h.platform.repos.users.createOrganisation(name);
+      await h.platform.services.users.create(null, org, {
+        username: 'shared-name',
+        role: 'admin',
+        password: `${name.replace(' ', '-')}-pass-99`,
+      });
+    }
+    const login = (body: object) =>
+      h.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.8.8.8', payload: body });
+    const ambiguous = await login({ username: 'shared-name', password: 'Org-C-pass-99' });
+    expect(ambiguous.statusCode).toBe(401);
+    expect(ambiguous.json()).toMatchObject({ error: { details: { field: 'organisation' } } });
+    for (const name of ['Org A', 'Org B', 'Org C'])
+      expect(
+        (await login({ username: 'shared-name', password: `${name.replace(' ', '-')}-pass-99`, organisation: name }))
+          .statusCode,
+      ).toBe(200);
+    expect(
+      (await login({ username: 'shared-name', password: 'Org-A-pass-99', organisation: 'Org B' })).statusCode,
+    ).toBe(401);
+  });
+
+  it('never creates a session for a password that changed meanwhile (S6)', async () => {
+    const { repos } = h.platform;
+    const [user] = await repos.users.findByUsername('agent03');
+    const created = await repos.sessions.create({
+      userId: user!.id,
+      tokenHash: 'x'.repeat(64),
+      expiresAt: new Date(Date.now() + 60_000),
+      ifPasswordHash: `${user!.passwordHash}-old`,
+    });
+    expect(created).toBeUndefined();
+  });
+
+  it('refuses a body nested thousands deep and duplicate skills with a 400, and audits new teams and skills (S9, S10, S12)', async () => {
+    const deep = `{"a":${'['.repeat(20000)}${']'.repeat(20000)}}`;
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: deep,
+    });
+    expect(res.statusCode).toBe(400);
+    const agents = (await api('GET', '/agents', admin)).body as unknown as { userId: string }[];
+    const dup = await api('PATCH', `/agents/${agents[0]!.userId}`, admin, {
+      skills: [
+        { code: 'insurance', level: 1 },
+        { code: 'insurance', level: 2 },
+      ],
+    });
+    expect(dup.status).toBe(400);
+    const teams = await auditCount('team.created');
+    expect((await api('POST', '/teams', admin, { name: 'Audited team' })).status).toBe(201);
+    expect(await auditCount('team.created')).toBe(teams + 1);
+  });
+
+  it('refuses a region whose numbers cannot be read and caller IDs that are not E.164 or repeat (S14)', async () => {
+    const r = await api('POST', '/projects', admin, { code: 'ZZREG', name: 'x', defaultRegion: 'ZZ' });
+    expect(r.status).toBe(400);
+    const c = await api('POST', '/projects', admin, {
+      code: 'CIDS',
+      name: 'x',
+      callerIds: ['a', '+8613800000000', '+8613800000000'],
+    });
+    expect(c.status).toBe(400);
+    expect(JSON.stringify(c.body)).toContain('callerIds.0');
+    expect(JSON.stringify(c.body)).toContain('callerIds.2');
   });
 });

@@ -21,6 +21,15 @@ export class AuditRepo implements AuditStore {
     );
   }
 
+  /** How many of these actions the user took since `since`. */
+  async count(actorUserId: string, action: string, since: Date): Promise<number> {
+    const [row] = await this.sql.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM audit_log WHERE actor_user_id = $1 AND action = $2 AND created_at >= $3',
+      [actorUserId, action, since],
+    );
+    return row!.n;
+  }
+
   async list(
     orgId: string,
     opts: { action?: string | undefined; limit: number; offset: number },

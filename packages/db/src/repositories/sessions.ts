@@ -5,18 +5,27 @@ export type { SessionPrincipal };
 export class SessionsRepo implements SessionsStore {
   constructor(private readonly sql: Sql) {}
 
+  /**
+   * A new session; with `ifPasswordHash`, only while that is still the user's password hash and
+   * the user is enabled (else undefined) — so a login checked against an old password cannot
+   * outlive a password change or a disable that committed meanwhile.
+   */
   async create(s: {
     userId: string;
     tokenHash: string;
     expiresAt: Date;
     ip?: string | undefined;
     userAgent?: string | undefined;
-  }): Promise<string> {
+    ifPasswordHash?: string | undefined;
+  }): Promise<string | undefined> {
     const [row] = await this.sql.query<{ id: string }>(
-      'INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-      [s.userId, s.tokenHash, s.expiresAt, s.ip ?? null, s.userAgent ?? null],
+      `INSERT INTO sessions (user_id, token_hash, expires_at, ip, user_agent)
+       SELECT u.id, $2, $3, $4, $5 FROM users u
+        WHERE u.id = $1 AND ($6::text IS NULL OR (u.password_hash = $6 AND NOT u.disabled))
+       RETURNING id`,
+      [s.userId, s.tokenHash, s.expiresAt, s.ip ?? null, s.userAgent ?? null, s.ifPasswordHash ?? null],
     );
-    return row!.id;
+    return row?.id;
   }
 
   /** The live session for a token: not expired at `now`, not revoked, user not disabled. */

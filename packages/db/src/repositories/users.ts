@@ -44,16 +44,17 @@ export class UsersRepo implements UsersStore {
   }
 
   /**
-   * The accounts with this username (one per organisation at most), with the organisation's name;
-   * at most `limit` of them, oldest first.
+   * The accounts with this username — in the organisation named, when one is — with the
+   * organisation's name; two at most (the caller only needs to know "one" or "several").
    */
-  async findByUsername(username: string, limit = 10): Promise<(UserWithHash & { orgName: string })[]> {
+  async findByUsername(username: string, organisation?: string): Promise<(UserWithHash & { orgName: string })[]> {
     return this.sql.query<UserWithHash & { orgName: string }>(
       `SELECT u.id, u.org_id AS "orgId", u.username, u.display_name AS "displayName", u.role, u.disabled,
               u.created_at AS "createdAt", u.password_hash AS "passwordHash", o.name AS "orgName"
          FROM users u JOIN organisations o ON o.id = u.org_id
-        WHERE lower(u.username) = lower($1) ORDER BY u.created_at, u.id LIMIT $2`,
-      [username, limit],
+        WHERE lower(u.username) = lower($1) AND ($2::text IS NULL OR lower(o.name) = lower($2))
+        ORDER BY u.created_at, u.id LIMIT 2`,
+      [username, organisation ?? null],
     );
   }
 

@@ -156,7 +156,8 @@ function cnMobileType(national: string): PhoneType | null {
 }
 
 const supported = new Map<string, boolean>();
-function supportedRegion(region: string): boolean {
+/** Whether national-format numbers of this region can be read (an ISO 3166 code libphonenumber knows). */
+export function supportedRegion(region: string): boolean {
   let ok = supported.get(region);
   if (ok === undefined) {
     ok = isSupportedCountry(region);

@@ -38,7 +38,14 @@ function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }, l
     campaigns: {} as never,
   });
   const gateway = new AgentGateway(
-    { dialer, repos, dispositions: {} as DispositionService, pii: new PersonalData(repos, []), scheduler, logger },
+    {
+      dialer,
+      repos,
+      dispositions: {} as DispositionService,
+      pii: new PersonalData(repos, [], { now: () => new Date(scheduler.now()) }),
+      scheduler,
+      logger,
+    },
     opts,
   );
   gateway.start();

@@ -126,6 +126,8 @@ export interface AttemptsStore {
 
 /** Append-only (a trigger refuses UPDATE and DELETE): this class has no way to change a row. */
 export interface AuditStore {
+  /** How many of these actions the user took since `since`. */
+  count(actorUserId: string, action: string, since: Date): Promise<number>;
   append(e: AuditEntry): Promise<void>;
   list(
     orgId: string,
@@ -481,13 +483,15 @@ export interface ProjectsStore {
 export interface SessionsStore {
   /** Which of these sessions are still live at `now` (not revoked, not expired, user not disabled). */
   stillActive(sessionIds: readonly string[], now: Date): Promise<string[]>;
+  /** A new session; with `ifPasswordHash`, only while that is still the user's hash and the user is enabled. */
   create(s: {
     userId: string;
     tokenHash: string;
     expiresAt: Date;
     ip?: string | undefined;
     userAgent?: string | undefined;
-  }): Promise<string>;
+    ifPasswordHash?: string | undefined;
+  }): Promise<string | undefined>;
   /** The live session for a token: not expired at `now`, not revoked, user not disabled. */
   findActive(tokenHash: string, now: Date): Promise<SessionPrincipal | undefined>;
   revoke(sessionId: string, now: Date): Promise<void>;
@@ -552,8 +556,8 @@ export interface UsersStore {
     role: Role;
     passwordHash: string;
   }): Promise<UserRow>;
-  /** The accounts with this username (one per organisation at most), with the organisation's name. */
-  findByUsername(username: string, limit?: number): Promise<(UserWithHash & { orgName: string })[]>;
+  /** The accounts with this username (in the organisation named, if any), with the organisation's name; two at most. */
+  findByUsername(username: string, organisation?: string): Promise<(UserWithHash & { orgName: string })[]>;
   get(orgId: string, id: string): Promise<UserRow | undefined>;
   list(
     orgId: string,

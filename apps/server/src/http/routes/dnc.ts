@@ -42,6 +42,7 @@ export const dncRoutes =
 
     app.route({
       ...dnc.checkDnc,
-      handler: async (req) => ctx.services.dnc.check(principalOf(req), req.query.phone, req.query.project),
+      handler: async (req) =>
+        ctx.services.dnc.check(principalOf(req), req.query.phone, req.query.project, { ip: req.ip }),
     });
   };
