@@ -81,6 +81,8 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.string(),
   fc.array(fc.string(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
+  fc.integer({ min: 60, max: 300 }).map((n) => JSON.parse(`${'['.repeat(n)}${']'.repeat(n)}`) as unknown),
+  fc.integer({ min: 60, max: 300 }).map((n) => JSON.parse(`${'{"a":'.repeat(n)}1${'}'.repeat(n)}`) as unknown),
 );
 
 /** A value the schema accepts (mostly; the server's own rules may still refuse it). */
