@@ -182,20 +182,24 @@ export class ImportService {
       return created;
     });
 
+    const removeUpload = async () => {
+      if (!req.removeFileAfter) return;
+      await unlink(req.path).catch((err: unknown) =>
+        this.log.warn({ err, importId: imp.id, path: req.path }, 'removing an uploaded file after its import'),
+      );
+    };
     const done = (async () => {
+      let failure: unknown;
       try {
-        return await this.run(actor, imp, project.id, req, totalBytes, project, onProgress);
+        const row = await this.run(actor, imp, project.id, req, totalBytes, project, onProgress);
+        await removeUpload();
+        return row;
       } catch (err) {
-        return await this.recordFailure(actor, imp.id, err);
-      } finally {
-        if (req.removeFileAfter)
-          await unlink(req.path).catch((err: unknown) =>
-            this.log.warn(
-              { err, importId: imp.id, path: req.path },
-              'removing an uploaded file after its import failed',
-            ),
-          );
+        failure = err;
       }
+      // The upload is gone before the failure is visible: whoever sees `failed` finds no file left.
+      await removeUpload();
+      return await this.recordFailure(actor, imp.id, failure);
     })();
     return { import: imp, done };
   }
