@@ -134,6 +134,31 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     const project = await api('GET', `/projects/${DEMO_PROJECT}`, admin);
     const rules = { ...(project.body['rules'] as Record<string, unknown>), callingWindows: allDay, holidays: [] };
     expect((await api('PATCH', `/projects/${DEMO_PROJECT}`, admin, { rules })).status).toBe(200);
+    // A questionnaire and a knowledge prompt for the project's calls.
+    const imported = await api('POST', `/projects/${DEMO_PROJECT}/questionnaires`, admin, {
+      format: 'outdial.questionnaire/1',
+      code: 'WS',
+      title: { zh: '回访', en: 'Follow-up' },
+      questions: [
+        { key: 'hello', type: 'script', text: { zh: '您好{name}，这里是续保回访。' } },
+        {
+          key: 'renew',
+          type: 'single',
+          text: { zh: '您考虑续保吗？' },
+          required: true,
+          options: [
+            { value: 'yes', label: { zh: '是' } },
+            { value: 'no', label: { zh: '否' } },
+          ],
+        },
+      ],
+    });
+    expect(imported.status).toBe(201);
+    expect((await api('POST', `/questionnaires/${String(imported.body['id'])}/publish`, admin)).status).toBe(201);
+    await api('POST', `/questionnaires/${String(imported.body['id'])}/activate`, admin);
+    await api('PUT', `/projects/${DEMO_PROJECT}/knowledge`, admin, {
+      rules: [{ keywords: ['退款'], title: { zh: '退款政策' }, body: { zh: '七天无理由退款。' } }],
+    });
     const list = await api('GET', '/campaigns', admin);
     const campaign = (list.body['items'] as { id: string; name: string }[]).find((c) => c.name === DEMO_CAMPAIGN)!;
     expect(campaign).toBeDefined();
@@ -177,6 +202,27 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     expect(contact.masked).toBe(true);
     expect(contact.phone).toContain('*');
     expect((call['dispositions'] as { code: string }[]).map((d) => d.code)).toContain('callback');
+    // The pop carries the script, rendered for this contact: the greeting to read, then the first question.
+    expect(call['script']).toMatchObject({
+      questionnaire: { code: 'WS', version: 1 },
+      scripts: [{ key: 'hello', text: { zh: `您好${contact.name}，这里是续保回访。` } }],
+      next: { key: 'renew', required: true },
+    });
+    // Answers over the connection are validated (naming the question) and saved; notes bring knowledge prompts.
+    expect(await agent.request({ type: 'answers', answers: { renew: 'maybe' } })).toMatchObject({
+      type: 'error',
+      code: 'validation_failed',
+      details: { errors: [{ question: 'renew', code: 'invalid_answer' }] },
+    });
+    expect(await agent.request({ type: 'answers', answers: { renew: 'yes' } })).toMatchObject({
+      type: 'ack',
+      result: { ended: true, complete: true, answers: { renew: 'yes' } },
+    });
+    expect(await agent.request({ type: 'notes', text: '客户问能不能退款' })).toMatchObject({ type: 'ack' });
+    expect(await agent.wait((m) => m.type === 'knowledge', 5000, 'knowledge')).toMatchObject({
+      attemptId,
+      prompts: [{ title: { zh: '退款政策' } }],
+    });
     await agent.wait(
       (m) => m.type === 'state' && (m['state'] as { status: string }).status === 'talking',
       5000,
@@ -222,9 +268,12 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
       outcome: 'person',
       hangupSide: 'agent',
       disposition: { code: 'callback', notes: '客户说周三再打' },
+      answers: { code: 'WS', version: 1, values: { renew: 'yes' }, complete: true },
     });
     // Exactly once: a second disposition is refused.
-    expect((await api('POST', `/attempts/${attemptId}/disposition`, agentToken, { code: 'success' })).status).toBe(409);
+    expect((await api('POST', `/attempts/${attemptId}/disposition`, agentToken, { code: 'wrong_number' })).status).toBe(
+      409,
+    );
 
     // The supervisor saw it happen: events and live figures of the campaign.
     await sup.wait(

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FieldDef } from '@outdial/domain/projects';
+import { defaultProjectRules, type DispositionCode, type FieldDef, type ProjectRules } from '@outdial/domain/projects';
+import type { Principal } from '@outdial/engine';
 import { silentLogger, type Logger } from '@outdial/engine';
 import { sfc32 } from '@outdial/simulator';
 import type { Platform } from './platform.ts';
@@ -90,6 +91,210 @@ const FIELDS: FieldDef[] = [
 ];
 
 /**
+ * The demo dials whatever the hour: its (simulated) contacts may be called around the clock —
+ * the project says so in its description. Real projects keep the default 09:00–21:00 rules.
+ */
+export function demoRules(): ProjectRules {
+  const allDay = [{ start: '00:00', end: '24:00' }];
+  return {
+    ...defaultProjectRules(),
+    callingWindows: { '1': allDay, '2': allDay, '3': allDay, '4': allDay, '5': allDay, '6': allDay, '7': allDay },
+  };
+}
+
+/** Disposition codes with their effects (落单). */
+export const DEMO_DISPOSITIONS: DispositionCode[] = [
+  {
+    code: 'renewed',
+    labelZh: '成功续保',
+    labelEn: 'Renewed',
+    success: true,
+    closes: true,
+    addsToDnc: false,
+    requiresAnswers: true,
+  },
+  {
+    code: 'callback',
+    labelZh: '预约回拨',
+    labelEn: 'Call back (me)',
+    success: false,
+    closes: false,
+    addsToDnc: false,
+    callback: 'agent',
+  },
+  {
+    code: 'callback_any',
+    labelZh: '预约回拨(任意坐席)',
+    labelEn: 'Call back (anyone)',
+    success: false,
+    closes: false,
+    addsToDnc: false,
+    callback: 'anyone',
+  },
+  {
+    code: 'thinking',
+    labelZh: '考虑中，明天再打',
+    labelEn: 'Thinking it over: try tomorrow',
+    success: false,
+    closes: false,
+    addsToDnc: false,
+    retryAfterMinutes: 24 * 60,
+  },
+  {
+    code: 'no_interest',
+    labelZh: '无意向',
+    labelEn: 'Not interested',
+    success: false,
+    closes: true,
+    addsToDnc: false,
+    requiresAnswers: true,
+  },
+  {
+    code: 'refused',
+    labelZh: '拒绝并要求勿扰',
+    labelEn: 'Refused, do not call',
+    success: false,
+    closes: true,
+    addsToDnc: true,
+  },
+  {
+    code: 'wrong_number',
+    labelZh: '号码错误',
+    labelEn: 'Wrong number',
+    success: false,
+    closes: true,
+    addsToDnc: false,
+  },
+  {
+    code: 'complaint',
+    labelZh: '投诉，升级给高端组',
+    labelEn: 'Complaint: escalate to VIP',
+    success: false,
+    closes: false,
+    addsToDnc: false,
+    escalateTo: 'vip',
+  },
+];
+
+/** The demo's branching questionnaire: identity check from the bank, intent, a plan for valued customers, a rating. */
+export const DEMO_QUESTIONNAIRE = {
+  format: 'outdial.questionnaire/1',
+  code: 'RENEW',
+  title: { zh: '车险续保回访', en: 'Car insurance renewal' },
+  start: 'greeting',
+  questions: [
+    { key: 'greeting', bank: 'GREETING' },
+    { key: 'identity', bank: 'ID_CHECK', next: [{ if: { answer: 'identity', eq: 'no' }, goto: 'end' }] },
+    {
+      key: 'intent',
+      type: 'single',
+      required: true,
+      text: {
+        zh: '您的{product}将于{expiry_date}到期，考虑续保吗？',
+        en: 'Your {product} expires on {expiry_date}. Will you renew?',
+      },
+      options: [
+        { value: 'renew', label: { zh: '续保', en: 'Renew' } },
+        { value: 'thinking', label: { zh: '再考虑', en: 'Thinking' } },
+        { value: 'no', label: { zh: '不续保', en: 'No' } },
+      ],
+      next: [
+        { if: { answer: 'intent', eq: 'no' }, goto: 'reason' },
+        { if: { answer: 'intent', eq: 'thinking' }, goto: 'closing' },
+      ],
+    },
+    {
+      key: 'plan',
+      type: 'single',
+      required: true,
+      text: { zh: '续保哪种方案？', en: 'Which plan?' },
+      options: [
+        { value: 'basic', label: { zh: '交强险', en: 'Compulsory only' } },
+        { value: 'plus', label: { zh: '交强险 + 商业险', en: 'Compulsory + commercial' } },
+      ],
+    },
+    {
+      key: 'vip_offer',
+      type: 'script',
+      text: { zh: '作为高价值客户，您可享受九折优惠。', en: 'As a valued customer you get 10% off.' },
+      showIf: { tag: '高价值' },
+    },
+    {
+      key: 'claim_note',
+      type: 'text',
+      text: { zh: '去年出险情况备注', en: "Notes on last year's claim" },
+      showIf: { field: 'has_claim', op: '=', value: true },
+      next: [{ goto: 'closing' }],
+    },
+    {
+      key: 'reason',
+      type: 'multiple',
+      required: true,
+      text: { zh: '不续保的原因？', en: 'Why not?' },
+      options: [
+        { value: 'price', label: { zh: '价格', en: 'Price' } },
+        { value: 'service', label: { zh: '服务', en: 'Service' } },
+        { value: 'sold_car', label: { zh: '已卖车', en: 'Sold the car' } },
+      ],
+    },
+    { key: 'closing', type: 'rating', text: { zh: '请为本次通话打分（1-5）', en: 'Rate this call (1-5)' } },
+  ],
+};
+
+/** Bank questions, a published questionnaire, products and knowledge prompts for the demo project. */
+async function seedDemoScripts(platform: Platform, admin: Principal): Promise<void> {
+  const { services } = platform;
+  await services.questionnaires.bankCreate(admin, {
+    code: 'GREETING',
+    category: '开头语',
+    type: 'script',
+    text: {
+      zh: '您好，{name}，我是平安车险的客服，耽误您一分钟。',
+      en: 'Hello {name}, this is your car insurer; one minute of your time, please.',
+    },
+  });
+  await services.questionnaires.bankCreate(admin, {
+    code: 'ID_CHECK',
+    category: '核身',
+    type: 'single',
+    required: true,
+    text: { zh: '请问您是{name}本人吗？', en: 'Am I speaking to {name}?' },
+    options: [
+      { value: 'yes', label: { zh: '是', en: 'Yes' } },
+      { value: 'no', label: { zh: '否', en: 'No' } },
+    ],
+  });
+  const q = await services.questionnaires.import(admin, DEMO_PROJECT, DEMO_QUESTIONNAIRE);
+  await services.questionnaires.publish(admin, q.questionnaire.id);
+  await services.orders.createProduct(admin, DEMO_PROJECT, {
+    sku: 'JQX',
+    name: '交强险 Compulsory',
+    priceCents: 95_000,
+  });
+  await services.orders.createProduct(admin, DEMO_PROJECT, {
+    sku: 'SYX',
+    name: '商业险 Commercial',
+    priceCents: 312_000,
+  });
+  await services.orders.createProduct(admin, DEMO_PROJECT, { sku: 'GLASS', name: '玻璃险 Glass', priceCents: 18_000 });
+  await services.questionnaires.replaceKnowledge(admin, DEMO_PROJECT, [
+    {
+      keywords: ['退款', '退保', 'refund'],
+      title: { zh: '退保与退款政策', en: 'Cancellation and refunds' },
+      body: {
+        zh: '犹豫期 15 天内全额退款；之后按日计算。可提供九折续保挽留。',
+        en: 'Full refund within 15 days; pro rata after. Offer 10% off to keep the customer.',
+      },
+    },
+    {
+      keywords: ['太贵', '贵', 'expensive'],
+      title: { zh: '价格异议', en: 'Price objection' },
+      body: { zh: '强调出险理赔速度；高价值客户可九折。', en: 'Stress fast claims; valued customers get 10% off.' },
+    },
+  ]);
+}
+
+/**
  * First start with --demo: an organisation, its people, one project with custom fields,
  * skill groups, a do-not-call list and a 1,000-contact list imported through the real
  * import pipeline, then split evenly across the agents. Returns the password to print
@@ -141,8 +346,10 @@ export async function seedDemo(
     code: DEMO_PROJECT,
     name: '车险续保回访 Car insurance renewal follow-up',
     description:
-      '到期前 30 天回访车险客户,确认续保意向。Call car-insurance customers 30 days before expiry about renewal.',
+      '演示专案：呼叫时段全天开放，仅供演示（模拟线路，不会真的打电话）。到期前 30 天回访车险客户,确认续保意向。 DEMO project: calling hours are open around the clock for the demo only (simulated lines: nobody is really called). Call car-insurance customers 30 days before expiry about renewal.',
     fields: FIELDS,
+    rules: demoRules(),
+    dispositions: DEMO_DISPOSITIONS,
     callerIds: ['+862161234567', '+864008001234'],
   });
 
@@ -196,17 +403,27 @@ export async function seedDemo(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const assigned = await services.tasks.assign(admin, {
+  // Each agent gets a short list of their own (they dial it themselves, 手工发呼); the rest waits in the
+  // insurance queue, which the demo campaign dials for whoever is free.
+  const own = await services.tasks.assign(admin, {
     projectCode: DEMO_PROJECT,
     channel: 'agent_call',
     strategy: 'even',
     skill: 'insurance',
+    limit: 200,
+  });
+  const queued = await services.tasks.assign(admin, {
+    projectCode: DEMO_PROJECT,
+    channel: 'agent_call',
+    strategy: 'queue',
+    skill: 'insurance',
     limit: 1000,
   });
   log.info(
-    { tasks: assigned.created },
-    `demo tasks assigned: ${assigned.created} across ${Object.keys(assigned.perAgent).length} agents`,
+    { own: own.created, queued: queued.created },
+    `demo tasks: ${own.created} on agents' own lists, ${queued.created} in the insurance queue`,
   );
+  await seedDemoScripts(platform, admin);
   const campaign = await services.campaigns.create(admin, {
     projectCode: DEMO_PROJECT,
     name: DEMO_CAMPAIGN,

@@ -15,6 +15,7 @@ import { SipCarrier, type TrunkConfig } from '@outdial/telephony/sip';
 import { SimulatedCarrier, defaultSimulatedCarrier } from '@outdial/telephony/simulated';
 import type { Config } from './config.ts';
 import type { Platform } from './platform.ts';
+import { demoDispositions } from './demo-agents.ts';
 
 export interface RunningDialer {
   dialer: Dialer;
@@ -157,6 +158,8 @@ export async function startDialer(
       dialer,
       repos: platform.repos,
       dispositions: platform.services.dispositions,
+      questionnaires: platform.services.questionnaires,
+      contactsApi: platform.services.contactsApi,
       pii: platform.services.pii,
       scheduler: realScheduler,
       logger: opts.logger,
@@ -207,6 +210,7 @@ export async function startDialer(
     for (const t of timers) t.unref();
   }
   let agents: SimulatedAgents | undefined;
+  let stopDemo: (() => void) | undefined;
   if (opts.simulatedAgents > 0) {
     const org = await platform.repos.users.firstOrganisation();
     const demo = org ? await platform.repos.org.listAgents(org.id) : [];
@@ -224,6 +228,11 @@ export async function startDialer(
         })),
       );
       log.info({ agents: picked.map((a) => a.username) }, `simulated agents ready: ${picked.length}`);
+      // They answer the questionnaire and record dispositions (with orders) like people would.
+      stopDemo = demoDispositions(
+        { dialer, repos: platform.repos, services: platform.services, logger: opts.logger },
+        picked.map((a) => a.userId),
+      );
     }
   }
   let syncing = false;
@@ -244,6 +253,7 @@ export async function startDialer(
       for (const t of timers) clearInterval(t);
       gateway.stop();
       agents?.dispose();
+      stopDemo?.();
       // Calls in progress are cut by the shutdown (the SIP carrier hangs them up); their attempts
       // are closed at the next start.
       await dialer.stop();

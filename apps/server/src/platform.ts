@@ -134,6 +134,15 @@ export async function openPlatform(
       : {}),
     logger,
   });
+  // Webhook deliveries a killed process was making are tried again at once (same webhook-id).
+  if (embedded) {
+    const released = await repos.webhooks.releaseLeases();
+    if (released)
+      log.warn(
+        { messages: released },
+        `${released} webhook delivery(ies) cut off by the last stop will be tried again`,
+      );
+  }
   const closedAttempts = await services.attempts.recover(embedded ? 0 : STALE_ATTEMPT_MS);
   if (closedAttempts)
     log.warn(

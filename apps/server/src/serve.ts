@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { seedDemo } from './demo.ts';
 import { startDialer, type RunningDialer } from './dialer.ts';
+import { startWebhookDeliverer } from './webhooks.ts';
 import type { ServerLogger } from './logger.ts';
 
 export interface RunningServer {
@@ -44,6 +45,10 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     simulatedAgents: opts.demo ? config.simulatedAgents : 0,
     logger: opts.logger,
   });
+  const deliverer = startWebhookDeliverer(platform, {
+    owner: platform.services.attempts.nodeId ?? 'node',
+    logger: opts.logger,
+  });
   const ctx: HttpContext = {
     config,
     services: platform.services,
@@ -63,6 +68,7 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     stopping ??= (async () => {
       await app.close();
       await dialer.stop();
+      await deliverer.stop();
       // Let running imports finish their current step; unfinished ones are failed at next start.
       await Promise.race([Promise.allSettled([...background]), new Promise((r) => setTimeout(r, 5000))]);
       await platform.close();

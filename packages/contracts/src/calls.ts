@@ -2,6 +2,8 @@ import { Type, type Static } from 'typebox';
 import { Code, DateTime, IdParams, Nullable, NullableDateTime, strict, Uuid } from './common.ts';
 import { AgentStatus, CallOutcome } from './events.ts';
 import { operation } from './operation.ts';
+import { Answers, CallAnswers } from './questionnaires.ts';
+import { Order, OrderInput } from './orders.ts';
 
 export const NextStep = Type.Object({
   kind: Type.Union([Type.Literal('closed'), Type.Literal('callback'), Type.Literal('retry')]),
@@ -38,6 +40,8 @@ export const Attempt = Type.Object({
   amdResult: Nullable(Type.String()),
   abandoned: Type.Boolean(),
   disposition: Nullable(DispositionRecord),
+  answers: Nullable(CallAnswers),
+  order: Nullable(Order),
 });
 export type Attempt = Static<typeof Attempt>;
 
@@ -47,7 +51,8 @@ export const getAttempt = operation(
   {
     operationId: 'getAttempt',
     tags: ['calls'],
-    summary: 'One call attempt: its outcome record and its disposition (agents: their own calls)',
+    summary:
+      'One call attempt: its outcome record, its disposition and its questionnaire answers (with the version they answer) (agents: their own calls)',
     params: IdParams,
     response: { 200: Attempt },
   },
@@ -60,7 +65,8 @@ export const RecordDispositionBody = Type.Object(
     notes: Type.Optional(Type.String({ maxLength: 4000 })),
     callbackAt: Type.Optional(Type.String({ format: 'date-time' })),
     pause: Type.Optional(Code),
-    answers: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 500 })),
+    answers: Type.Optional(Answers),
+    order: Type.Optional(OrderInput),
   },
   strict,
 );
@@ -68,6 +74,8 @@ export const DispositionResult = Type.Object({
   disposition: DispositionRecord,
   next: NextStep,
   addedToDnc: Type.Boolean(),
+  order: Nullable(Order),
+  escalatedTo: Nullable(Type.String({ description: "the skill group the contact's task moved to" })),
 });
 export type DispositionResult = Static<typeof DispositionResult>;
 
@@ -78,7 +86,7 @@ export const recordDisposition = operation(
     operationId: 'recordDisposition',
     tags: ['calls'],
     summary:
-      "Record the disposition (落单) of a call that reached an agent: a code from the project's list, notes, an optional callback. Decides the contact's next step; ends the agent's wrap-up (then ready, or the pause given).",
+      "Record the disposition (落单) of a call that reached an agent: a code from the project's list, notes, a callback (required by callback codes), the questionnaire's answers (required to the end by codes that say so), an order (success codes). The code's effect decides the contact's next step — close, retry after its delay, a callback owned by the agent or by anyone, do-not-call, escalation to a skill group. Ends the agent's wrap-up (then ready, or the pause given).",
     params: IdParams,
     body: RecordDispositionBody,
     response: { 201: DispositionResult },
@@ -103,4 +111,24 @@ export const listDialerAgents = operation(
     response: { 200: Type.Object({ items: Type.Array(DialerAgent) }) },
   },
   [403],
+);
+
+export const dial = operation(
+  'POST',
+  '/dial',
+  {
+    operationId: 'dial',
+    tags: ['calls'],
+    summary:
+      'Agent-directed dialing (手工发呼/拨号外呼): dial a contact of your own list (your tasks, your callbacks), or — with calls:dial_number (supervisors) — a typed number of a project. You must be logged in to the dialer and ready; a running campaign of the project dials it through the compliance gate (DNC, windows, caps). A refusal is 409 with `details.code` and the reason in words (`details.zh`, `details.en`).',
+    body: Type.Union([
+      Type.Object({ contactId: Uuid }, strict),
+      Type.Object(
+        { project: Type.String({ minLength: 1, maxLength: 40 }), phone: Type.String({ minLength: 3, maxLength: 64 }) },
+        strict,
+      ),
+    ]),
+    response: { 201: Type.Object({ attemptId: Uuid, contactId: Uuid }) },
+  },
+  [403, 404, 409],
 );

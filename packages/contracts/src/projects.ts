@@ -65,6 +65,24 @@ export const Disposition = Type.Object(
     success: Type.Boolean(),
     closes: Type.Boolean(),
     addsToDnc: Type.Boolean(),
+    retryAfterMinutes: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 525_600 }), Type.Null()], {
+        description: "try again after this many minutes instead of the outcome's delay",
+      }),
+    ),
+    callback: Type.Optional(
+      Type.Union([Type.Literal('agent'), Type.Literal('anyone'), Type.Null()], {
+        description: 'books a callback (callbackAt required) owned by the agent who took the call, or by anyone',
+      }),
+    ),
+    escalateTo: Type.Optional(
+      Type.Union([Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }), Type.Null()], {
+        description: "a skill group code: the contact's task moves to that queue, ahead of the others",
+      }),
+    ),
+    requiresAnswers: Type.Optional(
+      Type.Boolean({ description: 'the questionnaire must be answered to its end before this code is accepted' }),
+    ),
   },
   strict,
 );

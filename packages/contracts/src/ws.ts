@@ -2,6 +2,8 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { Code, Role } from './common.ts';
 import { Contact } from './contacts.ts';
 import { AgentStatus, PacingMode, PublicEvent } from './events.ts';
+import { Answers, KnowledgePrompt, ScriptState } from './questionnaires.ts';
+import { OrderInput } from './orders.ts';
 
 /**
  * The live connection (`GET /api/v1/ws`): JSON messages, one per frame. What a workstation or a
@@ -29,7 +31,23 @@ export const ClientMessageVariants = [
     notes: Type.Optional(Type.String({ maxLength: 4000 })),
     callbackAt: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601 date-time' })),
     pause: Type.Optional(Code),
+    answers: Type.Optional(Answers),
+    order: Type.Optional(OrderInput),
   }),
+  /**
+   * Agent-directed dialing: a contact of one's own list, or (supervisors: calls:dial_number) a
+   * typed number of a project. The ack carries the attempt; a refusal by the compliance gate
+   * comes as an error with its code and words (zh, en).
+   */
+  msg('dial', {
+    contactId: Type.Optional(Type.String({ format: 'uuid' })),
+    project: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    phone: Type.Optional(Type.String({ minLength: 3, maxLength: 64 })),
+  }),
+  /** The call's answers so far (the whole set): validated and saved; the ack carries the script's next step. */
+  msg('answers', { answers: Answers }),
+  /** The agent's notes on the call, as typed: matched against the knowledge prompts (pushed as `knowledge`). */
+  msg('notes', { text: Type.String({ minLength: 1, maxLength: 4000 }) }),
   msg('subscribe', { campaignId: Type.String({ format: 'uuid' }) }),
   msg('unsubscribe', { campaignId: Type.String({ maxLength: 64 }) }),
 ] as const;
@@ -107,7 +125,11 @@ export const ServerMessage = Type.Union([
     waitMs: Type.Number(),
     contact: Type.Union([Contact, Type.Null()]),
     dispositions: Type.Array(DispositionOption),
+    /** The call's questionnaire: the first question, rendered for this contact (null: the project has none). */
+    script: Type.Union([ScriptState, Type.Null()]),
   }),
+  /** Knowledge prompts whose keywords came up in this call's notes or transcript. */
+  Type.Object({ type: Type.Literal('knowledge'), attemptId: Type.String(), prompts: Type.Array(KnowledgePrompt) }),
   Type.Object({ type: Type.Literal('call_ended'), attemptId: Type.String(), outcome: Type.String() }),
   /** Preview mode: a contact offered to this agent; dial or skip it within `timeoutS`. */
   Type.Object({

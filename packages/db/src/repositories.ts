@@ -10,6 +10,9 @@ import { DncRepo } from './repositories/dnc.ts';
 import { ImportsRepo } from './repositories/imports.ts';
 import { OrgRepo } from './repositories/org.ts';
 import { ProjectsRepo } from './repositories/projects.ts';
+import { QuestionnairesRepo } from './repositories/questionnaires.ts';
+import { OrdersRepo } from './repositories/orders.ts';
+import { WebhooksRepo } from './repositories/webhooks.ts';
 import { SessionsRepo } from './repositories/sessions.ts';
 import { TasksRepo } from './repositories/tasks.ts';
 import { UsersRepo } from './repositories/users.ts';
@@ -44,6 +47,9 @@ export class Repositories implements RepositoriesPort {
   readonly attempts: AttemptsRepo;
   readonly dispositions: DispositionsRepo;
   readonly telephony: TelephonyRepo;
+  readonly questionnaires: QuestionnairesRepo;
+  readonly orders: OrdersRepo;
+  readonly webhooks: WebhooksRepo;
 
   constructor(readonly db: Database) {
     this.users = new UsersRepo(db);
@@ -59,6 +65,9 @@ export class Repositories implements RepositoriesPort {
     this.attempts = new AttemptsRepo(db);
     this.dispositions = new DispositionsRepo(db);
     this.telephony = new TelephonyRepo(db);
+    this.questionnaires = new QuestionnairesRepo(db);
+    this.orders = new OrdersRepo(db);
+    this.webhooks = new WebhooksRepo(db);
   }
 
   get kind() {

@@ -12,6 +12,7 @@ import {
 } from '@outdial/domain/campaigns';
 import type { GovernedMode } from '@outdial/domain/pacing';
 import { DateTime } from 'luxon';
+import { outboxEvent } from './webhooks/events.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from './errors.ts';
 import { assertCan, type Principal } from './auth.ts';
 import type { Clock } from './ports/index.ts';
@@ -271,6 +272,17 @@ export class CampaignService {
         { status: now?.status },
       );
     }
+    await tx.webhooks.enqueue([
+      outboxEvent(row.orgId, 'campaign.status_changed', row.updatedAt, {
+        campaignId: row.id,
+        name: row.name,
+        projectId: row.projectId,
+        from: current.status,
+        to: row.status,
+        finishReason: row.finishReason,
+        detail,
+      }),
+    ]);
     return row;
   }
 

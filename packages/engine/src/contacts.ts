@@ -1,4 +1,4 @@
-import type { ContactQuery, ContactRow, Repositories } from './ports/index.ts';
+import { systemClock, type Clock, type ContactQuery, type ContactRow, type Repositories } from './ports/index.ts';
 import { can } from '@outdial/domain/access';
 import { normalizePhone } from '@outdial/domain/phone';
 import { forbidden, invalid, notFound } from './errors.ts';
@@ -29,6 +29,9 @@ export interface ContactListQuery {
   offset: number;
 }
 
+/** A callback not placed within this long after its time is missed (shown to supervisors to hand on). */
+export const MISSED_AFTER_MS = 15 * 60_000;
+
 /** Looks like a phone number (digits with the usual separators), not a name. */
 const NUMBER_LIKE = /^[\d\s+\-().]+$/;
 
@@ -36,6 +39,7 @@ export class ContactsService {
   constructor(
     private readonly repos: Repositories,
     private readonly pii: PersonalData,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Agents see only contacts with a task assigned to them; QA and above see the organisation's. */
@@ -120,6 +124,52 @@ export class ContactsService {
         ip: meta.ip,
       });
     return present(c, unmasked, this.pii);
+  }
+
+  /**
+   * Contacts waiting for a callback, earliest first. Agents see the callbacks they own;
+   * supervisors any, or one owner's. `missed`: due more than MISSED_AFTER_MS ago and still not
+   * called (what a supervisor must hand to someone else).
+   */
+  async callbacks(
+    p: Principal,
+    q: {
+      projectCode?: string | undefined;
+      missed?: boolean | undefined;
+      mine?: boolean | undefined;
+      limit: number;
+      offset: number;
+    },
+    meta: { ip?: string | undefined } = {},
+  ) {
+    const all = can(p.role, 'contacts:read_all');
+    if (!all) assertCan(p, 'calls:handle');
+    const projectId = q.projectCode ? (await this.project(p, q.projectCode)).id : undefined;
+    const missedBefore = new Date(this.clock.now().getTime() - MISSED_AFTER_MS);
+    const { items, total } = await this.repos.contacts.callbacks(p.orgId, {
+      projectId,
+      ownerUserId: !all || q.mine ? p.userId : undefined,
+      dueBefore: q.missed ? missedBefore : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    const unmasked = this.pii.unmasked(p);
+    if (unmasked && items.length > 0)
+      await this.pii.shown(p, {
+        action: 'contacts.unmasked_view',
+        subjectType: 'callbacks',
+        details: { count: items.length, contactIds: items.slice(0, 50).map((c) => c.id) },
+        ip: meta.ip,
+      });
+    return {
+      items: items.map((c) => ({
+        contact: present(c, unmasked, this.pii),
+        callbackAt: c.callbackAt!,
+        owner: c.callbackOwner,
+        missed: c.callbackAt!.getTime() < missedBefore.getTime(),
+      })),
+      total,
+    };
   }
 
   /**

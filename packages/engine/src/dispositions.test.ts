@@ -6,6 +6,7 @@ import { AttemptRecorder } from './attempts.ts';
 import type { Principal } from './auth.ts';
 import { EventBus, type DialerEvent } from './dialer/events.ts';
 import { DispositionService } from './dispositions.ts';
+import { QuestionnaireService } from './questionnaires/service.ts';
 
 const T0 = new Date('2026-03-02T02:00:00Z');
 
@@ -60,7 +61,7 @@ describe.each(testDatabases())('dispositions (落单) on $name', (engine) => {
     );
     const bus = new EventBus();
     bus.subscribe((e) => events.push(e));
-    service = new DispositionService(repos, clock, bus);
+    service = new DispositionService(repos, clock, bus, new QuestionnaireService(repos, clock, bus));
     recorder = new AttemptRecorder(repos, clock);
   });
   afterAll(async () => cleanup?.());

@@ -8,6 +8,7 @@ import {
   type RowOutcome as ParsedOutcome,
 } from '@outdial/importer';
 import { AppError, forbidden, invalid, notFound } from './errors.ts';
+import { outboxEvent } from './webhooks/events.ts';
 import { assertCan, type Principal } from './auth.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import type { Clock } from './ports/index.ts';
@@ -112,6 +113,23 @@ export function checkFilename(filename: string): void {
       });
     throw err;
   }
+}
+
+/** The import.finished event: completed with its counts, or failed with why. */
+function importFinished(orgId: string, project: string | null, r: ImportRow, at: Date) {
+  return outboxEvent(orgId, 'import.finished', at, {
+    importId: r.id,
+    project,
+    filename: r.filename,
+    status: r.status,
+    rowsRead: r.rowsRead,
+    imported: r.imported,
+    duplicateInFile: r.duplicateInFile,
+    duplicateExisting: r.duplicateExisting,
+    dnc: r.dnc,
+    invalid: r.invalid,
+    error: r.error ? { code: r.error.code, message: r.error.message } : null,
+  });
 }
 
 /**
@@ -221,6 +239,9 @@ export class ImportService {
           subjectId: importId,
           details: e,
         });
+        const row = await tx.imports.get(actor.orgId, importId);
+        const project = row ? await tx.projects.getById(actor.orgId, row.projectId) : undefined;
+        if (row) await tx.webhooks.enqueue([importFinished(actor.orgId, project?.code ?? null, row, this.clock.now())]);
       });
       return (await this.repos.imports.get(actor.orgId, importId))!;
     } catch (failure) {
@@ -261,7 +282,12 @@ export class ImportService {
     projectId: string,
     req: ImportRequest,
     totalBytes: number,
-    project: { defaultRegion: string; defaultTimezone: string; fields: import('@outdial/domain/projects').FieldDef[] },
+    project: {
+      code: string;
+      defaultRegion: string;
+      defaultTimezone: string;
+      fields: import('@outdial/domain/projects').FieldDef[];
+    },
     onProgress?: (p: ImportProgress) => void,
   ): Promise<ImportRow> {
     let bytesRead = 0;
@@ -350,19 +376,23 @@ export class ImportService {
       await writer.abort(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
-    await this.repos.audit.append({
-      orgId: actor.orgId,
-      actorUserId: actor.userId,
-      action: 'import.completed',
-      subjectType: 'import',
-      subjectId: imp.id,
-      details: {
-        imported: result.imported,
-        duplicateInFile: result.duplicateInFile,
-        duplicateExisting: result.duplicateExisting,
-        dnc: result.dnc,
-        invalid: result.invalid,
-      },
+    // The audit row and the import.finished message commit together (just after the merge's own commit).
+    await this.repos.transaction(async (tx) => {
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'import.completed',
+        subjectType: 'import',
+        subjectId: imp.id,
+        details: {
+          imported: result.imported,
+          duplicateInFile: result.duplicateInFile,
+          duplicateExisting: result.duplicateExisting,
+          dnc: result.dnc,
+          invalid: result.invalid,
+        },
+      });
+      await tx.webhooks.enqueue([importFinished(actor.orgId, project.code, result, this.clock.now())]);
     });
     return result;
   }

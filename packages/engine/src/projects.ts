@@ -66,9 +66,21 @@ export class ProjectsService {
     if (issues.length > 0) throw invalid('the project configuration has problems', { issues });
   }
 
+  /** Escalations name skill groups: they must exist in the organisation. */
+  private async checkEscalations(orgId: string, codes: readonly DispositionCode[] | undefined): Promise<void> {
+    const wanted = (codes ?? []).flatMap((d, i) => (d.escalateTo ? [{ i, code: d.escalateTo }] : []));
+    if (wanted.length === 0) return;
+    const groups = new Set((await this.repos.org.listSkillGroups(orgId)).map((g) => g.code));
+    const issues = wanted
+      .filter((w) => !groups.has(w.code))
+      .map((w) => ({ path: `dispositions.${w.i}.escalateTo`, message: `no skill group "${w.code}"` }));
+    if (issues.length > 0) throw invalid('the project configuration has problems', { issues });
+  }
+
   async create(actor: Principal, input: CreateProjectInput): Promise<Project> {
     assertCan(actor, 'projects:manage');
     this.check(input);
+    await this.checkEscalations(actor.orgId, input.dispositions);
     const data: ProjectInput = {
       code: input.code,
       name: input.name,
@@ -121,6 +133,7 @@ export class ProjectsService {
   ): Promise<Project> {
     assertCan(actor, 'projects:manage');
     this.check(patch);
+    await this.checkEscalations(actor.orgId, patch.dispositions);
     const current = await this.get(actor, code);
     await this.repos.transaction(async (tx) => {
       await tx.projects.update(actor.orgId, current.id, patch);

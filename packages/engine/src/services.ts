@@ -13,6 +13,10 @@ import { silentLogger, type Logger } from './logger.ts';
 import { PersonalData } from './pii.ts';
 import type { Clock, PasswordHasher } from './ports/index.ts';
 import { ProjectsService } from './projects.ts';
+import { QuestionnaireService } from './questionnaires/service.ts';
+import { OrdersService } from './orders.ts';
+import { WebhookService } from './webhooks/service.ts';
+import { ContactsApiService } from './contacts-api.ts';
 import { TasksService } from './tasks.ts';
 import { TelephonyService } from './telephony-admin.ts';
 import { UsersService } from './users.ts';
@@ -39,6 +43,8 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
   const logger = cfg.logger ?? silentLogger;
   const events = new EventBus(logger);
   const pii = new PersonalData(repos, cfg.unmaskRoles, clock, cfg.maskedLookupsPerDay);
+  const questionnaires = new QuestionnaireService(repos, clock, events);
+  const imports = new ImportService(repos, clock, pii, logger.child({ component: 'imports' }));
   return {
     pii,
     events,
@@ -46,14 +52,18 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
     auth: new AuthService(repos, clock, hasher, cfg.sessionTtlMs, events, cfg.loginFailuresPerMinute),
     users: new UsersService(repos, hasher, clock, events),
     projects: new ProjectsService(repos, cfg.maxCustomFields),
-    contacts: new ContactsService(repos, pii),
-    imports: new ImportService(repos, clock, pii, logger.child({ component: 'imports' })),
+    contacts: new ContactsService(repos, pii, clock),
+    imports,
+    contactsApi: new ContactsApiService(repos, imports, pii, clock),
     dnc: new DncService(repos, clock, pii),
-    tasks: new TasksService(repos),
+    tasks: new TasksService(repos, pii),
     org: new OrgService(repos),
     campaigns: new CampaignService(repos, clock),
     attempts: new AttemptRecorder(repos, clock, cfg.nodeId ?? null),
-    dispositions: new DispositionService(repos, clock, events),
+    dispositions: new DispositionService(repos, clock, events, questionnaires),
+    questionnaires,
+    orders: new OrdersService(repos),
+    webhooks: new WebhookService(repos, clock),
     telephony: new TelephonyService(repos, clock, { retentionDays: cfg.recordingRetentionDays ?? 90 }),
   };
 }

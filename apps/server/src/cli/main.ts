@@ -8,6 +8,7 @@ import { createLogger } from '../logger.ts';
 import { openPlatform } from '../platform.ts';
 import { serve } from '../serve.ts';
 import { consolePrincipal } from '../console-principal.ts';
+import { registerQuestionnaireCommands } from './questionnaire.ts';
 
 /** What a command tells the person running it (results, progress); logs go through the logger. */
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -202,6 +203,13 @@ users
       log(`user ${u.username} (${u.role}) created`);
     });
   });
+
+registerQuestionnaireCommands(program, (code) =>
+  withPlatform(async ({ services, repos }) => {
+    const actor = await consolePrincipal(repos);
+    return services.questionnaires.checkContext(actor, code);
+  }),
+);
 
 const bench = program.command('bench').description('benchmarks');
 bench

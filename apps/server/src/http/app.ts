@@ -27,6 +27,9 @@ import { taskRoutes } from './routes/tasks.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { callRoutes } from './routes/calls.ts';
+import { questionnaireRoutes } from './routes/questionnaires.ts';
+import { orderRoutes } from './routes/orders.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { telephonyRoutes } from './routes/telephony.ts';
 
@@ -117,6 +120,9 @@ export async function buildApp(
       await v1.register(auditRoutes(ctx));
       await v1.register(callRoutes(ctx));
       await v1.register(telephonyRoutes(ctx));
+      await v1.register(questionnaireRoutes(ctx));
+      await v1.register(orderRoutes(ctx));
+      await v1.register(webhookRoutes(ctx));
       await v1.register(wsRoutes(ctx));
     },
     { prefix: '/api/v1' },

@@ -2,7 +2,47 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '@outdial/db/testing';
 import * as contracts from '@outdial/contracts';
 import { DEMO_CAMPAIGN, DEMO_PROJECT } from '../demo.ts';
-import { harness, multipart, waitForImport, type Harness } from './testing/harness.ts';
+import { consolePrincipal } from '../console-principal.ts';
+import { endedCall, harness, multipart, waitForImport, type Harness } from './testing/harness.ts';
+
+/** What the questionnaire, order and webhook rows need: a published questionnaire, calls by agent01, an order, a webhook message. */
+async function issue12Fixtures(h: Harness, agent01: string) {
+  const { repos, services } = h.platform;
+  const admin = await consolePrincipal(repos, 'admin');
+  const agent = await consolePrincipal(repos, 'agent01');
+  await services.questionnaires.bankCreate(admin, { code: 'MATRIX_Q', type: 'text', text: { en: 'x' } });
+  const q = await services.questionnaires.import(admin, DEMO_PROJECT, MATRIX_DOC);
+  await services.questionnaires.publish(admin, q.questionnaire.id);
+  await services.questionnaires.activate(admin, q.questionnaire.id);
+  const product = await services.orders.createProduct(admin, DEMO_PROJECT, {
+    sku: 'MATRIX',
+    name: 'm',
+    priceCents: 100,
+  });
+  const webhook = await services.webhooks.create(admin, {
+    url: 'http://127.0.0.1:9/matrix',
+    events: ['disposition.recorded'],
+  });
+  const project = (await repos.projects.getByCode(admin.orgId, DEMO_PROJECT))!;
+  const [c1, c2] = (await repos.contacts.list(admin.orgId, { projectId: project.id, limit: 2, offset: 500 })).items;
+  await services.contactsApi.update(admin, c1!.id, { externalId: 'MATRIX-1' });
+  const attemptId = await endedCall(h, c1!, agent01);
+  const sold = await endedCall(h, c2!, agent01);
+  const r = await services.dispositions.record(agent, sold, {
+    code: 'renewed',
+    order: { lines: [{ sku: 'MATRIX', quantity: 1 }] },
+  });
+  const messages = await repos.webhooks.messages(admin.orgId, { limit: 1, offset: 0 });
+  return {
+    questionnaireId: q.questionnaire.id,
+    attemptId,
+    productId: product.id,
+    orderId: r.order!.id,
+    webhookId: webhook.id,
+    messageId: messages.items[0]!.id,
+    taskId: (await repos.tasks.list(admin.orgId, { status: 'open', limit: 1, offset: 900 })).items[0]!.id,
+  };
+}
 
 type Role = 'admin' | 'supervisor' | 'qa' | 'agent';
 const ALL: Role[] = ['admin', 'supervisor', 'qa', 'agent'];
@@ -20,12 +60,28 @@ interface Fixture {
   contactId: string;
   userId: string;
   agentUserId: string;
+  questionnaireId: string;
+  attemptId: string;
+  productId: string;
+  orderId: string;
+  webhookId: string;
+  messageId: string;
+  taskId: string;
 }
 interface Call {
   url: string;
   payload?: unknown;
   headers?: Record<string, string>;
 }
+
+const rnd = () => Math.random().toString(36).slice(2, 10).toUpperCase();
+const randomMobile = () => `137${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+const MATRIX_DOC = {
+  format: 'outdial.questionnaire/1',
+  code: 'MATRIX',
+  title: { en: 'Matrix' },
+  questions: [{ key: 'a', type: 'text', text: { en: 'A?' } }],
+};
 
 /**
  * The authorization matrix, as a table: every operation of the API, the roles that may call it,
@@ -201,6 +257,162 @@ const MATRIX: Record<string, { roles: Role[]; call: (f: Fixture) => Call; otherO
   getRecording: { roles: READERS, call: () => ({ url: `/attempts/${NO_SUCH}/recording` }), otherOrg: 'not_found' },
   playRecording: { roles: READERS, call: () => ({ url: `/attempts/${NO_SUCH}/recording.wav` }), otherOrg: 'not_found' },
   callerIdHealth: { roles: MANAGERS, call: () => ({ url: '/caller-ids/health?days=7' }), otherOrg: 'own_data' },
+  // ---- questionnaires, calls' scripts, knowledge (issue 12)
+  listBankQuestions: { roles: ALL, call: () => ({ url: '/question-bank' }), otherOrg: 'own_data' },
+  createBankQuestion: {
+    roles: MANAGERS,
+    call: () => ({ url: '/question-bank', payload: { code: `M${rnd()}`, type: 'text', text: { en: 'x' } } }),
+    otherOrg: 'own_data',
+  },
+  updateBankQuestion: {
+    roles: MANAGERS,
+    call: () => ({ url: '/question-bank/MATRIX_Q', payload: { type: 'text', text: { en: 'y' } } }),
+    otherOrg: 'not_found',
+  },
+  listQuestionnaires: {
+    roles: ALL,
+    call: () => ({ url: `/projects/${DEMO_PROJECT}/questionnaires` }),
+    otherOrg: 'not_found',
+  },
+  importQuestionnaire: {
+    roles: MANAGERS,
+    call: () => ({ url: `/projects/${DEMO_PROJECT}/questionnaires`, payload: MATRIX_DOC }),
+    otherOrg: 'not_found',
+  },
+  checkQuestionnaire: {
+    roles: ALL,
+    call: () => ({ url: `/projects/${DEMO_PROJECT}/questionnaires/check`, payload: MATRIX_DOC }),
+    otherOrg: 'not_found',
+  },
+  getQuestionnaire: {
+    roles: ALL,
+    call: (f) => ({ url: `/questionnaires/${f.questionnaireId}` }),
+    otherOrg: 'not_found',
+  },
+  exportQuestionnaire: {
+    roles: ALL,
+    call: (f) => ({ url: `/questionnaires/${f.questionnaireId}/document?version=1` }),
+    otherOrg: 'not_found',
+  },
+  publishQuestionnaire: {
+    roles: MANAGERS,
+    call: (f) => ({ url: `/questionnaires/${f.questionnaireId}/publish` }),
+    otherOrg: 'not_found',
+  },
+  activateQuestionnaire: {
+    roles: MANAGERS,
+    call: (f) => ({ url: `/questionnaires/${f.questionnaireId}/activate` }),
+    otherOrg: 'not_found',
+  },
+  getQuestionnaireVersion: {
+    roles: ALL,
+    call: (f) => ({ url: `/questionnaires/${f.questionnaireId}/versions/1` }),
+    otherOrg: 'not_found',
+  },
+  getCallScript: {
+    roles: CALL_TAKERS,
+    call: (f) => ({ url: `/attempts/${f.attemptId}/script` }),
+    otherOrg: 'not_found',
+  },
+  saveCallAnswers: {
+    roles: CALL_TAKERS,
+    call: (f) => ({ url: `/attempts/${f.attemptId}/answers`, payload: { answers: { a: 'matrix' } } }),
+    otherOrg: 'not_found',
+  },
+  postTranscript: {
+    roles: CALL_TAKERS,
+    call: (f) => ({ url: `/attempts/${f.attemptId}/transcript`, payload: { text: '退款' } }),
+    otherOrg: 'not_found',
+  },
+  getKnowledge: { roles: ALL, call: () => ({ url: `/projects/${DEMO_PROJECT}/knowledge` }), otherOrg: 'not_found' },
+  replaceKnowledge: {
+    roles: MANAGERS,
+    call: () => ({ url: `/projects/${DEMO_PROJECT}/knowledge`, payload: { rules: [] } }),
+    otherOrg: 'not_found',
+  },
+  // ---- products and orders
+  listProducts: { roles: ALL, call: () => ({ url: `/projects/${DEMO_PROJECT}/products` }), otherOrg: 'not_found' },
+  createProduct: {
+    roles: MANAGERS,
+    call: () => ({
+      url: `/projects/${DEMO_PROJECT}/products`,
+      payload: { sku: `M${rnd()}`, name: 'm', priceCents: 1 },
+    }),
+    otherOrg: 'not_found',
+  },
+  updateProduct: {
+    roles: MANAGERS,
+    call: (f) => ({ url: `/products/${f.productId}`, payload: { name: 'matrix' } }),
+    otherOrg: 'not_found',
+  },
+  listOrders: { roles: ALL, call: () => ({ url: '/orders' }), otherOrg: 'own_data' },
+  getOrder: { roles: ALL, call: (f) => ({ url: `/orders/${f.orderId}` }), otherOrg: 'not_found' },
+  // ---- webhooks
+  createWebhook: {
+    roles: ['admin'],
+    call: () => ({ url: '/webhooks', payload: { url: 'http://127.0.0.1:9/matrix', events: ['contact.closed'] } }),
+    otherOrg: 'own_data',
+  },
+  listWebhooks: { roles: ['admin'], call: () => ({ url: '/webhooks' }), otherOrg: 'own_data' },
+  getWebhook: { roles: ['admin'], call: (f) => ({ url: `/webhooks/${f.webhookId}` }), otherOrg: 'not_found' },
+  updateWebhook: {
+    roles: ['admin'],
+    call: (f) => ({ url: `/webhooks/${f.webhookId}`, payload: { description: 'matrix' } }),
+    otherOrg: 'not_found',
+  },
+  listWebhookMessages: { roles: ['admin'], call: () => ({ url: '/webhook-messages' }), otherOrg: 'own_data' },
+  getWebhookMessage: {
+    roles: ['admin'],
+    call: (f) => ({ url: `/webhook-messages/${f.messageId}` }),
+    otherOrg: 'not_found',
+  },
+  redeliverWebhookMessage: {
+    roles: ['admin'],
+    call: (f) => ({ url: `/webhook-messages/${f.messageId}/redeliver` }),
+    otherOrg: 'not_found',
+  },
+  // ---- tasks drive the dialer; agent-directed dialing (no dialer runs in this harness: 409 after the checks)
+  reassignTask: {
+    roles: MANAGERS,
+    call: (f) => ({ url: `/tasks/${f.taskId}/reassign`, payload: { skill: 'insurance' } }),
+    otherOrg: 'not_found',
+  },
+  cancelTask: { roles: MANAGERS, call: (f) => ({ url: `/tasks/${f.taskId}/cancel` }), otherOrg: 'not_found' },
+  myQueue: { roles: ALL, call: () => ({ url: '/me/queue' }), otherOrg: 'own_data' },
+  dial: {
+    roles: CALL_TAKERS,
+    call: (f) => ({ url: '/dial', payload: { contactId: f.contactId } }),
+    otherOrg: 'not_found',
+  },
+  // ---- contacts by API, callbacks
+  listCallbacks: { roles: ALL, call: () => ({ url: '/callbacks' }), otherOrg: 'own_data' },
+  createContacts: {
+    roles: MANAGERS,
+    call: () => ({
+      url: `/projects/${DEMO_PROJECT}/contacts/batch`,
+      payload: { contacts: [{ phone: randomMobile(), custom: { policy_no: 'M' } }] },
+    }),
+    otherOrg: 'not_found',
+  },
+  createContact: {
+    roles: MANAGERS,
+    call: () => ({
+      url: `/projects/${DEMO_PROJECT}/contacts`,
+      payload: { phone: randomMobile(), custom: { policy_no: 'M' } },
+    }),
+    otherOrg: 'not_found',
+  },
+  // Agents may, on the contact they are talking to (elsewhere: 404).
+  updateContact: {
+    roles: CALL_TAKERS,
+    call: (f) => ({ url: `/contacts/${f.contactId}`, payload: { addTags: ['matrix'] } }),
+    otherOrg: 'not_found',
+  },
+  getContactByExternalId: {
+    roles: ALL,
+    call: () => ({ url: `/projects/${DEMO_PROJECT}/contacts/by-external-id/MATRIX-1` }),
+    otherOrg: 'not_found',
+  },
 };
 
 /** Every operation the contracts declare, by operationId. */
@@ -283,6 +495,7 @@ describe.each(testDatabases())('authorization: route × role × organisation on 
       contactId: own.items[0]!.id,
       userId: users.find((u) => u.username === 'agent20')!.id,
       agentUserId: users.find((u) => u.username === 'agent19')!.id,
+      ...(await issue12Fixtures(h, users.find((u) => u.username === 'agent01')!.id)),
     };
   }, 180_000);
   afterAll(async () => h?.close());

@@ -1,3 +1,4 @@
+import { contactClosedBody, outboxInsert } from './webhooks.ts';
 import type { Database } from '../database.ts';
 import { timeOrderedIds } from '../ids.ts';
 import type {
@@ -37,8 +38,11 @@ export class AttemptsRepo implements AttemptsStore {
     const ids = rows.map((_, i) => next(i));
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO call_attempts (id, org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at, node_id)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::uuid[])`,
+        // Each attempt records the contact's open call task, if it has one (the task the call works on).
+        `INSERT INTO call_attempts (id, org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at, node_id, task_id)
+         SELECT u.*, (SELECT t.id FROM tasks t WHERE t.contact_id = u.contact_id AND t.channel = 'agent_call' AND t.status = 'open')
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::uuid[])
+             AS u(id, org_id, project_id, campaign_id, contact_id, phone, caller_id, dial_mode, placed_at, node_id)`,
         [
           ids,
           rows.map((a) => a.orgId),
@@ -123,7 +127,8 @@ export class AttemptsRepo implements AttemptsStore {
         n.kind === 'closed' ? 'closed' : n.kind === 'callback' ? 'callback' : 'in_progress';
       await tx.query(
         `UPDATE contacts c SET attempts = c.attempts + 1, last_attempt_at = greatest(c.last_attempt_at, u.placed_at), status = u.status,
-                close_reason = u.reason, next_attempt_at = u.next_at, callback_at = u.callback_at, leased_until = NULL, lease_owner = NULL, updated_at = u.ended_at
+                close_reason = u.reason, next_attempt_at = u.next_at, callback_at = u.callback_at, leased_until = NULL, lease_owner = NULL, updated_at = u.ended_at,
+                callback_owner = CASE WHEN u.status = 'callback' THEN c.callback_owner END
            FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
                 AS u(id, placed_at, status, reason, next_at, callback_at, ended_at)
           WHERE c.id = u.id`,
@@ -137,6 +142,25 @@ export class AttemptsRepo implements AttemptsStore {
           done.map((d) => iso(d.item.end.endedAt)),
         ],
       );
+      // Contacts this batch closed are reported to subscribed business systems, in this transaction,
+      // and their open tasks are done.
+      const closing = done.filter((d) => d.item.next.kind === 'closed');
+      if (closing.length > 0)
+        await tx.query(
+          `UPDATE tasks SET status = 'done', updated_at = now() WHERE status = 'open' AND contact_id = ANY($1::uuid[])`,
+          [closing.map((d) => d.contactId)],
+        );
+      if (closing.length > 0)
+        await tx.query(
+          outboxInsert(`SELECT c.org_id, 'contact.closed', ${contactClosedBody('u.reason', 'u.ended_at')}, u.ended_at
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(id, reason, ended_at)
+             JOIN contacts c ON c.id = u.id JOIN projects p ON p.id = c.project_id`),
+          [
+            closing.map((d) => d.contactId),
+            closing.map((d) => (d.item.next.kind === 'closed' ? d.item.next.reason : '')),
+            closing.map((d) => iso(d.item.end.endedAt)),
+          ],
+        );
       const ok = new Set(closed.map((c) => c.id));
       return items.map((i) => ok.has(i.id));
     });
@@ -210,6 +234,14 @@ export class AttemptsRepo implements AttemptsStore {
    * Whether the dialer process `nodeId` is alive: it holds its advisory lock for as long as it
    * runs (PostgreSQL), so if this session can take the lock, the process is gone.
    */
+  async lastOfContact(contactId: string): Promise<AttemptRow | undefined> {
+    const [row] = await this.db.query<AttemptRow>(
+      `SELECT ${COLS} FROM call_attempts WHERE contact_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 1`,
+      [contactId],
+    );
+    return row;
+  }
+
   async nodeAlive(nodeId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const [r] = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got', [

@@ -1,4 +1,5 @@
 import type { Sql } from '../database.ts';
+import { contactClosedBody, outboxInsert } from './webhooks.ts';
 import type { CampaignSettings, CampaignStatus, FinishReason } from '@outdial/domain/campaigns';
 import type { CampaignRow, LeasedContact, CampaignsStore } from '@outdial/engine/ports';
 export type { CampaignRow, LeasedContact };
@@ -119,6 +120,8 @@ export class CampaignsRepo implements CampaignsStore {
     /** Only these lists (imports); empty or absent: all. */
     lists?: readonly string[];
     /** Never these lists (their daily cap is reached). */ excludeLists?: readonly string[];
+    /** The skills (codes) the campaign asks of its agents: contacts queued for other skill groups are not its. */
+    skills?: readonly string[];
   }): Promise<LeasedContact[]> {
     if (c.limit <= 0) return [];
     const n = Math.floor(c.limit);
@@ -128,8 +131,17 @@ export class CampaignsRepo implements CampaignsStore {
     // what is asked (and some): a loop racing another for the same head of the queue finds the
     // rows past the other's picks instead of coming back empty.
     const pool = n * 2 + 16;
+    // Tasks decide who calls whom: a contact an agent owns (its task, or a callback of theirs) is
+    // offered to that agent alone (their own queue, agent-directed dialing), never dialed by a
+    // campaign for whoever is free; a contact in a skill group's queue only by campaigns that need
+    // that skill; a contact without a task follows the campaign.
     const free = `org_id = $1 AND project_id = $2 AND (leased_until IS NULL OR leased_until <= $4) AND tags @> $6::text[]
-      AND (cardinality($7::uuid[]) = 0 OR import_id = ANY($7::uuid[])) AND (import_id IS NULL OR NOT import_id = ANY($8::uuid[]))`;
+      AND (cardinality($7::uuid[]) = 0 OR import_id = ANY($7::uuid[])) AND (import_id IS NULL OR NOT import_id = ANY($8::uuid[]))
+      AND callback_owner IS NULL
+      AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.contact_id = contacts.id AND t.channel = 'agent_call' AND t.status = 'open'
+                        AND (t.assignee_user_id IS NOT NULL
+                             OR (t.skill_group_id IS NOT NULL AND NOT EXISTS (
+                                   SELECT 1 FROM skill_groups g WHERE g.id = t.skill_group_id AND g.code = ANY($11::text[])))))`;
     return this.sql.query<LeasedContact>(
       `WITH cand AS (
          (SELECT id, 0 AS queue, priority FROM contacts
@@ -166,8 +178,26 @@ export class CampaignsRepo implements CampaignsStore {
         c.excludeLists ?? [],
         pool,
         n,
+        c.skills ?? [],
       ],
     );
+  }
+
+  /** Leases one chosen contact for the campaign (agent-directed dialing); undefined when it is closed or leased by another. */
+  async leaseContact(
+    campaignId: string,
+    contactId: string,
+    now: Date,
+    ttlMs: number,
+  ): Promise<LeasedContact | undefined> {
+    const [row] = await this.sql.query<LeasedContact>(
+      `UPDATE contacts k SET leased_until = $4, lease_owner = $1
+        WHERE k.id = $2 AND k.status <> 'closed' AND (k.leased_until IS NULL OR k.leased_until <= $3 OR k.lease_owner = $1)
+       RETURNING k.id, k.phone, k.phones, k.name, k.timezone, k.region, k.status, k.attempts,
+                 k.callback_at AS "callbackAt", k.next_attempt_at AS "nextAttemptAt", k.priority, k.import_id AS "importId", k.custom`,
+      [campaignId, contactId, now, new Date(now.getTime() + ttlMs)],
+    );
+    return row;
   }
 
   /**
@@ -298,8 +328,14 @@ export class CampaignsRepo implements CampaignsStore {
     close: { reason: string } | null,
   ): Promise<void> {
     if (close) {
+      // The close and its contact.closed message go together (one statement).
       await this.sql.query(
-        `UPDATE contacts SET status = 'closed', close_reason = $3, leased_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`,
+        `WITH closed AS (
+           UPDATE contacts SET status = 'closed', close_reason = $3, leased_until = NULL, lease_owner = NULL, callback_owner = NULL
+            WHERE id = $1 AND lease_owner = $2 RETURNING id)
+         , done AS (UPDATE tasks SET status = 'done', updated_at = now() WHERE status = 'open' AND contact_id IN (SELECT id FROM closed))
+         ${outboxInsert(`SELECT c.org_id, 'contact.closed', ${contactClosedBody('$3::text', 'now()')}, now()
+             FROM closed JOIN contacts c ON c.id = closed.id JOIN projects p ON p.id = c.project_id`)}`,
         [contactId, campaignId, close.reason],
       );
       return;

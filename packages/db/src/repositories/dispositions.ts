@@ -49,7 +49,7 @@ export class DispositionsRepo implements DispositionsStore {
       }
       const status = next.kind === 'closed' ? 'closed' : next.kind === 'callback' ? 'callback' : 'in_progress';
       await tx.query(
-        `UPDATE contacts SET status = $2, close_reason = $3, next_attempt_at = $4, callback_at = $5, updated_at = $6
+        `UPDATE contacts SET status = $2, close_reason = $3, next_attempt_at = $4, callback_at = $5, updated_at = $6, callback_owner = $8
           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM call_attempts WHERE contact_id = $1 AND placed_at > $7)`,
         [
           d.contactId,
@@ -59,8 +59,16 @@ export class DispositionsRepo implements DispositionsStore {
           next.kind === 'callback' ? next.at : null,
           d.createdAt,
           d.attemptPlacedAt,
+          next.kind === 'callback' ? (next.owner ?? null) : null,
         ],
       );
+      // A task closes when its contact does.
+      if (next.kind === 'closed')
+        await tx.query(
+          `UPDATE tasks SET status = 'done', updated_at = $2 WHERE contact_id = $1 AND status = 'open'
+             AND EXISTS (SELECT 1 FROM contacts WHERE id = $1 AND status = 'closed')`,
+          [d.contactId, d.createdAt],
+        );
       return row;
     });
   }

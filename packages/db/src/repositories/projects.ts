@@ -125,11 +125,26 @@ export class ProjectsRepo implements ProjectsStore {
   }
 
   async dispositions(projectId: string): Promise<DispositionCode[]> {
-    return this.sql.query<DispositionCode>(
-      `SELECT code, label_zh AS "labelZh", label_en AS "labelEn", success, closes, adds_to_dnc AS "addsToDnc"
+    const rows = await this.sql.query<
+      DispositionCode & {
+        retryAfterMinutes: number | null;
+        callback: 'agent' | 'anyone' | null;
+        escalateTo: string | null;
+      }
+    >(
+      `SELECT code, label_zh AS "labelZh", label_en AS "labelEn", success, closes, adds_to_dnc AS "addsToDnc",
+              retry_after_minutes AS "retryAfterMinutes", callback, escalate_to AS "escalateTo", requires_answers AS "requiresAnswers"
          FROM disposition_codes WHERE project_id = $1 ORDER BY position`,
       [projectId],
     );
+    // Effects a code does not have are left out, as they are when a code is written.
+    return rows.map(({ retryAfterMinutes, callback, escalateTo, requiresAnswers, ...d }) => ({
+      ...d,
+      ...(retryAfterMinutes !== null ? { retryAfterMinutes } : {}),
+      ...(callback !== null ? { callback } : {}),
+      ...(escalateTo !== null ? { escalateTo } : {}),
+      ...(requiresAnswers ? { requiresAnswers } : {}),
+    }));
   }
 
   async replaceDispositions(projectId: string, codes: readonly DispositionCode[]): Promise<void> {
@@ -137,9 +152,23 @@ export class ProjectsRepo implements ProjectsStore {
     let position = 0;
     for (const d of codes) {
       await this.sql.query(
-        `INSERT INTO disposition_codes (project_id, code, label_zh, label_en, success, closes, adds_to_dnc, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [projectId, d.code, d.labelZh, d.labelEn, d.success, d.closes, d.addsToDnc, position++],
+        `INSERT INTO disposition_codes (project_id, code, label_zh, label_en, success, closes, adds_to_dnc, position,
+                                        retry_after_minutes, callback, escalate_to, requires_answers)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          projectId,
+          d.code,
+          d.labelZh,
+          d.labelEn,
+          d.success,
+          d.closes,
+          d.addsToDnc,
+          position++,
+          d.retryAfterMinutes ?? null,
+          d.callback ?? null,
+          d.escalateTo ?? null,
+          d.requiresAnswers ?? false,
+        ],
       );
     }
   }

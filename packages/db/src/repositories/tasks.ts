@@ -14,20 +14,67 @@ export class TasksRepo implements TasksStore {
     projectId: string,
     channel: Channel,
     opts: { tag?: string | undefined; limit: number },
-  ): Promise<{ id: string }[]> {
+  ): Promise<{ id: string; tags: string[]; importId: string | null }[]> {
     const params: unknown[] = [orgId, projectId, channel];
     let tag = '';
     if (opts.tag) {
       params.push(opts.tag);
       tag = `AND $4 = ANY(c.tags)`;
     }
-    return this.sql.query<{ id: string }>(
-      `SELECT c.id FROM contacts c
+    return this.sql.query<{ id: string; tags: string[]; importId: string | null }>(
+      `SELECT c.id, c.tags, c.import_id AS "importId" FROM contacts c
         WHERE c.org_id = $1 AND c.project_id = $2 AND c.status <> 'closed' ${tag}
           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.contact_id = c.id AND t.channel = $3 AND t.status = 'open')
         ORDER BY c.priority DESC, c.created_at, c.id LIMIT $${params.length + 1}`,
       [...params, opts.limit],
     );
+  }
+
+  async get(orgId: string, id: string): Promise<TaskRow | undefined> {
+    const [row] = await this.sql.query<TaskRow>(`SELECT ${COLS} FROM tasks WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    return row;
+  }
+
+  async reassign(
+    orgId: string,
+    id: string,
+    to: { assigneeUserId: string | null; skillGroupId: string | null },
+  ): Promise<TaskRow | undefined> {
+    const [row] = await this.sql.query<TaskRow>(
+      `UPDATE tasks SET assignee_user_id = $3, skill_group_id = $4, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND status = 'open' RETURNING ${COLS}`,
+      [orgId, id, to.assigneeUserId, to.skillGroupId],
+    );
+    return row;
+  }
+
+  async cancel(orgId: string, id: string): Promise<TaskRow | undefined> {
+    const [row] = await this.sql.query<TaskRow>(
+      `UPDATE tasks SET status = 'cancelled', updated_at = now() WHERE org_id = $1 AND id = $2 AND status = 'open' RETURNING ${COLS}`,
+      [orgId, id],
+    );
+    return row;
+  }
+
+  async escalate(
+    orgId: string,
+    projectId: string,
+    contactId: string,
+    skillGroupId: string,
+    bump: number,
+  ): Promise<string> {
+    const [moved] = await this.sql.query<{ id: string }>(
+      `UPDATE tasks SET assignee_user_id = NULL, skill_group_id = $4, priority = priority + $5, updated_at = now()
+        WHERE org_id = $1 AND project_id = $2 AND contact_id = $3 AND channel = 'agent_call' AND status = 'open' RETURNING id`,
+      [orgId, projectId, contactId, skillGroupId, bump],
+    );
+    if (moved) return moved.id;
+    const [created] = await this.sql.query<{ id: string }>(
+      `INSERT INTO tasks (org_id, project_id, contact_id, channel, skill_group_id, priority) VALUES ($1, $2, $3, 'agent_call', $4, $5)
+       RETURNING id`,
+      [orgId, projectId, contactId, skillGroupId, bump],
+    );
+    return created!.id;
   }
 
   /** Open tasks per agent (their current workload), for an even split. */

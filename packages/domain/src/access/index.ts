@@ -9,6 +9,7 @@ export type Permission =
   | 'org:manage' // teams, skill groups, agents' skills
   | 'projects:read'
   | 'projects:manage'
+  | 'scripts:manage' // question bank, questionnaires, knowledge prompts, disposition codes' effects
   | 'contacts:read_all' // every contact of the organisation, not only those assigned
   | 'contacts:import'
   | 'contacts:export'
@@ -19,7 +20,9 @@ export type Permission =
   | 'campaigns:read'
   | 'campaigns:manage' // create, configure, start, pause, stop
   | 'calls:handle' // log in to the dialer, take calls, record dispositions (落单)
+  | 'calls:dial_number' // type a number to dial (拨号外呼), not only a contact of one's own list
   | 'audit:read'
+  | 'webhooks:manage' // write-back to business systems (the secrets sign what leaves the platform)
   | 'telephony:read' // trunks (without secrets), caller-ID health
   | 'telephony:manage' // create, change, remove trunks
   | 'recordings:listen'; // play and download call recordings (each access audited)
@@ -30,6 +33,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'org:manage',
     'projects:read',
     'projects:manage',
+    'scripts:manage',
     'contacts:read_all',
     'contacts:import',
     'contacts:export',
@@ -40,14 +44,17 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'campaigns:read',
     'campaigns:manage',
     'calls:handle',
+    'calls:dial_number',
     'audit:read',
     'telephony:read',
     'telephony:manage',
     'recordings:listen',
+    'webhooks:manage',
   ],
   supervisor: [
     'org:manage',
     'projects:read',
+    'scripts:manage',
     'contacts:read_all',
     'contacts:import',
     'contacts:export',
@@ -60,6 +67,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'calls:handle',
     'telephony:read',
     'recordings:listen',
+    'calls:dial_number',
   ],
   qa: ['projects:read', 'contacts:read_all', 'dnc:read', 'tasks:read_own', 'campaigns:read', 'recordings:listen'],
   agent: ['projects:read', 'tasks:read_own', 'calls:handle'],

@@ -208,3 +208,27 @@ export function checkDial(c: DialCandidate, rules: ProjectRules, now: number): G
   return { allowed: true };
 }
 export { nextStep, type NextStep, type CloseReason, type DispositionEffect } from './next-step.ts';
+
+/** Each refusal in words, for the agent who asked for the dial (手工发呼) — Chinese and English. */
+export const REFUSAL_WORDS: Record<RefusalCode, { zh: string; en: string }> = {
+  dnc: { zh: '该号码在免打扰名单上，不能拨打。', en: 'The number is on a do-not-call list.' },
+  contact_closed: { zh: '该客户已结案。', en: 'The contact is closed.' },
+  call_in_progress: { zh: '该客户正在通话中。', en: 'A call with this contact is in progress.' },
+  no_time_zone: {
+    zh: '不知道客户所在时区，无法判断当地时间。',
+    en: "The callee's time zone is unknown, so their local time cannot be checked.",
+  },
+  outside_calling_window: {
+    zh: '现在不在客户当地的允许外呼时段内。',
+    en: "It is outside the calling hours in the callee's local time.",
+  },
+  holiday: { zh: '今天是客户当地的节假日，不外呼。', en: "Today is a holiday in the callee's calendar." },
+  max_attempts_reached: { zh: '已达到结案规则的最多拨打次数。', en: 'The closing rule allows no more attempts.' },
+  retry_too_soon: { zh: '距上次拨打时间太近，请稍后再拨。', en: 'Too soon after the last attempt; try later.' },
+  abandon_cooldown: {
+    zh: '上次呼叫被放弃，72 小时内不能再拨（除非坐席在线）。',
+    en: 'An abandoned call less than 72 hours ago.',
+  },
+  callback_not_due: { zh: '已预约稍后回拨，时间未到。', en: 'A callback is booked for later.' },
+  daily_number_cap: { zh: '该号码今天的拨打次数已满。', en: 'This number had its maximum calls today.' },
+};

@@ -51,6 +51,20 @@ describe('next step after an attempt', () => {
     ).toBe('retry');
   });
 
+  it("a code's own retry delay replaces the outcome's, but never shortens an abandoned call's cool-down", () => {
+    const end = { placedAt: T0, outcome: 'person' as const, endedAt: T0 + 300_000 };
+    const later = { code: 'LATER', success: false, closes: false, callbackAt: null, retryAfterMinutes: 24 * 60 };
+    expect(nextStep(rules, one('person'), end, later)).toEqual({ kind: 'retry', at: T0 + 300_000 + 24 * 60 * MIN });
+    const abandonedBefore: AttemptRecord[] = [
+      { phone: '+8613800000001', placedAt: T0 - 3600_000, outcome: 'abandoned' },
+      ...one('person'),
+    ];
+    expect(nextStep(rules, abandonedBefore, end, { ...later, retryAfterMinutes: 5 })).toEqual({
+      kind: 'retry',
+      at: T0 - 3600_000 + 72 * 60 * MIN,
+    });
+  });
+
   it('follows the disposition: closing codes, success, callbacks', () => {
     const end = { placedAt: T0, outcome: 'person' as const, endedAt: T0 + 300_000 };
     expect(

@@ -10,6 +10,8 @@ export interface DispositionEffect {
   closes: boolean;
   /** A callback the agent booked, ms since epoch. */
   callbackAt: number | null;
+  /** The code's own retry delay (minutes), replacing the outcome's. */
+  retryAfterMinutes?: number | null | undefined;
 }
 
 export type CloseReason = 'max_attempts' | 'success' | 'disposition';
@@ -51,7 +53,10 @@ export function nextStep(
     person: d.noAnswer, // reached, not closed and no callback booked: try again like a no-answer
     cancelled: 0, // withdrawn before anyone answered: nothing happened to the callee
   };
-  let at = Math.max(ended.endedAt, ended.placedAt + delayMin[ended.outcome] * 60_000);
+  let at =
+    disposition?.retryAfterMinutes != null
+      ? ended.endedAt + disposition.retryAfterMinutes * 60_000
+      : Math.max(ended.endedAt, ended.placedAt + delayMin[ended.outcome] * 60_000);
   // An earlier abandoned call still inside its cool-down keeps the contact waiting too.
   for (const a of attempts) {
     if (a.outcome === 'abandoned') at = Math.max(at, a.placedAt + d.abandoned * 60_000);

@@ -76,6 +76,17 @@ export interface DispositionCode {
   closes: boolean;
   /** Puts the number on the project's do-not-call list (e.g. the callee refused further calls). */
   addsToDnc: boolean;
+  /** Try again after this many minutes, instead of the delay the call's outcome would give. */
+  retryAfterMinutes?: number | null | undefined;
+  /**
+   * Books a callback at the time the agent gives: owned by the agent who took the call (only
+   * they are offered it) or by anyone of the campaign.
+   */
+  callback?: 'agent' | 'anyone' | null | undefined;
+  /** Escalates: the contact's task moves to this skill group's queue (e.g. seniors), ahead of the others. */
+  escalateTo?: string | null | undefined;
+  /** The questionnaire must be answered to its end (required questions) before this code is accepted. */
+  requiresAnswers?: boolean | undefined;
 }
 
 /**

@@ -35,3 +35,27 @@ describe('validateProjectRules', () => {
     ]);
   });
 });
+
+describe('disposition effects', () => {
+  const base = { labelZh: 'x', labelEn: 'x', success: false, closes: false, addsToDnc: false };
+  it('one next step per code, sane delays, escalations that go somewhere', () => {
+    expect(
+      validateDispositions([
+        { ...base, code: 'a', closes: true, callback: 'agent' },
+        { ...base, code: 'b', retryAfterMinutes: -1 },
+        { ...base, code: 'c', retryAfterMinutes: 1.5 },
+        { ...base, code: 'd', callback: 'anyone', retryAfterMinutes: 10 },
+        { ...base, code: 'e', closes: true, escalateTo: 'vip' },
+        { ...base, code: 'f', escalateTo: 'VIP!' },
+        { ...base, code: 'g', callback: 'agent', escalateTo: 'vip', requiresAnswers: true },
+      ]).map((i) => i.path),
+    ).toEqual([
+      'dispositions.0',
+      'dispositions.1.retryAfterMinutes',
+      'dispositions.2.retryAfterMinutes',
+      'dispositions.3',
+      'dispositions.4.escalateTo',
+      'dispositions.5.escalateTo',
+    ]);
+  });
+});

@@ -58,6 +58,22 @@ export function validateDispositions(codes: readonly DispositionCode[]): Issue[]
       });
     if (seen.has(d.code)) out.push({ path: `dispositions.${i}.code`, message: `"${d.code}" appears twice` });
     seen.add(d.code);
+    const r = d.retryAfterMinutes;
+    if (r !== undefined && r !== null && !(Number.isInteger(r) && r >= 0 && r <= 525_600))
+      out.push({ path: `dispositions.${i}.retryAfterMinutes`, message: 'whole minutes from 0 to 525,600 (a year)' });
+    const effects = [d.closes && 'closes', d.callback && 'books a callback', r != null && 'retries'].filter(Boolean);
+    if (effects.length > 1)
+      out.push({
+        path: `dispositions.${i}`,
+        message: `"${d.code}" ${effects.join(' and ')}: a code has one next step`,
+      });
+    if (d.escalateTo && d.closes)
+      out.push({
+        path: `dispositions.${i}.escalateTo`,
+        message: `"${d.code}" closes the contact: there is nothing to escalate`,
+      });
+    if (d.escalateTo !== undefined && d.escalateTo !== null && !CODE.test(d.escalateTo))
+      out.push({ path: `dispositions.${i}.escalateTo`, message: 'a skill group code' });
   });
   return out;
 }
@@ -73,6 +89,7 @@ export function defaultDispositions(): DispositionCode[] {
       success: false,
       closes: false,
       addsToDnc: false,
+      callback: 'agent',
     },
     {
       code: 'no_interest',

@@ -251,6 +251,24 @@ export class Dialer {
     return undefined;
   }
 
+  /**
+   * Agent-directed dialing (手工发呼): a contact the agent chose, dialed for them by a running
+   * campaign of its project on this node, through the compliance gate. `reason`: why nothing was
+   * tried (no campaign runs the project here, the contact is being dialed, the agent is not ready).
+   */
+  async manualDial(
+    agentId: string,
+    orgId: string,
+    projectId: string,
+    contactId: string,
+  ): Promise<{ attemptId: string | null; refused: string | null; reason?: 'busy' | 'not_ready' | 'no_campaign' }> {
+    const runner = [...this.runners.values()].find(
+      (r) => r.campaign.projectId === projectId && r.campaign.orgId === orgId && r.campaign.status === 'running',
+    );
+    if (!runner) return { attemptId: null, refused: null, reason: 'no_campaign' };
+    return runner.manualDial(agentId, contactId);
+  }
+
   /** The agent dials, or skips (with a reason), the contact offered to them in preview mode. */
   async previewDecision(
     agentId: string,

@@ -1,6 +1,7 @@
 import type { AgentState } from '@outdial/domain/agents';
 import type { AttemptOutcome, NextStep } from '@outdial/domain/compliance';
 import type { GovernedMode } from '@outdial/domain/pacing';
+import type { LocalText } from '@outdial/domain/questionnaires';
 import { silentLogger, type Logger } from '../logger.ts';
 
 /** What the dialer publishes, in-process and (through the server) to WebSocket subscribers. */
@@ -76,6 +77,14 @@ export type DialerEvent =
       next: NextStep['kind'];
       /** The pause the agent asked for after this wrap-up (null: ready again). */
       pause: string | null;
+    }
+  | {
+      /** Knowledge prompts whose keywords came up in a call's notes or transcript (pushed to its agent). */
+      type: 'KnowledgeMatched';
+      at: number;
+      attemptId: string;
+      agentId: string;
+      prompts: { title: LocalText; body: LocalText; keywords: string[] }[];
     }
   | SessionsEnded;
 

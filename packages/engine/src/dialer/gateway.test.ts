@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Repositories } from '@outdial/db';
 import type { Principal } from '../auth.ts';
 import type { DispositionService } from '../dispositions.ts';
+import type { QuestionnaireService } from '../questionnaires/service.ts';
 import type { Telephony, TelephonyEvent } from '../telephony.ts';
 import { PersonalData } from '../pii.ts';
 import { Dialer } from './dialer.ts';
@@ -42,6 +43,7 @@ function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }, l
       dialer,
       repos,
       dispositions: {} as DispositionService,
+      questionnaires: {} as QuestionnaireService,
       pii: new PersonalData(repos, [], { now: () => new Date(scheduler.now()) }),
       scheduler,
       logger,

@@ -6,6 +6,10 @@ import { present } from '../contacts.ts';
 import type { PersonalData } from '../pii.ts';
 import { toPublicEvent } from './public-events.ts';
 import type { DispositionService } from '../dispositions.ts';
+import type { QuestionnaireService } from '../questionnaires/service.ts';
+import type { ContactsApiService } from '../contacts-api.ts';
+import { REFUSAL_WORDS } from '@outdial/domain/compliance';
+import { normalizePhone } from '@outdial/domain/phone';
 import { AppError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { Scheduler } from '../telephony.ts';
@@ -85,6 +89,9 @@ export class AgentGateway {
       dialer: Dialer;
       repos: Repositories;
       dispositions: DispositionService;
+      questionnaires: QuestionnaireService;
+      /** Typed numbers not in the project yet are added through it (optional: tests without it). */
+      contactsApi?: ContactsApiService | undefined;
       pii: PersonalData;
       scheduler: Scheduler;
       logger?: Logger;
@@ -213,6 +220,16 @@ export class AgentGateway {
         return this.previewDecision(s, 'skip', m.reason);
       case 'disposition':
         return this.dispose(s, m);
+      case 'dial':
+        return this.dial(s.principal, m);
+      case 'answers':
+        return this.deps.questionnaires.saveAnswers(s.principal, this.currentCall(s), m.answers, { liveAgent: true });
+      case 'notes': {
+        const r = await this.deps.questionnaires.transcript(s.principal, this.currentCall(s), m.text, {
+          liveAgent: true,
+        });
+        return { matched: r.matched.length, pushed: r.pushed };
+      }
       case 'subscribe': {
         if (!can(s.principal.role, 'campaigns:read'))
           throw new AppError('forbidden', 'your role does not allow following campaigns');
@@ -283,6 +300,42 @@ export class AgentGateway {
     return { status: a.state.status, since: a.state.since, callId: a.state.callId, pauseReason: a.state.pauseReason };
   }
 
+  /**
+   * Agent-directed dialing (手工发呼/拨号外呼), from the workstation or the API. A contact of the
+   * agent's own list (an open task of theirs, a callback they own; managers: any contact), or a
+   * typed number (calls:dial_number), found in the project or created there through the import
+   * rules (a do-not-call number is refused there). Dialed by a running campaign of the project on
+   * this node through the compliance gate; a refusal says why, in words.
+   */
+  async dial(
+    p: Principal,
+    target: { contactId?: string | undefined; project?: string | undefined; phone?: string | undefined },
+  ): Promise<{ attemptId: string; contactId: string }> {
+    const { contactId, projectId } = await resolveDialTarget(this.deps, p, target);
+    if (!this.deps.dialer.desk.get(p.userId))
+      throw new AppError('invalid_state', 'log in to the dialer first (WebSocket {"type":"login"}), then be ready', {
+        reason: 'not_logged_in',
+      });
+    const r = await this.deps.dialer.manualDial(p.userId, p.orgId, projectId, contactId);
+    if (r.attemptId) return { attemptId: r.attemptId, contactId };
+    if (r.refused) throw refusal(r.refused);
+    const words: Record<string, string> = {
+      busy: 'the contact is being dialed right now; try again in a moment',
+      not_ready: 'be ready to dial (not paused, not on a call)',
+      no_campaign: 'no campaign of this project runs on this node: start one to dial its contacts',
+    };
+    throw new AppError('invalid_state', words[r.reason ?? 'busy'] ?? 'not dialed', { reason: r.reason });
+  }
+
+  /** The call this agent is on or wrapping up (answers and notes are about it). */
+  private currentCall(s: Session): string {
+    const a = this.deps.dialer.desk.get(this.ownAgent(s));
+    if ((a?.state.status === 'talking' || a?.state.status === 'wrap_up') && a.state.callId) return a.state.callId;
+    throw new AppError('invalid_state', 'there is no call: answers and notes belong to the call you are on', {
+      reason: 'no_call',
+    });
+  }
+
   private async dispose(s: Session, m: Extract<ClientMessage, { type: 'disposition' }>): Promise<unknown> {
     const id = this.ownAgent(s);
     const a = this.deps.dialer.desk.get(id);
@@ -305,6 +358,8 @@ export class AgentGateway {
       notes: m.notes,
       callbackAt,
       pause: m.pause,
+      answers: m.answers,
+      order: m.order,
     });
     return {
       attemptId,
@@ -312,6 +367,8 @@ export class AgentGateway {
       code: r.disposition.code,
       next: r.next,
       addedToDnc: r.addedToDnc,
+      orderId: r.order?.id ?? null,
+      escalatedTo: r.escalatedTo,
     };
   }
 
@@ -365,6 +422,11 @@ export class AgentGateway {
           );
         break;
       }
+      case 'KnowledgeMatched': {
+        const s = this.owners.get(e.agentId);
+        if (s) s.conn.send({ type: 'knowledge', attemptId: e.attemptId, prompts: e.prompts });
+        return;
+      }
       case 'SessionsEnded':
         this.endSessions(e.userId, e.sessionId, e.reason.replace('_', ' '));
         return;
@@ -417,6 +479,13 @@ export class AgentGateway {
   private async screenPop(s: Session, e: Extract<DialerEvent, { type: 'CallConnected' }>): Promise<void> {
     const { row, view } = await this.contactFor(s, e.contactId, 'screen_pop');
     const dispositions = row ? await this.deps.repos.projects.dispositions(row.projectId) : [];
+    // The script is part of the pop; a failure to build it is logged and the call still pops.
+    const script = await this.deps.questionnaires
+      .script(s.principal, e.attemptId, { liveAgent: true })
+      .catch((err: unknown) => {
+        this.log.error({ err, attemptId: e.attemptId }, "building the call's script for the screen pop failed");
+        return null;
+      });
     s.conn.send({
       type: 'call',
       attemptId: e.attemptId,
@@ -424,6 +493,7 @@ export class AgentGateway {
       waitMs: e.waitMs,
       contact: view,
       dispositions: dispositions.map((d) => ({ code: d.code, labelZh: d.labelZh, labelEn: d.labelEn })),
+      script,
     });
   }
 
@@ -564,6 +634,62 @@ export class AgentGateway {
       this.armGrace(id);
     }
   }
+}
+
+/**
+ * Who and what an agent-directed dial is for: the contact (of the agent's own list, or any for
+ * managers) or the typed number (calls:dial_number) found in the project or added to it through
+ * the import rules. Refusals: 403 (role), 404 (not the agent's, or another organisation's), 409
+ * with the gate's words (a do-not-call number).
+ */
+export async function resolveDialTarget(
+  deps: { repos: Repositories; contactsApi?: ContactsApiService | undefined },
+  p: Principal,
+  target: { contactId?: string | undefined; project?: string | undefined; phone?: string | undefined },
+): Promise<{ contactId: string; projectId: string }> {
+  if (!can(p.role, 'calls:handle')) throw new AppError('forbidden', 'your role does not take calls');
+  let contactId = target.contactId;
+  let projectId: string;
+  if (contactId) {
+    const c = await deps.repos.contacts.get(
+      p.orgId,
+      contactId,
+      can(p.role, 'contacts:read_all') ? undefined : p.userId,
+    );
+    if (!c) throw new AppError('not_found', 'contact not found in your list');
+    projectId = c.projectId;
+  } else {
+    if (!can(p.role, 'calls:dial_number'))
+      throw new AppError('forbidden', 'typing a number to dial needs a supervisor (calls:dial_number)');
+    if (!target.project || !target.phone)
+      throw new AppError('validation_failed', 'give contactId, or project and phone', { field: 'phone' });
+    const project = await deps.repos.projects.getByCode(p.orgId, target.project);
+    if (!project) throw new AppError('not_found', `project "${target.project}" not found`);
+    projectId = project.id;
+    const n = normalizePhone(target.phone, project.defaultRegion);
+    if (!n.ok) throw new AppError('validation_failed', n.message, { field: 'phone', code: n.code });
+    const found = await deps.repos.contacts.list(p.orgId, { projectId, phone: n.e164, limit: 1, offset: 0 });
+    contactId = found.items[0]?.id;
+    if (!contactId) {
+      if (!deps.contactsApi) throw new AppError('invalid_state', 'numbers cannot be added on this node');
+      const { verdicts } = await deps.contactsApi.create(p, target.project, [{ phone: target.phone }]);
+      const v = verdicts[0]!;
+      if (v.outcome === 'dnc') throw refusal('dnc');
+      if (!v.contactId)
+        throw new AppError('validation_failed', v.message ?? 'the number cannot be dialed', { verdict: v });
+      contactId = v.contactId;
+    }
+  }
+  return { contactId, projectId };
+}
+
+/** The compliance gate's refusal, in words (zh and en), for the agent who asked for the dial. */
+function refusal(code: string): AppError {
+  const w = (REFUSAL_WORDS as Record<string, { zh: string; en: string } | undefined>)[code] ?? {
+    zh: '合规检查拒绝了这次拨打。',
+    en: 'The compliance gate refused this call.',
+  };
+  return new AppError('invalid_state', `${w.en} ${w.zh}`, { reason: 'refused', code, zh: w.zh, en: w.en });
 }
 
 function errorMessage(id: string | number | null, err: unknown): ServerMessage {

@@ -145,6 +145,28 @@ export class PreviewDesk {
   }
 
   /**
+   * Agent-directed dialing (手工发呼): the contact the agent chose, offered to them alone and
+   * dialed at once — through `decide`, so the compliance gate looks at it like any preview.
+   * Null when the agent is not ready to take a call.
+   */
+  async dialFor(
+    agentId: string,
+    contact: LeasedContact,
+  ): Promise<{ attemptId: string | null; refused: string | null } | null> {
+    const c = this.deps.host.campaign();
+    const id = `manual:${c.id}:${++this.turn}`;
+    const at = this.now();
+    try {
+      this.deps.desk.apply(agentId, { type: 'reserve', at, callId: id });
+    } catch {
+      return null;
+    }
+    this.open.set(id, { id, agentId, contact, offeredAt: at, timer: undefined });
+    this.stats.offered++;
+    return this.decide(id, 'dial', 'manual');
+  }
+
+  /**
    * The agent dialed or skipped the contact offered to them. Dial: the compliance gate looks
    * again, the attempt is recorded and the call placed; answered, it goes to this agent. Skip:
    * the contact goes back to the list for 15 minutes. `refused`: the gate's code when it refused

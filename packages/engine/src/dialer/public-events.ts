@@ -99,6 +99,7 @@ export function toPublicEvent(e: DialerEvent): PublicEvent | null {
         decision: e.decision,
         reason: e.reason,
       };
+    case 'KnowledgeMatched': // private to the call's agent
     case 'SessionsEnded':
       return null; // security bookkeeping, not a call-centre event
     case 'DispositionRecorded':

@@ -352,4 +352,26 @@ describe('CampaignRunner', () => {
     runner.reconfigure(campaignRow({ dialMode: 'progressive' }, new Date(T0)));
     expect(runner.settings.dialMode).toBe('power');
   });
+
+  it('agent-directed dialing: the chosen contact, for that agent, through the compliance gate', async () => {
+    const { runner, run, telephony, store, desk, say } = setup({ dialMode: 'preview' }, { agents: 2, contacts: 6 });
+    await run(0); // not started: nothing is offered, the agents stay ready
+    // A contact of the agent's list: dialed for agent-1 (not whoever is free); answered, the call is theirs.
+    expect(await runner.manualDial('agent-1', contact(4).id)).toEqual({ attemptId: 'attempt-1', refused: null });
+    expect(telephony.originated).toMatchObject([{ callId: 'attempt-1', to: contact(4).phone }]);
+    expect(desk.get('agent-1')!.state).toMatchObject({ status: 'reserved', callId: 'attempt-1' });
+    expect(desk.get('agent-0')!.state.status).toBe('ready');
+    await say({ type: 'answered', callId: 'attempt-1', at: T0 + 3000, amd: 'unknown' });
+    expect(desk.get('agent-1')!.state).toMatchObject({ status: 'talking', callId: 'attempt-1' });
+    // On a do-not-call list: refused with the gate's code, nothing dialed, the agent ready again.
+    store.blocked.add(contact(5).phone);
+    expect(await runner.manualDial('agent-0', contact(5).id)).toEqual({ attemptId: null, refused: 'dnc' });
+    expect(telephony.originated).toHaveLength(1);
+    expect(desk.get('agent-0')!.state.status).toBe('ready');
+    // An agent on a call cannot dial; a contact leased by the campaign is busy.
+    expect(await runner.manualDial('agent-1', contact(2).id)).toMatchObject({ attemptId: null, reason: 'not_ready' });
+    store.leased.add(contact(3).id);
+    expect(await runner.manualDial('agent-0', contact(3).id)).toMatchObject({ attemptId: null, reason: 'busy' });
+    runner.dispose();
+  });
 });

@@ -43,6 +43,7 @@ export interface RunnerRepos {
   campaigns: Pick<
     CampaignsStore,
     | 'lease'
+    | 'leaseContact'
     | 'release'
     | 'defer'
     | 'remaining'
@@ -379,6 +380,29 @@ export class CampaignRunner {
     if (failed) throw failed.reason;
   }
 
+  /**
+   * Agent-directed dialing: leases the chosen contact and dials it for this agent through the
+   * preview desk (the compliance gate looks at it; answered, the call goes to this agent).
+   */
+  async manualDial(
+    agentId: string,
+    contactId: string,
+  ): Promise<{ attemptId: string | null; refused: string | null; reason?: 'busy' | 'not_ready' }> {
+    const lease = await this.deps.repos.campaigns.leaseContact(
+      this.row.id,
+      contactId,
+      new Date(this.now()),
+      this.leaseArgs(1).ttlMs,
+    );
+    if (!lease) return { attemptId: null, refused: null, reason: 'busy' };
+    const r = await this.previews.dialFor(agentId, lease);
+    if (!r) {
+      await this.deps.repos.campaigns.release(this.row.id, [contactId]);
+      return { attemptId: null, refused: null, reason: 'not_ready' };
+    }
+    return r;
+  }
+
   /** Records the attempt, then places the call (`preview`: the agent who chose to dial it gets it). */
   private async dial(
     contact: LeasedContact,
@@ -520,6 +544,7 @@ export class CampaignRunner {
       ),
       lists: s.lists ?? [],
       excludeLists: this.quota.excluded(t),
+      skills: Object.keys(s.requiredSkills),
     };
   }
 

@@ -140,6 +140,12 @@ export class MemoryDialerStore {
         }
         return Promise.resolve(out);
       },
+      leaseContact: (_c, contactId) => {
+        const k = this.contacts.find((x) => x.id === contactId);
+        if (!k || this.leased.has(k.id)) return Promise.resolve(undefined);
+        this.leased.add(k.id);
+        return Promise.resolve(k);
+      },
       release: (_c, ids) => {
         for (const id of ids) {
           this.leased.delete(id);

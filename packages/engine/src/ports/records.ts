@@ -1,5 +1,12 @@
 import type { CampaignSettings, CampaignStatus, FinishReason } from '@outdial/domain/campaigns';
 import type { DispositionCode, FieldDef, ProjectRules } from '@outdial/domain/projects';
+import type {
+  AnswerValue,
+  BankQuestion,
+  LocalText,
+  QuestionnaireDoc,
+  QuestionnaireInput,
+} from '@outdial/domain/questionnaires';
 
 /**
  * The records the engine reads and writes through its store ports (rows as use cases see
@@ -39,7 +46,10 @@ export interface AttemptEnd {
 
 /** The contact's next step, as the domain's `nextStep` decided it. */
 export type ContactNext =
-  { kind: 'closed'; reason: string } | { kind: 'callback'; at: Date } | { kind: 'retry'; at: Date };
+  | { kind: 'closed'; reason: string }
+  /** `owner`: the agent the callback belongs to (only they are offered it); absent or null: anyone. */
+  | { kind: 'callback'; at: Date; owner?: string | null | undefined }
+  | { kind: 'retry'; at: Date };
 
 export interface CampaignFigures {
   dials: number;
@@ -152,6 +162,8 @@ export interface ContactRow {
   lastAttemptAt: Date | null;
   nextAttemptAt: Date | null;
   callbackAt: Date | null;
+  /** The agent a callback belongs to (null: anyone). */
+  callbackOwner: string | null;
   priority: number;
   createdAt: Date;
 }
@@ -167,6 +179,8 @@ export interface ContactQuery {
   phoneContains?: string | undefined;
   /** One complete E.164 number: the primary or any secondary number. */
   phone?: string | undefined;
+  /** The business system's own id for the contact. */
+  externalId?: string | undefined;
   /** Restricts to contacts with a task assigned to this agent (what an agent may see). */
   assigneeUserId?: string | undefined;
   limit: number;
@@ -390,4 +404,156 @@ export interface UserRow {
 
 export interface UserWithHash extends UserRow {
   passwordHash: string;
+}
+
+// ---- from packages/db/src/repositories/questionnaires.ts
+/** A question of the organisation's bank (题库). */
+export interface BankRow {
+  code: string;
+  category: string;
+  question: Omit<BankQuestion, 'code'>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface QuestionnaireRow {
+  id: string;
+  orgId: string;
+  projectId: string;
+  code: string;
+  title: LocalText;
+  /** As last imported: has the format's shape, not necessarily publishable. */
+  draft: QuestionnaireInput;
+  /** The questionnaire the project's calls use. */
+  active: boolean;
+  /** The newest published version, if any. */
+  latestVersion: number | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface QuestionnaireVersionRow {
+  id: string;
+  questionnaireId: string;
+  version: number;
+  /** Complete (bank questions filled in) and valid when it was published. */
+  document: QuestionnaireDoc;
+  publishedBy: string | null;
+  publishedAt: Date;
+}
+
+/** The answers of one call, pinned to the questionnaire version it used. */
+export interface CallAnswersRow {
+  attemptId: string;
+  orgId: string;
+  versionId: string;
+  answers: Record<string, AnswerValue>;
+  complete: boolean;
+  updatedBy: string | null;
+  updatedAt: Date;
+}
+
+/** A knowledge prompt (知识提示): when a keyword appears in the notes or the transcript, show this. */
+export interface KnowledgeRule {
+  keywords: string[];
+  title: LocalText;
+  body: LocalText;
+}
+
+// ---- from packages/db/src/repositories/orders.ts
+/** A product of a project's catalogue (sales projects). */
+export interface ProductRow {
+  id: string;
+  projectId: string;
+  sku: string;
+  name: string;
+  /** Whole minor units (分/cents). */
+  priceCents: number;
+  currency: string;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface OrderLineRow {
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+  amountCents: number;
+}
+
+export interface OrderRow {
+  id: string;
+  orgId: string;
+  projectId: string;
+  contactId: string;
+  attemptId: string;
+  agentUserId: string | null;
+  amountCents: number;
+  currency: string;
+  createdAt: Date;
+  lines: OrderLineRow[];
+}
+
+// ---- from packages/db/src/repositories/webhooks.ts
+/** A subscription of a business system to events (its secret is never read back). */
+export interface WebhookRow {
+  id: string;
+  orgId: string;
+  url: string;
+  events: string[];
+  description: string;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type WebhookMessageStatus = 'pending' | 'delivered' | 'dead';
+
+/** One event for one webhook: its id is the webhook-id header, the same on every try. */
+export interface WebhookMessageRow {
+  id: string;
+  webhookId: string;
+  eventType: string;
+  status: WebhookMessageStatus;
+  attempts: number;
+  failures: number;
+  nextAttemptAt: Date;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+/** One try in the delivery log. */
+export interface WebhookAttemptRow {
+  n: number;
+  at: Date;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  response: string | null;
+}
+
+/** A message leased by a deliverer, with what sending it needs. */
+export interface LeasedWebhookMessage {
+  id: string;
+  webhookId: string;
+  url: string;
+  secret: string;
+  body: string;
+  attempts: number;
+  failures: number;
+}
+
+/** An event to write to the outbox: one message for each subscribed webhook of the organisation. */
+export interface OutboxEvent {
+  orgId: string;
+  type: string;
+  /** The JSON body as sent and signed. */
+  body: string;
+  at: Date;
 }

@@ -1,5 +1,6 @@
 import type { CampaignSettings, CampaignStatus, FinishReason } from '@outdial/domain/campaigns';
 import type { DispositionCode, FieldDef } from '@outdial/domain/projects';
+import type { AnswerValue, LocalText, QuestionnaireDoc, QuestionnaireInput } from '@outdial/domain/questionnaires';
 import type {
   AgentRow,
   AttemptEnd,
@@ -7,6 +8,8 @@ import type {
   AttemptRow,
   AuditEntry,
   AuditRow,
+  BankRow,
+  CallAnswersRow,
   CampaignFigures,
   CampaignRow,
   Channel,
@@ -21,12 +24,23 @@ import type {
   ImportCounts,
   ImportRow,
   ImportWriter,
+  KnowledgeRule,
   LeasedContact,
   NewDisposition,
+  OrderRow,
+  OutboxEvent,
+  LeasedWebhookMessage,
+  ProductRow,
+  WebhookAttemptRow,
+  WebhookMessageRow,
+  WebhookMessageStatus,
+  WebhookRow,
   OpenAttempt,
   Project,
   ProjectInput,
   ProjectRow,
+  QuestionnaireRow,
+  QuestionnaireVersionRow,
   RejectRow,
   Role,
   RowOutcome,
@@ -112,6 +126,8 @@ export interface AttemptsStore {
   /** Whether this agent was connected to a call with this contact (an agent may then read it). */
   handledBy(contactId: string, agentUserId: string): Promise<boolean>;
   get(id: string): Promise<AttemptRow | undefined>;
+  /** The contact's most recent attempt. */
+  lastOfContact(contactId: string): Promise<AttemptRow | undefined>;
   /**
    * Whether the dialer process `nodeId` is alive: it holds its advisory lock for as long as it
    * runs (PostgreSQL), so if this session can take the lock, the process is gone.
@@ -197,6 +213,11 @@ export interface CampaignsStore {
     /** Only these lists (imports); empty or absent: all. */
     lists?: readonly string[];
     /** Never these lists (their daily cap is reached). */ excludeLists?: readonly string[];
+    /**
+     * The skills (codes) the campaign asks of its agents. Contacts an agent owns (a task, a callback)
+     * are never leased; contacts in another skill group's queue neither.
+     */
+    skills?: readonly string[];
   }): Promise<LeasedContact[]>;
   /**
    * Claims up to `n` dials from a list's daily cap for the campaign, on the project-calendar
@@ -243,6 +264,8 @@ export interface CampaignsStore {
     skipped: Record<string, number>;
     meanPreviewSeconds: number | null;
   }>;
+  /** Leases one chosen contact for the campaign (agent-directed dialing); undefined when it is closed or leased by another. */
+  leaseContact(campaignId: string, contactId: string, now: Date, ttlMs: number): Promise<LeasedContact | undefined>;
   /** Gives leased contacts back untouched (campaign paused, gate refused them for now). */
   release(campaignId: string, contactIds: readonly string[]): Promise<void>;
   /**
@@ -270,7 +293,29 @@ export interface ContactsStore {
     total: number;
   }>;
   get(orgId: string, id: string, assigneeUserId?: string): Promise<ContactRow | undefined>;
+  /** Contacts waiting for a callback, earliest first: of a project, of an owner, due before a time (missed). */
+  callbacks(
+    orgId: string,
+    q: {
+      projectId?: string | undefined;
+      ownerUserId?: string | undefined;
+      dueBefore?: Date | undefined;
+      limit: number;
+      offset: number;
+    },
+  ): Promise<{ items: ContactRow[]; total: number }>;
   countByStatus(orgId: string, projectId: string): Promise<Record<ContactStatus, number>>;
+  /** Changes a contact's name, external id, tags and custom fields (merged into the existing ones). */
+  update(
+    orgId: string,
+    id: string,
+    patch: {
+      name?: string | null | undefined;
+      externalId?: string | null | undefined;
+      tags: readonly string[];
+      custom: Record<string, unknown>;
+    },
+  ): Promise<ContactRow | undefined>;
 }
 
 /** Dispositions (落单): what the agent recorded about a call, with the contact's next step. */
@@ -480,6 +525,74 @@ export interface ProjectsStore {
   replaceDispositions(projectId: string, codes: readonly DispositionCode[]): Promise<void>;
 }
 
+/** Questionnaires (问卷): the question bank, drafts and immutable versions, each call's answers. */
+export interface QuestionnairesStore {
+  bankList(orgId: string, category?: string): Promise<BankRow[]>;
+  /** Adds a bank question; undefined when the code is taken. */
+  bankCreate(
+    orgId: string,
+    code: string,
+    category: string,
+    question: BankRow['question'],
+  ): Promise<BankRow | undefined>;
+  bankUpdate(
+    orgId: string,
+    code: string,
+    category: string,
+    question: BankRow['question'],
+  ): Promise<BankRow | undefined>;
+  /** Creates a questionnaire with its draft; undefined when the project has one with this code. */
+  create(q: {
+    orgId: string;
+    projectId: string;
+    code: string;
+    title: LocalText;
+    draft: QuestionnaireInput;
+    createdBy: string | null;
+    at: Date;
+  }): Promise<QuestionnaireRow | undefined>;
+  saveDraft(
+    orgId: string,
+    id: string,
+    title: LocalText,
+    draft: QuestionnaireInput,
+    at: Date,
+  ): Promise<QuestionnaireRow | undefined>;
+  get(orgId: string, id: string): Promise<QuestionnaireRow | undefined>;
+  getByCode(orgId: string, projectId: string, code: string): Promise<QuestionnaireRow | undefined>;
+  list(orgId: string, projectId: string): Promise<QuestionnaireRow[]>;
+  /** Publishes the next version (the previous number + 1) of a questionnaire. */
+  publish(v: {
+    orgId: string;
+    questionnaireId: string;
+    document: QuestionnaireDoc;
+    publishedBy: string | null;
+    at: Date;
+  }): Promise<QuestionnaireVersionRow>;
+  versions(orgId: string, questionnaireId: string): Promise<Omit<QuestionnaireVersionRow, 'document'>[]>;
+  version(orgId: string, questionnaireId: string, version: number): Promise<QuestionnaireVersionRow | undefined>;
+  versionById(orgId: string, versionId: string): Promise<QuestionnaireVersionRow | undefined>;
+  /** Makes this the project's questionnaire (and no other). */
+  activate(orgId: string, projectId: string, id: string): Promise<void>;
+  /** The project's questionnaire and its latest published version, if it has one. */
+  activeVersion(
+    orgId: string,
+    projectId: string,
+  ): Promise<{ questionnaire: QuestionnaireRow; version: QuestionnaireVersionRow } | undefined>;
+  answers(attemptId: string): Promise<CallAnswersRow | undefined>;
+  /** Pins the call to a version (first use); returns the row as it is now (an earlier pin wins). */
+  pin(attemptId: string, orgId: string, versionId: string, at: Date): Promise<CallAnswersRow>;
+  saveAnswers(
+    attemptId: string,
+    answers: Record<string, AnswerValue>,
+    complete: boolean,
+    by: string | null,
+    at: Date,
+  ): Promise<void>;
+  knowledge(projectId: string): Promise<KnowledgeRule[]>;
+  replaceKnowledge(orgId: string, projectId: string, rules: readonly KnowledgeRule[]): Promise<void>;
+}
+
 export interface SessionsStore {
   /** Which of these sessions are still live at `now` (not revoked, not expired, user not disabled). */
   stillActive(sessionIds: readonly string[], now: Date): Promise<string[]>;
@@ -511,8 +624,24 @@ export interface TasksStore {
   ): Promise<
     {
       id: string;
+      tags: string[];
+      importId: string | null;
     }[]
   >;
+  /**
+   * Moves the contact's open task on `agent_call` to a skill group's queue (no agent), `bump`
+   * higher in priority, or creates such a task. Returns the task's id.
+   */
+  escalate(orgId: string, projectId: string, contactId: string, skillGroupId: string, bump: number): Promise<string>;
+  get(orgId: string, id: string): Promise<TaskRow | undefined>;
+  /** Moves an open task to an agent or a skill group's queue (or neither: the campaign's). */
+  reassign(
+    orgId: string,
+    id: string,
+    to: { assigneeUserId: string | null; skillGroupId: string | null },
+  ): Promise<TaskRow | undefined>;
+  /** Cancels an open task (its contact then follows the campaign). */
+  cancel(orgId: string, id: string): Promise<TaskRow | undefined>;
   /** Open tasks per agent (their current workload), for an even split. */
   openLoad(orgId: string, userIds: readonly string[]): Promise<Map<string, number>>;
   createMany(
@@ -538,6 +667,104 @@ export interface TasksStore {
     items: TaskRow[];
     total: number;
   }>;
+}
+
+/** Sales projects: the product catalogue and the orders taken on calls (落单). */
+export interface OrdersStore {
+  products(orgId: string, projectId: string): Promise<ProductRow[]>;
+  getProduct(orgId: string, id: string): Promise<ProductRow | undefined>;
+  /** Adds a product; undefined when the project has one with this SKU. */
+  createProduct(
+    orgId: string,
+    projectId: string,
+    p: { sku: string; name: string; priceCents: number; currency: string },
+  ): Promise<ProductRow | undefined>;
+  updateProduct(
+    orgId: string,
+    id: string,
+    patch: { name?: string | undefined; priceCents?: number | undefined; active?: boolean | undefined },
+  ): Promise<ProductRow | undefined>;
+  /** Records the order of a call; undefined when the call already has one. */
+  create(o: Omit<OrderRow, 'id'>): Promise<OrderRow | undefined>;
+  get(orgId: string, id: string): Promise<OrderRow | undefined>;
+  forAttempt(attemptId: string): Promise<OrderRow | undefined>;
+  list(
+    orgId: string,
+    q: {
+      projectId?: string | undefined;
+      agentUserId?: string | undefined;
+      from?: Date | undefined;
+      to?: Date | undefined;
+      limit: number;
+      offset: number;
+    },
+  ): Promise<{ items: OrderRow[]; total: number; amountCents: number }>;
+}
+
+/**
+ * Webhooks (write-back): subscriptions, the outbox of messages written with the changes they
+ * report, and the deliverers' leases. Times come from the caller's clock, never the database's,
+ * so deliveries can be tested in virtual time.
+ */
+export interface WebhooksStore {
+  create(w: {
+    orgId: string;
+    url: string;
+    events: readonly string[];
+    secret: string;
+    description: string;
+    createdBy: string | null;
+  }): Promise<WebhookRow>;
+  list(orgId: string): Promise<WebhookRow[]>;
+  get(orgId: string, id: string): Promise<WebhookRow | undefined>;
+  update(
+    orgId: string,
+    id: string,
+    patch: {
+      url?: string | undefined;
+      events?: readonly string[] | undefined;
+      description?: string | undefined;
+      active?: boolean | undefined;
+    },
+  ): Promise<WebhookRow | undefined>;
+  /** The outbox: one message per active webhook of the organisation subscribed to the event's type. Returns how many. */
+  enqueue(events: readonly OutboxEvent[]): Promise<number>;
+  /**
+   * Leases up to `limit` messages due at `now` (pending, next try due, no live lease) for `ttlMs`:
+   * `FOR UPDATE SKIP LOCKED`, so deliverers on several nodes take disjoint sets.
+   */
+  lease(owner: string, now: Date, ttlMs: number, limit: number): Promise<LeasedWebhookMessage[]>;
+  /**
+   * Records a try of a leased message: delivered, failed with its next try at `retryAt`, or failed
+   * for the last time (`retryAt` null: dead). Ignored (false) when the lease was lost meanwhile.
+   */
+  settle(
+    id: string,
+    owner: string,
+    attempt: Omit<WebhookAttemptRow, 'n'>,
+    outcome: { delivered: true } | { delivered: false; retryAt: Date | null },
+  ): Promise<boolean>;
+  messages(
+    orgId: string,
+    q: {
+      webhookId?: string | undefined;
+      status?: WebhookMessageStatus | undefined;
+      limit: number;
+      offset: number;
+    },
+  ): Promise<{ items: WebhookMessageRow[]; total: number }>;
+  message(
+    orgId: string,
+    id: string,
+  ): Promise<(WebhookMessageRow & { body: string; log: WebhookAttemptRow[] }) | undefined>;
+  /** Embedded start: every lease belongs to a process that is gone; give them all back. Returns how many. */
+  releaseLeases(): Promise<number>;
+  /** The owners of leases still running at `now` (to find the ones whose process died). */
+  leaseOwners(now: Date): Promise<string[]>;
+  /** Gives back every lease of a process that died (its messages are due again at once). */
+  releaseLeasesOf(owner: string): Promise<number>;
+  /** Queues a dead (or delivered) message again, its schedule from the start; false if it is pending already. */
+  redeliver(orgId: string, id: string, now: Date): Promise<boolean>;
 }
 
 export interface UsersStore {
@@ -662,6 +889,9 @@ export interface Repositories {
   readonly campaigns: CampaignsStore;
   readonly attempts: AttemptsStore;
   readonly dispositions: DispositionsStore;
+  readonly questionnaires: QuestionnairesStore;
+  readonly orders: OrdersStore;
+  readonly webhooks: WebhooksStore;
   /**
    * Runs `fn` with every store bound to one transaction: committed when it resolves, rolled back
    * when it throws. A change and its audit row go through here, so neither exists without the other.

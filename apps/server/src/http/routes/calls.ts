@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { calls } from '@outdial/contracts';
 import type { NextStep } from '@outdial/domain/compliance';
+import { AppError, resolveDialTarget } from '@outdial/engine';
 import { principalOf, type RouteContext } from '../context.ts';
 
 const nextView = (n: NextStep) =>
@@ -25,8 +26,20 @@ export const callRoutes =
           callbackAt: b.callbackAt ? new Date(b.callbackAt) : null,
           answers: b.answers,
           pause: b.pause,
+          order: b.order,
         });
-        return reply.status(201).send({ disposition: r.disposition, next: nextView(r.next), addedToDnc: r.addedToDnc });
+        return reply.status(201).send({ ...r, next: nextView(r.next) });
+      },
+    });
+
+    app.route({
+      ...calls.dial,
+      handler: async (req, reply) => {
+        const p = principalOf(req);
+        if (ctx.gateway) return reply.status(201).send(await ctx.gateway.dial(p, req.body));
+        // No dialer on this node: the request is still checked (who, which contact) before saying so.
+        await resolveDialTarget({ repos: ctx.repos, contactsApi: ctx.services.contactsApi }, p, req.body);
+        throw new AppError('invalid_state', 'the dialer does not run on this node', { reason: 'no_dialer' });
       },
     });
 

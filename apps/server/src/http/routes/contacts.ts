@@ -38,4 +38,41 @@ export const contactRoutes =
         return sendCsv(reply, gen, `${req.params.code}-contacts.csv`);
       },
     });
+
+    app.route({
+      ...contacts.listCallbacks,
+      handler: async (req) => {
+        const r = await ctx.services.contacts.callbacks(
+          principalOf(req),
+          { projectCode: req.query.project, missed: req.query.missed, mine: req.query.mine, ...toLimit(req.query) },
+          { ip: req.ip },
+        );
+        return { ...r, page: req.query.page, pageSize: req.query.pageSize };
+      },
+    });
+
+    app.route({
+      ...contacts.createContacts,
+      handler: async (req) => ctx.services.contactsApi.create(principalOf(req), req.params.code, req.body.contacts),
+    });
+
+    app.route({
+      ...contacts.createContact,
+      handler: async (req, reply) =>
+        reply
+          .status(201)
+          .send(await ctx.services.contactsApi.createOne(principalOf(req), req.params.code, req.body, { ip: req.ip })),
+    });
+
+    app.route({
+      ...contacts.updateContact,
+      handler: async (req) =>
+        ctx.services.contactsApi.update(principalOf(req), req.params.id, req.body, { ip: req.ip }),
+    });
+
+    app.route({
+      ...contacts.getContactByExternalId,
+      handler: async (req) =>
+        ctx.services.contactsApi.byExternalId(principalOf(req), req.params.code, req.params.externalId, { ip: req.ip }),
+    });
   };

@@ -28,4 +28,17 @@ export const taskRoutes =
         return { items, total, page: req.query.page, pageSize: req.query.pageSize };
       },
     });
+
+    app.route({
+      ...tasks.reassignTask,
+      handler: async (req) => ctx.services.tasks.reassign(principalOf(req), req.params.id, req.body),
+    });
+    app.route({
+      ...tasks.cancelTask,
+      handler: async (req) => ctx.services.tasks.cancel(principalOf(req), req.params.id),
+    });
+    app.route({
+      ...tasks.myQueue,
+      handler: async (req) => ({ items: await ctx.services.tasks.myQueue(principalOf(req), req.query.limit) }),
+    });
   };

@@ -50,6 +50,45 @@ export async function harness(engine: TestDatabase, env: Record<string, string> 
   };
 }
 
+/**
+ * A call to `contact` that reached `agentId` and ended a minute after it was placed, as the
+ * dialer would have recorded it (tests of what comes after a call: scripts, dispositions, orders).
+ */
+export async function endedCall(
+  h: Harness,
+  contact: { id: string; projectId: string; phone: string },
+  agentId: string,
+  at = new Date(),
+): Promise<string> {
+  const org = (await h.platform.repos.users.firstOrganisation())!;
+  const s = h.platform.services.attempts;
+  const id = await s.placed({
+    orgId: org.id,
+    projectId: contact.projectId,
+    campaignId: null,
+    contactId: contact.id,
+    phone: contact.phone,
+    callerId: null,
+    dialMode: 'manual',
+    placedAt: new Date(at.getTime() - 60_000),
+  });
+  const answeredAt = new Date(at.getTime() - 50_000);
+  const connectedAt = new Date(at.getTime() - 49_000);
+  await s.progress(id, { answeredAt, connectedAt, agentUserId: agentId });
+  await s.ended(id, {
+    outcome: 'person',
+    endedAt: at,
+    answeredAt,
+    connectedAt,
+    agentUserId: agentId,
+    hangupSide: 'customer',
+    sipCause: 16,
+    amdResult: null,
+    abandoned: false,
+  });
+  return id;
+}
+
 /** A multipart/form-data body with one file and optional text fields. */
 export function multipart(
   file: { name: string; content: Buffer; type?: string },
