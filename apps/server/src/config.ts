@@ -22,6 +22,7 @@ export interface Config {
   loginRateLimitPerMinute: number;
   /** Complete-number lookups a day for users who see masked numbers (each audited). */
   maskedLookupsPerDay: number;
+  maxRunningImports: number;
   maxUploadMb: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** JSON lines (for log collectors), or pretty text for a person; `auto`: pretty on a terminal. */
@@ -59,6 +60,7 @@ const KEYS: Record<keyof Config, string> = {
   unmaskRoles: 'OUTDIAL_UNMASK_ROLES',
   loginRateLimitPerMinute: 'OUTDIAL_LOGIN_RATE_LIMIT',
   maskedLookupsPerDay: 'OUTDIAL_MASKED_LOOKUPS_PER_DAY',
+  maxRunningImports: 'OUTDIAL_MAX_RUNNING_IMPORTS',
   maxUploadMb: 'OUTDIAL_MAX_UPLOAD_MB',
   logLevel: 'OUTDIAL_LOG_LEVEL',
   logFormat: 'OUTDIAL_LOG_FORMAT',
@@ -214,6 +216,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     unmaskRoles: unmaskRoles as Role[],
     loginRateLimitPerMinute: int('OUTDIAL_LOGIN_RATE_LIMIT', 10, 1, 10_000),
     maskedLookupsPerDay: int('OUTDIAL_MASKED_LOOKUPS_PER_DAY', 200, 0, 1_000_000),
+    maxRunningImports: int('OUTDIAL_MAX_RUNNING_IMPORTS', 4, 1, 64),
     maxUploadMb: int('OUTDIAL_MAX_UPLOAD_MB', 1024, 1, 100_000),
     logLevel,
     logFormat,

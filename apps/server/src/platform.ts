@@ -128,6 +128,7 @@ export async function openPlatform(
     unmaskRoles: config.unmaskRoles,
     loginFailuresPerMinute: config.loginRateLimitPerMinute,
     maskedLookupsPerDay: config.maskedLookupsPerDay,
+    maxRunningImports: config.maxRunningImports,
     nodeId,
     ...(config.telephony.carrier === 'sip'
       ? { recordingRetentionDays: config.telephony.recordings.retentionDays }

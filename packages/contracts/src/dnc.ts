@@ -49,7 +49,10 @@ export const addDncEntries = operation(
       200: Type.Object({
         listId: Uuid,
         added: Type.Integer(),
-        rejected: Type.Array(Type.Object({ input: Type.String(), code: Type.String(), message: Type.String() })),
+        rejected: Type.Array(Type.Object({ input: Type.String(), code: Type.String(), message: Type.String() }), {
+          description: 'the first 1,000 inputs that are not phone numbers, with the reason',
+        }),
+        rejectedTotal: Type.Integer({ description: 'how many inputs were rejected in all' }),
       }),
     },
   },

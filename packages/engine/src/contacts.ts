@@ -211,9 +211,10 @@ export class ContactsService {
       ])
     );
     const page = 5000;
-    for (let offset = 0; ; offset += page) {
-      const { items } = await this.repos.contacts.list(p.orgId, { projectId: project.id, ...q, limit: page, offset });
+    for (let after: string | null = null; ;) {
+      const items = await this.repos.contacts.pageAfter(p.orgId, { projectId: project.id, ...q }, after, page);
       if (items.length === 0) break;
+      after = items[items.length - 1]!.id;
       let chunk = '';
       for (const row of items) {
         const c = present(row, unmasked, this.pii);

@@ -137,12 +137,20 @@ function importFinished(orgId: string, project: string | null, r: ImportRow, at:
  * Nothing becomes a contact until the merge commits, so a crash half-way leaves an import
  * marked failed and no half list (ADR 0003).
  */
+/** Imports one server runs at once unless configured (OUTDIAL_MAX_RUNNING_IMPORTS). */
+export const DEFAULT_MAX_RUNNING_IMPORTS = 4;
+
 export class ImportService {
+  /** Imports of this process between `start` and their end. */
+  private running = 0;
+
   constructor(
     private readonly repos: Repositories,
     private readonly clock: Clock,
     private readonly pii: PersonalData,
     private readonly log: Logger = silentLogger,
+    /** Imports this process runs at once; each has a parser thread and a stream of writes. */
+    private readonly maxRunning: number = DEFAULT_MAX_RUNNING_IMPORTS,
   ) {}
 
   /**
@@ -162,7 +170,18 @@ export class ImportService {
     const project = await this.repos.projects.getByCode(actor.orgId, projectCode);
     if (!project) throw notFound(`project "${projectCode}"`);
     if (filename !== undefined) checkFilename(filename);
+    this.assertRoom();
     return project;
+  }
+
+  /** Refuses (429, before the upload is read) an import beyond the number this server runs at once. */
+  private assertRoom(): void {
+    if (this.running >= this.maxRunning)
+      throw new AppError(
+        'rate_limited',
+        `${this.running} imports are running on this server, the most it runs at once; try again when one has finished`,
+        { running: this.running, limit: this.maxRunning },
+      );
   }
 
   /** Creates the import and runs it; `done` settles when it has completed or failed. */
@@ -181,25 +200,15 @@ export class ImportService {
         throw invalid(`cannot read ${req.path}: no such file`, { field: 'file' });
       },
     );
-    const imp = await this.repos.transaction(async (tx) => {
-      const created = await tx.imports.create({
-        orgId: actor.orgId,
-        projectId: project.id,
-        filename: req.filename,
-        totalBytes,
-        createdBy: actor.userId,
-      });
-      await tx.audit.append({
-        orgId: actor.orgId,
-        actorUserId: actor.userId,
-        action: 'import.started',
-        subjectType: 'import',
-        subjectId: created.id,
-        details: { project: project.code, filename: req.filename, bytes: totalBytes },
-      });
-      return created;
-    });
-
+    this.assertRoom(); // again: others may have started while the file was looked at
+    this.running++;
+    let imp: ImportRow;
+    try {
+      imp = await this.createImport(actor, project, req, totalBytes);
+    } catch (err) {
+      this.running--;
+      throw err;
+    }
     const removeUpload = async () => {
       if (!req.removeFileAfter) return;
       await unlink(req.path).catch((err: unknown) =>
@@ -218,8 +227,34 @@ export class ImportService {
       // The upload is gone before the failure is visible: whoever sees `failed` finds no file left.
       await removeUpload();
       return await this.recordFailure(actor, imp.id, failure);
-    })();
+    })().finally(() => this.running--);
     return { import: imp, done };
+  }
+
+  private async createImport(
+    actor: Principal,
+    project: { id: string; code: string },
+    req: ImportRequest,
+    totalBytes: number,
+  ): Promise<ImportRow> {
+    return this.repos.transaction(async (tx) => {
+      const created = await tx.imports.create({
+        orgId: actor.orgId,
+        projectId: project.id,
+        filename: req.filename,
+        totalBytes,
+        createdBy: actor.userId,
+      });
+      await tx.audit.append({
+        orgId: actor.orgId,
+        actorUserId: actor.userId,
+        action: 'import.started',
+        subjectType: 'import',
+        subjectId: created.id,
+        details: { project: project.code, filename: req.filename, bytes: totalBytes },
+      });
+      return created;
+    });
   }
 
   /** Marks the import failed with the error's code; if even that fails, the stale sweep will. */
@@ -228,6 +263,9 @@ export class ImportService {
       err instanceof ImportFileError
         ? { code: err.code, message: err.message, details: err.details }
         : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+    // A file's own fault is the user's to read on the import; anything else is ours to see in the log.
+    if (!(err instanceof ImportFileError) && !(err instanceof AppError))
+      this.log.error({ err, importId }, 'an import failed');
     try {
       await this.repos.transaction(async (tx) => {
         await tx.imports.fail(importId, e, this.clock.now());
@@ -492,9 +530,10 @@ export class ImportService {
     const phones = this.phoneColumns(imp);
     yield '\ufeff' + csvLine(['row', 'outcome', 'code', 'reason', ...columns]);
     const page = 5000;
-    for (let offset = 0; ; offset += page) {
-      const { items } = await this.repos.imports.rejects(imp.id, { limit: page, offset });
+    for (let after = 0; ;) {
+      const items = await this.repos.imports.rejectsAfter(imp.id, after, page);
       if (items.length === 0) break;
+      after = items[items.length - 1]!.rowNumber;
       let chunk = '';
       for (const r of items) {
         const fromParsed: Record<string, unknown> = {};

@@ -33,6 +33,8 @@ export interface ServicesConfig {
   nodeId?: string | null;
   /** Days a call recording is kept (default 90). */
   recordingRetentionDays?: number;
+  /** Imports this process runs at once (default 4); more are refused with 429 before the upload is read. */
+  maxRunningImports?: number | undefined;
   /** The process's logger (services log through children of it). */
   logger?: Logger;
 }
@@ -44,7 +46,7 @@ export function createServices(repos: Repositories, clock: Clock, hasher: Passwo
   const events = new EventBus(logger);
   const pii = new PersonalData(repos, cfg.unmaskRoles, clock, cfg.maskedLookupsPerDay);
   const questionnaires = new QuestionnaireService(repos, clock, events);
-  const imports = new ImportService(repos, clock, pii, logger.child({ component: 'imports' }));
+  const imports = new ImportService(repos, clock, pii, logger.child({ component: 'imports' }), cfg.maxRunningImports);
   return {
     pii,
     events,

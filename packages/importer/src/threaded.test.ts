@@ -88,4 +88,18 @@ describe('the parser on a worker thread', () => {
     expect(seen).toBeGreaterThan(1000);
     expect(seen).toBeLessThan(20000);
   });
+
+  it('ends the import, not the process, when the parser runs out of its heap, and says so', async () => {
+    const file = join(dir, 'heap.csv');
+    writeFileSync(file, '手机号,保单号\n13800138000,P1\n');
+    // A 1 MB heap cannot even load the parser: the same path a hostile file takes.
+    const { header, batches } = parseContactFileInWorker(file, spec(), 1);
+    const err = await all(batches).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImportFileError);
+    expect(err).toMatchObject({ code: 'unpacked_too_large', details: { limitMb: 1 } });
+    await expect(header).rejects.toBeInstanceOf(ImportFileError);
+  });
 });

@@ -15,6 +15,12 @@ export type ToParent =
 const CREDITS = 48;
 
 /**
+ * The parser thread's heap. The XLSX limits (ADR 0014) keep a hostile file far below this; the
+ * cap makes sure that whatever a file does, it ends its own import, not the server.
+ */
+export const PARSER_HEAP_MB = 512;
+
+/**
  * `parseContactFile` on a worker thread, for large files: parsing (decoding, CSV, phone
  * normalisation) is most of an import's CPU, and on its own thread it runs beside the main
  * thread's database work instead of taking turns with it. Same results, same errors; the
@@ -23,9 +29,13 @@ const CREDITS = 48;
 export function parseContactFileInWorker(
   path: string,
   spec: ImportSpec,
+  heapMb: number = PARSER_HEAP_MB,
 ): { header: Promise<ParsedHeader>; batches: AsyncIterable<RowOutcome[]> } {
   const { onProgress, ...plain } = spec;
-  const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { path, spec: plain } });
+  const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
+    workerData: { path, spec: plain },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+  });
   const queue: RowOutcome[][] = [];
   let done = false;
   let failure: Error | null = null;
@@ -69,7 +79,17 @@ export function parseContactFileInWorker(
         break;
     }
   });
-  worker.on('error', (e) => fail(e));
+  worker.on('error', (e) =>
+    fail(
+      (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new ImportFileError(
+            'unpacked_too_large',
+            `reading the file needed more than ${heapMb} MB of memory; split it into smaller files`,
+            { limitMb: heapMb },
+          )
+        : e,
+    ),
+  );
   worker.on('exit', (code) => {
     if (!done) fail(new Error(`the parser thread stopped unexpectedly (exit code ${code})`));
   });

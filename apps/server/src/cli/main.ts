@@ -148,7 +148,8 @@ dnc
       });
       log(`${r.added} added`);
       for (const x of r.rejected) log(`  rejected "${x.input}": ${x.message}`);
-      if (r.rejected.length) process.exitCode = 1;
+      if (r.rejectedTotal > r.rejected.length) log(`  … and ${r.rejectedTotal - r.rejected.length} more`);
+      if (r.rejectedTotal) process.exitCode = 1;
     });
   });
 dnc
@@ -175,7 +176,7 @@ dnc
       });
       log(`${r.added} added from ${lines.length} lines`);
       for (const x of r.rejected.slice(0, 50)) log(`  rejected "${x.input}": ${x.message}`);
-      if (r.rejected.length > 50) log(`  … and ${r.rejected.length - 50} more`);
+      if (r.rejectedTotal > 50) log(`  … and ${r.rejectedTotal - 50} more`);
     });
   });
 

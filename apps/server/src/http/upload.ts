@@ -31,11 +31,23 @@ class ByteLimit extends Transform {
 const tooLarge = (max: number) =>
   new AppError('payload_too_large', `the file is larger than ${Math.round(max / 1024 / 1024)} MB`, { limitBytes: max });
 
-/** A stream error that is the client's doing (a cut connection, a broken multipart body) becomes a 400. */
-function asClientError(err: unknown): unknown {
+/** What the multipart parser's own limits mean to the person uploading. */
+const MULTIPART_LIMITS: Record<string, string> = {
+  FST_FILES_LIMIT: 'send one file per import',
+  FST_FIELDS_LIMIT: 'too many form fields (at most 10 besides the file)',
+  FST_PARTS_LIMIT: 'too many parts in the form',
+};
+
+/**
+ * A stream error that is the client's doing (a cut connection, a broken multipart body, a limit
+ * of the form) becomes a 4xx that says which; only the file's size is a 413.
+ */
+function asClientError(err: unknown, maxBytes: number): unknown {
   if (err instanceof AppError) return err;
   const e = err as { code?: unknown; statusCode?: unknown; message?: unknown };
-  if (typeof e.statusCode === 'number' && e.statusCode === 413) return tooLarge(0);
+  const limit = typeof e.code === 'string' ? MULTIPART_LIMITS[e.code] : undefined;
+  if (limit) return invalid(limit, { cause: e.code });
+  if (typeof e.statusCode === 'number' && e.statusCode === 413) return tooLarge(maxBytes);
   const message = typeof e.message === 'string' ? e.message : 'the upload could not be read';
   return invalid(`the upload is incomplete or malformed: ${message}`, {
     ...(typeof e.code === 'string' ? { cause: e.code } : {}),
@@ -95,7 +107,7 @@ export async function spoolUpload(
     return { path, filename, fields };
   } catch (err) {
     if (written) await removeSpooled(req, path);
-    throw asClientError(err);
+    throw asClientError(err, maxBytes);
   }
 }
 

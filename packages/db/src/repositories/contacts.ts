@@ -53,6 +53,24 @@ export class ContactsRepo implements ContactsStore {
     return { items, total: c!.n };
   }
 
+  async pageAfter(
+    orgId: string,
+    q: Omit<ContactQuery, 'limit' | 'offset'>,
+    afterId: string | null,
+    limit: number,
+  ): Promise<ContactRow[]> {
+    const w = where(orgId, q);
+    if (afterId !== null) {
+      w.params.push(afterId);
+      w.sql += ` AND c.id > $${w.params.length}`;
+    }
+    w.params.push(limit);
+    return this.sql.query<ContactRow>(
+      `SELECT ${COLS} FROM contacts c WHERE ${w.sql} ORDER BY c.id LIMIT $${w.params.length}`,
+      w.params,
+    );
+  }
+
   async get(orgId: string, id: string, assigneeUserId?: string): Promise<ContactRow | undefined> {
     const w = where(orgId, { assigneeUserId });
     w.params.push(id);

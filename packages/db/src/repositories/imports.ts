@@ -688,4 +688,14 @@ export class ImportsRepo implements ImportsStore {
     );
     return { items, total: c!.n };
   }
+
+  async rejectsAfter(importId: string, afterRow: number, limit: number): Promise<RejectRow[]> {
+    return this.db.query<RejectRow>(
+      `SELECT row_number AS "rowNumber", outcome, code, message, phone, name, raw, custom, phones, tags,
+              external_id AS "externalId", timezone, region
+         FROM import_rows WHERE import_id = $1 AND outcome <> 'accepted' AND row_number > $2
+        ORDER BY row_number LIMIT $3`,
+      [importId, afterRow, limit],
+    );
+  }
 }

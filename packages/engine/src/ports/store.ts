@@ -292,6 +292,16 @@ export interface ContactsStore {
     items: ContactRow[];
     total: number;
   }>;
+  /**
+   * The next `limit` contacts after `afterId` in id order (keyset paging: exports read a million
+   * rows in pages without OFFSET's rescans or a count per page).
+   */
+  pageAfter(
+    orgId: string,
+    q: Omit<ContactQuery, 'limit' | 'offset'>,
+    afterId: string | null,
+    limit: number,
+  ): Promise<ContactRow[]>;
   get(orgId: string, id: string, assigneeUserId?: string): Promise<ContactRow | undefined>;
   /** Contacts waiting for a callback, earliest first: of a project, of an owner, due before a time (missed). */
   callbacks(
@@ -458,6 +468,8 @@ export interface ImportsStore {
     items: RejectRow[];
     total: number;
   }>;
+  /** The next `limit` rejected rows after row `afterRow` (keyset paging for exports; no count). */
+  rejectsAfter(importId: string, afterRow: number, limit: number): Promise<RejectRow[]>;
 }
 
 /** Teams, skill groups and agents' skills: the organisation's routing vocabulary. */
