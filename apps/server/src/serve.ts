@@ -22,6 +22,11 @@ export interface ServeOptions {
   /** What a person at the console must see whatever the log level (the demo password, shown once). */
   say?: (msg: string) => void;
   handleSignals?: boolean;
+  /**
+   * How long stopping waits for requests in flight (a slow upload, a client that stopped sending)
+   * before it closes their connections (default 10 s).
+   */
+  closeGraceMs?: number;
 }
 
 /** Opens the platform, seeds the demo when asked, listens, and stops cleanly on SIGINT/SIGTERM. */
@@ -63,10 +68,17 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     { url, database: platform.db.kind },
     `Outdial is listening on ${url} — API docs at ${url}/api/docs, database: ${platform.db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'PostgreSQL'}`,
   );
+  const graceMs = opts.closeGraceMs ?? 10_000;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      await app.close();
+      const closing = app.close();
+      const grace = setTimeout(() => {
+        log.warn({ graceMs }, 'requests still open when stopping: closing their connections');
+        app.server.closeAllConnections();
+      }, graceMs);
+      await closing;
+      clearTimeout(grace);
       await dialer.stop();
       await deliverer.stop();
       // Let running imports finish their current step; unfinished ones are failed at next start.

@@ -54,6 +54,23 @@ export async function buildApp(
         .status(400)
         .send({ error: { code: 'validation_failed', message: err.message, details: { cause: err.code } } });
     },
+    // A request Node's HTTP parser refuses (a broken request line, oversized headers) never reaches
+    // routing: answer it in the API's error shape too, then close the connection.
+    clientErrorHandler: (err, socket) => {
+      const code = (err as { code?: unknown }).code;
+      const body = JSON.stringify({
+        error: {
+          code: 'validation_failed',
+          message: 'the request could not be read as HTTP',
+          details: typeof code === 'string' ? { cause: code } : {},
+        },
+      });
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      else socket.destroy();
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);

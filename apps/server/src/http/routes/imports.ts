@@ -48,13 +48,20 @@ export const importRoutes =
         const p = principalOf(req);
         // Permission, project and the named format are checked before a byte of the body is read.
         await ctx.services.imports.prepare(p, req.params.code, req.query.filename);
-        const upload = await spoolUpload(
+        const spooling = spoolUpload(
           req,
           join(ctx.config.dataDir, 'uploads'),
           ctx.config.maxUploadMb * 1024 * 1024,
           req.query.filename,
           checkFilename,
         );
+        // Stopping the server waits for it: a cut upload removes its partial file before the exit.
+        ctx.background.add(spooling);
+        void spooling.then(
+          () => ctx.background.delete(spooling),
+          () => ctx.background.delete(spooling),
+        );
+        const upload = await spooling;
         const encoding = upload.fields['encoding'] ?? req.query.encoding;
         let started;
         try {
