@@ -506,25 +506,32 @@ describe.each(testDatabases())('the API under a second attack, on $name', (engin
   });
 
   it('adds a large batch of do-not-call numbers without stalling the server, and answers in bounded size (S8)', async () => {
-    // Digits that are no number anywhere: each goes the whole way through the phone library.
+    // Digits that are no number anywhere: each goes the whole way through the phone library
+    // (40,000 of them held the event loop ~1 s in one block).
     const phones = Array.from({ length: 40_000 }, (_, i) => `+86 ${String(i).padStart(6, '0')}`);
     phones.push('13800138123');
-    // Normalising 40,000 inputs in one block held the event loop for 1.5–3 s; in slices of 500
-    // the longest gap between timer ticks stays a small fraction of that.
+    // Watches the event loop's turns while the request runs. In one unbroken block the
+    // normalising is most of the request; in slices of 500 no turn waits more than a small part
+    // of it (a ratio, so a loaded machine slows both sides alike).
     let longest = 0;
+    let counting = true;
     let last = performance.now();
-    const timer = setInterval(() => {
+    const spin = () => {
       const now = performance.now();
       longest = Math.max(longest, now - last);
       last = now;
-    }, 5);
+      if (counting) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const t0 = performance.now();
     const r = await api('POST', '/dnc/entries', admin, { phones, reason: 'S8' });
-    clearInterval(timer);
-    longest = Math.max(longest, performance.now() - last);
+    const total = performance.now() - t0;
+    counting = false;
+    longest = Math.max(longest, performance.now() - last); // a block that lasted to the end counts too
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ added: 1, rejectedTotal: 40_000 });
     expect((r.body['rejected'] as unknown[]).length).toBe(1000);
-    expect(longest).toBeLessThan(600);
+    expect(longest / total).toBeLessThan(0.4);
   });
 });
 
@@ -573,6 +580,7 @@ describe.each(testDatabases())('uploads past the form limits, on $name', (engine
     expect(second.json()).toMatchObject({ error: { code: 'rate_limited', details: { running: 1, limit: 1 } } });
     const done = await waitForImport(h, admin, first.json<{ id: string }>().id);
     expect(done.error).toBeNull();
+    await Promise.allSettled([...h.background]); // its slot is free once its run has returned
     const third = await upload(
       multipart({ name: 'third.csv', content: Buffer.from('手机号,保单号\n13800138001,P\n') }),
     );
