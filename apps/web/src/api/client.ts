@@ -54,8 +54,9 @@ export function urlOf<O extends Operation>(op: O, req: Request<O> = {}): string 
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
     if (v === undefined || v === null || v === '') continue;
-    if (Array.isArray(v)) for (const item of v) qs.append(k, String(item));
-    else qs.set(k, String(v));
+    const text = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
+    if (Array.isArray(v)) for (const item of v) qs.append(k, text(item));
+    else qs.set(k, text(v));
   }
   const q = qs.toString();
   return `/api/v1${path}${q ? `?${q}` : ''}`;
