@@ -35,7 +35,8 @@ export interface RunningServer {
  * callees answer quickly and stay on the line.
  */
 export async function startServer(): Promise<RunningServer> {
-  if (!existsSync(join(ROOT, 'apps/web/dist/index.html'))) throw new Error('build the web app first: npm run build:web');
+  if (!existsSync(join(ROOT, 'apps/web/dist/index.html')))
+    throw new Error('build the web app first: npm run build:web');
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'outdial-e2e-'));
   let out = '';
