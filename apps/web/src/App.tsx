@@ -50,7 +50,22 @@ export function App() {
   const zh = i18n.language === 'zh-CN';
   dayjs.locale(zh ? 'zh-cn' : 'en');
   return (
-    <ConfigProvider locale={zh ? zhCN : enUS} theme={{ token: { colorPrimary: '#1668dc', borderRadius: 6 } }}>
+    <ConfigProvider
+      locale={zh ? zhCN : enUS}
+      theme={{
+        // Darker than antd's defaults so that secondary text, links and placeholders keep a 4.5:1 contrast (WCAG AA).
+        token: {
+          colorPrimary: '#0958d9',
+          colorLink: '#0958d9',
+          colorTextSecondary: 'rgba(0, 0, 0, 0.68)',
+          colorTextDescription: 'rgba(0, 0, 0, 0.68)',
+          colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
+          colorTextPlaceholder: 'rgba(0, 0, 0, 0.58)',
+          colorTextDisabled: 'rgba(0, 0, 0, 0.5)',
+          borderRadius: 6,
+        },
+      }}
+    >
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <AuthProvider>

@@ -233,7 +233,11 @@ function FieldsTab({ project }: { project: Project }) {
   };
   return (
     <Card size="small">
-      <Form<{ fields: projects.FieldDef[] }> layout="inline" initialValues={{ fields: project.fields ?? [] }} onFinish={(v) => void submit(v)}>
+      <Form<{ fields: projects.FieldDef[] }>
+        layout="inline"
+        initialValues={{ fields: project.fields ?? [] }}
+        onFinish={(v) => void submit(v)}
+      >
         <Form.List name="fields">
           {(rows, { add, remove }) => (
             <Space orientation="vertical" style={{ width: '100%' }}>

@@ -445,7 +445,7 @@ function PreviewWalk({ doc }: { doc: Doc }) {
         {result?.broken && <Alert type="error" title={`${result.broken.reason}: ${result.broken.question}`} />}
         {q ? (
           <>
-            <Typography.Text strong>{text(renderText(q.text, { name }))}</Typography.Text>
+            <Typography.Text strong>{text(renderText(q.text ?? { zh: q.key, en: q.key }, { name }))}</Typography.Text>
             {q.options ? (
               <Select
                 aria-label={text(q.text)}

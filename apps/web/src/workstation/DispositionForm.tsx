@@ -1,14 +1,12 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, DatePicker, Form, Input, InputNumber, Select, Space } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { projects } from '@outdial/contracts';
-import { call as api } from '../api/client.ts';
 import { errorText } from '../errors.ts';
 import { useLocal } from '../util.ts';
 import type { CurrentCall, useDesk } from './useDesk.ts';
 import { useShortcuts } from './shortcuts.ts';
+import { useProjectOf } from './project.ts';
 
 interface Values {
   code?: string;
@@ -16,20 +14,6 @@ interface Values {
   notes?: string;
   pause?: string;
   lines?: { sku: string; quantity: number }[];
-}
-
-/** The project's full disposition definitions (which book a callback, which are a sale). */
-function useProjectOf(projectId: string | undefined) {
-  return useQuery({
-    queryKey: ['project-by-id', projectId],
-    enabled: !!projectId,
-    staleTime: 60_000,
-    queryFn: async () => {
-      const list = await api(projects.listProjects, { query: { pageSize: 200 } });
-      const p = list.items.find((x) => x.id === projectId);
-      return p ? api(projects.getProject, { params: { code: p.code } }) : null;
-    },
-  });
 }
 
 /** 小结: code (searchable, Alt+1…9), callback time, notes (matched against knowledge prompts), order lines. */

@@ -178,7 +178,9 @@ export default function Workstation() {
               <Typography.Text type="secondary">{t('call.noCall')}</Typography.Text>
             )}
           </Card>
-          {(current?.contact ?? preview?.contact) && <CustomerCard contact={(current?.contact ?? preview?.contact)!} />}
+          {(current?.contact ?? preview?.contact) && (
+            <CustomerCard contact={(current?.contact ?? preview?.contact)!} attemptId={current?.attemptId} />
+          )}
         </Col>
         <Col xs={24} lg={10}>
           {current && (

@@ -151,7 +151,11 @@ export function useDesk() {
         .catch(() => undefined);
     });
     c.start();
+    // A dropped network, on demand (the e2e test and support use it to check the recovery).
+    const drop = () => c.drop();
+    window.addEventListener('outdial:drop', drop);
     return () => {
+      window.removeEventListener('outdial:drop', drop);
       off();
       offStatus();
       offReconnect();
