@@ -88,6 +88,10 @@ void describe('the web app, end to end', { timeout: 600_000 }, () => {
   let agentCtx: BrowserContext;
   let admin: Page;
   let agent: Page;
+  let sup: Page;
+  const figure = async (id: string) =>
+    Number((await sup.getByTestId(id).first().locator('.ant-statistic-content-value').innerText()).replace(/\D/g, ''));
+  let initial = { dials: 0, connects: 0 };
 
   before(async () => {
     cleanShots();
@@ -183,6 +187,12 @@ void describe('the web app, end to end', { timeout: 600_000 }, () => {
   });
 
   void it('admin starts the campaign; an agent gets a call, walks the questionnaire along its jumps and books a callback', async () => {
+    sup = await (await browser.newContext({ viewport: VIEW, locale: 'zh-CN' })).newPage();
+    await login(sup, server.url, 'supervisor');
+    await sup.waitForURL(/\/wallboard/);
+    await sup.getByTestId('stat-dials').first().waitFor();
+    initial = { dials: await figure('stat-dials'), connects: await figure('stat-connects') };
+
     await admin.goto(`${server.url}/admin/campaigns`);
     await admin.getByTestId('campaign-start').first().click();
     await admin.getByTestId('campaign-pause').first().waitFor();
@@ -223,28 +233,27 @@ void describe('the web app, end to end', { timeout: 600_000 }, () => {
     const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
     await agent.getByTestId('dispo-callback').click();
     await agent.keyboard.type(`${day} 10:00`);
-    await agent.keyboard.press('Enter');
+    await agent.locator('.ant-picker-ok button').click();
     await agent.getByTestId('dispo-notes').fill('客户考虑中，明天上午回电');
+    // Pause after this call (小休), so no new call comes while the test looks at the callbacks.
+    await agent.getByTestId('dispo-pause').click();
+    await agent.locator('.ant-select-item-option').filter({ hasText: '小休' }).first().click();
     await shot(agent, 'workstation-disposition.zh');
     await agent.getByTestId('dispo-submit').click();
     await agent.getByText('小结已保存').waitFor();
+    await agent.getByTestId('agent-state').getByText('示忙：小休').waitFor();
     await agent.getByRole('tab', { name: '我的预约回呼' }).click();
     await agent.getByTestId('my-queue').getByText(day).first().waitFor({ timeout: 40_000 });
   });
 
   void it("the wallboard's numbers change as the campaign dials", async () => {
-    const sup = await browser.newPage({ viewport: VIEW, locale: 'zh-CN' });
-    await login(sup, server.url, 'supervisor');
-    await sup.waitForURL(/\/wallboard/);
-    const dials = sup.getByTestId('stat-dials').first();
-    await dials.waitFor();
-    const first = Number((await dials.locator('.ant-statistic-content-value').innerText()).replace(/\D/g, ''));
-    let now = first;
-    for (let i = 0; i < 60 && now <= first; i++) {
+    let now = initial;
+    for (let i = 0; i < 30 && !(now.dials > initial.dials && now.connects > initial.connects); i++) {
       await sup.waitForTimeout(1000);
-      now = Number((await dials.locator('.ant-statistic-content-value').innerText()).replace(/\D/g, ''));
+      now = { dials: await figure('stat-dials'), connects: await figure('stat-connects') };
     }
-    assert.ok(now > first, `dials went from ${first} to ${now}`);
+    assert.ok(now.dials > initial.dials, `dials went from ${initial.dials} to ${now.dials}`);
+    assert.ok(now.connects > initial.connects, `connects went from ${initial.connects} to ${now.connects}`);
     await sup
       .getByTestId('agent-grid')
       .getByText(/坐席01|Agent 1/)

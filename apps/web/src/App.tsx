@@ -57,11 +57,13 @@ export function App() {
         token: {
           colorPrimary: '#0958d9',
           colorLink: '#0958d9',
+          colorError: '#cf1322',
           colorTextSecondary: 'rgba(0, 0, 0, 0.68)',
           colorTextDescription: 'rgba(0, 0, 0, 0.68)',
           colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
           colorTextPlaceholder: 'rgba(0, 0, 0, 0.58)',
-          colorTextDisabled: 'rgba(0, 0, 0, 0.5)',
+          colorTextDisabled: 'rgba(0, 0, 0, 0.6)',
+          colorTextQuaternary: 'rgba(0, 0, 0, 0.6)',
           borderRadius: 6,
         },
       }}

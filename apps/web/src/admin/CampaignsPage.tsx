@@ -7,6 +7,7 @@ import { call } from '../api/client.ts';
 import { errorText } from '../errors.ts';
 import { dateTime } from '../util.ts';
 import { PageHeader } from './common.tsx';
+import { CAMPAIGN_COLOURS } from '../colours.ts';
 
 const MODES = ['preview', 'progressive', 'power', 'predictive', 'ivr'] as const;
 type Mode = (typeof MODES)[number];
@@ -87,9 +88,7 @@ export function CampaignsPage() {
               title: t('common.status'),
               render: (_, c) => (
                 <Space>
-                  <Tag color={c.status === 'running' ? 'green' : c.status === 'paused' ? 'gold' : undefined}>
-                    {t(`campaign.status.${c.status}`)}
-                  </Tag>
+                  <Tag color={CAMPAIGN_COLOURS[c.status]}>{t(`campaign.status.${c.status}`)}</Tag>
                   {c.statusReason}
                 </Space>
               ),

@@ -85,12 +85,12 @@ export function DncPage() {
               <Typography.Paragraph style={{ marginTop: 8 }}>
                 {check.blocked ? (
                   check.hits.map((h, i) => (
-                    <Tag color="red" key={i}>
+                    <Tag color="#a8071a" key={i}>
                       {t('dnc.listed', { list: h.listName })}
                     </Tag>
                   ))
                 ) : (
-                  <Tag color="green">{t('dnc.notListed')}</Tag>
+                  <Tag color="#237804">{t('dnc.notListed')}</Tag>
                 )}
               </Typography.Paragraph>
             )}

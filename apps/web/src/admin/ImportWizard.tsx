@@ -201,9 +201,9 @@ export function ImportWizard() {
                   title: t('import.outcome'),
                   render: (_, r) =>
                     r.outcome === 'ok' ? (
-                      <Tag color="green">OK</Tag>
+                      <Tag color="#237804">OK</Tag>
                     ) : (
-                      <Tag color="red">{t(`import.outcomes.${r.outcome}`)}</Tag>
+                      <Tag color="#a8071a">{t(`import.outcomes.${r.outcome}`)}</Tag>
                     ),
                 },
                 { title: t('import.why'), render: (_, r) => r.message ?? '' },
@@ -245,7 +245,7 @@ export function ImportWizard() {
                             label: `${fieldLabel(x.key)} (${x.key})`,
                           }))}
                         />
-                        {f && preview.mapping[f] === c && <Tag color="blue">{t('import.suggested')}</Tag>}
+                        {f && preview.mapping[f] === c && <Tag color="#003eb3">{t('import.suggested')}</Tag>}
                       </Space>
                     );
                   },
@@ -268,7 +268,11 @@ export function ImportWizard() {
             <Typography.Paragraph>
               {imp?.status === 'merging' ? t('import.merging') : t('import.progress')}
             </Typography.Paragraph>
-            <Progress percent={Math.round((imp?.progress ?? 0) * 100)} status="active" />
+            <Progress
+              aria-label={t('import.steps.progress')}
+              percent={Math.round((imp?.progress ?? 0) * 100)}
+              status="active"
+            />
           </div>
         )}
         {step === 4 && imp && (
@@ -366,7 +370,10 @@ export function ImportOutcome({
         }}
         columns={[
           { title: t('import.row'), dataIndex: 'rowNumber', width: 70 },
-          { title: t('import.outcome'), render: (_, r) => <Tag color="red">{t(`import.outcomes.${r.outcome}`)}</Tag> },
+          {
+            title: t('import.outcome'),
+            render: (_, r) => <Tag color="#a8071a">{t(`import.outcomes.${r.outcome}`)}</Tag>,
+          },
           { title: t('import.why'), render: (_, r) => [r.code, r.message].filter(Boolean).join(': ') },
           { title: t('common.details'), render: (_, r) => Object.values(r.raw ?? {}).join(' | ') },
         ]}

@@ -142,17 +142,20 @@ export function QuestionnaireDesigner({ project }: { project: projects.Project }
             <Space orientation="vertical" style={{ width: '100%' }}>
               <Space wrap>
                 <Input
+                  aria-label={t('common.code')}
                   addonBefore={t('common.code')}
                   value={doc.code}
                   onChange={(e) => setDoc({ ...doc, code: e.target.value })}
                   style={{ width: 200 }}
                 />
                 <Input
+                  aria-label={`${t('questionnaire.title')} 中文`}
                   addonBefore={`${t('questionnaire.title')} 中`}
                   value={doc.title.zh ?? ''}
                   onChange={(e) => setDoc({ ...doc, title: { ...doc.title, zh: e.target.value } })}
                 />
                 <Input
+                  aria-label={`${t('questionnaire.title')} English`}
                   addonBefore={`${t('questionnaire.title')} EN`}
                   value={doc.title.en ?? ''}
                   onChange={(e) => setDoc({ ...doc, title: { ...doc.title, en: e.target.value } })}
@@ -425,7 +428,12 @@ function PreviewWalk({ doc }: { doc: Doc }) {
   return (
     <Card size="small" title={t('questionnaire.preview')} data-testid="q-preview">
       <Space orientation="vertical" style={{ width: '100%' }}>
-        <Input addonBefore={t('questionnaire.sampleContact')} value={name} onChange={(e) => setName(e.target.value)} />
+        <Input
+          aria-label={t('questionnaire.sampleContact')}
+          addonBefore={t('questionnaire.sampleContact')}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
         <Select
           mode="tags"
           aria-label={t('customer.tags')}
@@ -436,7 +444,7 @@ function PreviewWalk({ doc }: { doc: Doc }) {
         />
         <div>
           {(result?.path ?? []).map((k) => (
-            <Tag key={k} color="blue">
+            <Tag key={k} color="#003eb3">
               {k}
               {answers[k] !== undefined ? `=${JSON.stringify(answers[k])}` : ''}
             </Tag>
@@ -448,14 +456,14 @@ function PreviewWalk({ doc }: { doc: Doc }) {
             <Typography.Text strong>{text(renderText(q.text ?? { zh: q.key, en: q.key }, { name }))}</Typography.Text>
             {q.options ? (
               <Select
-                aria-label={text(q.text)}
+                aria-label={text(q.text) || q.key}
                 value={value || undefined}
                 onChange={setValue}
                 options={q.options.map((o) => ({ value: o.value, label: text(o.label) }))}
                 style={{ width: '100%' }}
               />
             ) : (
-              <Input aria-label={text(q.text)} value={value} onChange={(e) => setValue(e.target.value)} />
+              <Input aria-label={text(q.text) || q.key} value={value} onChange={(e) => setValue(e.target.value)} />
             )}
             <Space>
               <Button
@@ -478,7 +486,7 @@ function PreviewWalk({ doc }: { doc: Doc }) {
           </>
         ) : (
           <Space>
-            <Tag color="green">{t('questionnaire.end')}</Tag>
+            <Tag color="#237804">{t('questionnaire.end')}</Tag>
             <Button onClick={() => setAnswers({})}>{t('common.refresh')}</Button>
           </Space>
         )}

@@ -52,7 +52,7 @@ export const zh: Messages = {
     contacts: '客户资料',
     dnc: '免打扰名单',
     users: '用户与团队',
-    webhooks: 'Webhook',
+    webhooks: 'Webhook 推送',
     audit: '审计日志',
     questionnaires: '问卷',
     tasks: '外呼任务',

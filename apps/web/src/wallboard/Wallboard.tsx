@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { App, Button, Card, Col, Empty, Row, Select, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { CAMPAIGN_COLOURS, STATE_COLOURS } from '../colours.ts';
 import { calls, campaigns, org, type LiveStats } from '@outdial/contracts';
 import { call } from '../api/client.ts';
 import { LiveConnection } from '../api/live.ts';
@@ -11,15 +12,6 @@ import { duration, useNow } from '../util.ts';
 import { SeriesChart } from './Chart.tsx';
 
 type Campaign = campaigns.Campaign;
-const STATE_COLOURS: Record<string, string> = {
-  ready: 'green',
-  reserved: 'cyan',
-  talking: 'blue',
-  wrap_up: 'purple',
-  paused: 'gold',
-  lost: 'red',
-  logged_out: 'default',
-};
 const MODES = ['preview', 'progressive', 'power', 'predictive'] as const;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -205,9 +197,7 @@ function CampaignTile({ campaign, live }: { campaign: Campaign; live: LiveStats 
       void message.error(errorText(t, err));
     }
   };
-  const statusColour = { running: 'green', paused: 'gold', draft: 'default', scheduled: 'blue', finished: 'default' }[
-    campaign.status
-  ];
+  const statusColour = CAMPAIGN_COLOURS[campaign.status];
 
   return (
     <Card
@@ -265,9 +255,13 @@ function CampaignTile({ campaign, live }: { campaign: Campaign; live: LiveStats 
               title={t('wallboard.abandonRate')}
               value={pct(abandon)}
               styles={{
-                content: { color: abandon > limit ? '#cf1322' : abandon > limit * 0.8 ? '#d48806' : '#389e0d' },
+                content: { color: abandon > limit ? '#a8071a' : abandon > limit * 0.8 ? '#ad4e00' : '#237804' },
               }}
-              suffix={<span style={{ fontSize: 12 }}>{t('wallboard.abandonLimit', { limit: pct(limit) })}</span>}
+              suffix={
+                <span style={{ fontSize: 12, color: 'rgba(0, 0, 0, 0.68)' }}>
+                  {t('wallboard.abandonLimit', { limit: pct(limit) })}
+                </span>
+              }
             />
           </Tooltip>
         </Col>
@@ -283,7 +277,7 @@ function CampaignTile({ campaign, live }: { campaign: Campaign; live: LiveStats 
       </Row>
       <Space wrap style={{ marginTop: 8 }}>
         <Typography.Text>
-          {t('wallboard.mode')}: <Tag color="geekblue">{t(`campaign.modes.${mode}`)}</Tag>
+          {t('wallboard.mode')}: <Tag color="#1d39c4">{t(`campaign.modes.${mode}`)}</Tag>
         </Typography.Text>
         {reason && (
           <Typography.Text type="secondary">

@@ -63,7 +63,7 @@ export function CustomerCard({ contact, attemptId }: { contact: Contact; attempt
                     <span>
                       {dateTime(a.placedAt)}{' '}
                       <Tag>{a.outcome ? t(`call.outcomes.${a.outcome}`, { defaultValue: a.outcome }) : '…'}</Tag>
-                      {d && <Tag color="blue">{d.code}</Tag>}
+                      {d && <Tag color="#003eb3">{d.code}</Tag>}
                     </span>
                   }
                   description={d?.notes || null}

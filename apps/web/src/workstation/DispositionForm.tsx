@@ -21,8 +21,11 @@ export function DispositionForm({
   call,
   request,
   onDone,
+  wrapping,
 }: {
   call: CurrentCall;
+  /** The agent's state says wrap-up (the line is released even if its call_ended was missed). */
+  wrapping: boolean;
   request: ReturnType<typeof useDesk>['request'];
   onDone: () => void;
 }) {
@@ -36,7 +39,7 @@ export function DispositionForm({
   const code = Form.useWatch('code', form);
   const def = project.data?.dispositions?.find((d) => d.code === code);
   const needsCallback = !!def?.callback || (!def && !!code?.includes('callback'));
-  const wrapUp = call.endedOutcome !== null;
+  const wrapUp = call.endedOutcome !== null || wrapping;
 
   const submit = async (v: Values) => {
     setBusy(true);
@@ -126,6 +129,7 @@ export function DispositionForm({
         <Form.Item name="pause" label={t('dispo.pauseAfter')}>
           <Select
             allowClear
+            data-testid="dispo-pause"
             options={['break', 'lunch', 'training', 'meeting'].map((r) => ({
               value: r,
               label: t(`agent.pauseReasons.${r}`),

@@ -80,7 +80,7 @@ export function MyQueue({ request, canDial }: { request: ReturnType<typeof useDe
                       description={
                         <Typography.Text type={new Date(c.callbackAt).getTime() <= now ? 'danger' : 'secondary'}>
                           {dateTime(c.callbackAt)}{' '}
-                          {new Date(c.callbackAt).getTime() <= now && <Tag color="red">{t('tasks.due')}</Tag>}
+                          {new Date(c.callbackAt).getTime() <= now && <Tag color="#a8071a">{t('tasks.due')}</Tag>}
                         </Typography.Text>
                       }
                     />

@@ -40,7 +40,12 @@ export function PreviewCard({
         <Typography.Text strong style={{ fontSize: 16 }}>
           {preview.contact?.name ?? '—'} · {preview.contact?.phone}
         </Typography.Text>
-        <Progress percent={Math.round((left / preview.timeoutS) * 100)} showInfo={false} size="small" />
+        <Progress
+          aria-label={t('preview.timeLeft', { s: left })}
+          percent={Math.round((left / preview.timeoutS) * 100)}
+          showInfo={false}
+          size="small"
+        />
         <Typography.Text type="secondary">{t('preview.timeLeft', { s: left })}</Typography.Text>
         <Space wrap>
           <Button type="primary" onClick={() => void act({ type: 'preview_dial' })} data-testid="preview-dial">

@@ -137,6 +137,7 @@ export function ScriptRunner({
       data-testid="script-runner"
     >
       <Progress
+        aria-label={t('script.title')}
         percent={total ? Math.round((script.progress.done / total) * 100) : 100}
         size="small"
         format={() => t('script.progress', { done: script.progress.done, remaining: script.progress.remaining })}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Badge, Button, Card, Col, Dropdown, Row, Space, Tag, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { STATE_COLOURS } from '../colours.ts';
 import { errorText } from '../errors.ts';
 import { duration, useNow } from '../util.ts';
 import { CustomerCard } from './CustomerCard.tsx';
@@ -12,15 +13,6 @@ import { useDesk } from './useDesk.ts';
 import { useShortcuts } from './shortcuts.ts';
 
 const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'other'] as const;
-const STATE_COLOURS: Record<string, string> = {
-  ready: 'green',
-  reserved: 'cyan',
-  talking: 'blue',
-  wrap_up: 'purple',
-  paused: 'gold',
-  lost: 'red',
-  logged_out: 'default',
-};
 
 /** 坐席工作台: the agent's full-day screen. */
 export default function Workstation() {
@@ -140,7 +132,7 @@ export default function Workstation() {
             {current ? (
               <Space orientation="vertical" style={{ width: '100%' }}>
                 <Space wrap>
-                  <Tag color={current.endedOutcome ? 'purple' : 'blue'}>
+                  <Tag color={current.endedOutcome ? STATE_COLOURS.wrap_up : STATE_COLOURS.talking}>
                     {current.endedOutcome ? t('agent.status.wrap_up') : t('agent.status.talking')}
                   </Tag>
                   <Typography.Text strong style={{ fontSize: 20 }} aria-label={t('call.timer')}>
@@ -190,6 +182,7 @@ export default function Workstation() {
                 key={current.attemptId}
                 call={current}
                 request={desk.request}
+                wrapping={status === 'wrap_up'}
                 onDone={() => desk.clearCall()}
               />
             </>
