@@ -40,7 +40,10 @@ import { registerWebApp } from './web.ts';
  */
 export async function buildApp(
   given: HttpContext,
-  opts: { logger?: FastifyBaseLogger; /** the built browser app to serve at `/` (apps/web/dist) */ webDir?: string | null } = {},
+  opts: {
+    logger?: FastifyBaseLogger;
+    /** the built browser app to serve at `/` (apps/web/dist) */ webDir?: string | null;
+  } = {},
 ): Promise<FastifyInstance> {
   const ctx: RouteContext = { ...given, monitor: given.monitor ?? new DialerMonitor(given.dialer) };
   const app = Fastify({

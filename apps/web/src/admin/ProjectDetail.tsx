@@ -180,10 +180,10 @@ function SettingsTab({ project }: { project: Project }) {
             <Form.Item name="maxAttempts" label={t('project.maxAttempts')}>
               <InputNumber min={1} max={1000} />
             </Form.Item>
-            <Form.Item name="windowDays" label={t('project.days')}>
+            <Form.Item name="windowDays" label={t('project.windowDays')}>
               <InputNumber min={1} max={3650} />
             </Form.Item>
-            <Form.Item name="closeOnSuccess" label={t('project.success')} valuePropName="checked">
+            <Form.Item name="closeOnSuccess" label={t('project.closeOnSuccess')} valuePropName="checked">
               <Switch />
             </Form.Item>
           </Space>

@@ -240,7 +240,8 @@ function QuestionCard({
           />
           <Select
             aria-label={t('questionnaire.type')}
-            value={q.type ?? 'text'}
+            value={q.type}
+            placeholder={q.bank ?? t('questionnaire.type')}
             style={{ width: 120 }}
             onChange={(type) => onChange({ type })}
             options={TYPES.map((x) => ({ value: x, label: t(`questionnaire.types.${x}`) }))}
@@ -258,6 +259,7 @@ function QuestionCard({
         </Button>
       }
     >
+      {q.bank && <Tag style={{ marginBottom: 8 }}>{t('questionnaire.bank', { code: q.bank })}</Tag>}
       {issues.map((e, i) => (
         <Alert
           key={i}
