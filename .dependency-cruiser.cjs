@@ -62,7 +62,12 @@ module.exports = {
       comment: 'The browser app talks to the server through the contracts and the API, never through server internals.',
       severity: 'error',
       from: { path: '^apps/web/' },
-      to: { path: '^(packages/(domain|engine|db|importer|simulator|telephony)|apps/server)/' },
+      to: {
+        path: '^(packages/(domain|engine|db|importer|simulator|telephony)|apps/server)/',
+        // …except the pure questionnaire walk (and the text helpers it uses): the designer's preview walks a draft in
+        // the browser with the same code the server runs (ADR 0019).
+        pathNot: '^packages/domain/src/(questionnaires|text)/',
+      },
     },
     {
       name: 'no-circular',

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.ts';
+import { defaultWebDir } from './http/web.ts';
 import type { HttpContext } from './http/context.ts';
 import type { Config } from './config.ts';
 import { openPlatform, type Platform } from './platform.ts';
@@ -62,7 +63,9 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions): Promi
     dialer: dialer.dialer,
     gateway: dialer.gateway,
   };
-  const app = await buildApp(ctx, { logger: opts.logger.child({ component: 'http' }) });
+  const webDir = defaultWebDir();
+  if (!webDir) log.warn({}, 'the web app is not built (npm run build:web): only the API is served');
+  const app = await buildApp(ctx, { logger: opts.logger.child({ component: 'http' }), webDir });
   const url = await app.listen({ host: config.host, port: config.port });
   log.info(
     { url, database: platform.db.kind },

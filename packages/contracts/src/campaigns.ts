@@ -286,3 +286,36 @@ export const actOnCampaign = operation(
   },
   [403, 404, 409],
 );
+
+export const CampaignSeries = Type.Object({
+  campaignId: Uuid,
+  unit: Type.Union([Type.Literal('minute'), Type.Literal('hour')]),
+  buckets: Type.Array(
+    Type.Object({
+      start: DateTime,
+      dials: Type.Integer(),
+      answered: Type.Integer({ description: 'answered by a person' }),
+      abandons: Type.Integer(),
+    }),
+    { description: 'oldest first; buckets without calls are absent' },
+  ),
+});
+export type CampaignSeries = Static<typeof CampaignSeries>;
+
+export const getCampaignSeries = operation(
+  'GET',
+  '/campaigns/:id/series',
+  {
+    operationId: 'getCampaignSeries',
+    tags: ['campaigns'],
+    summary:
+      "A campaign's recent history for charts: dials, person answers and abandons per bucket (by placing time), minutes for up to 3 hours, hours beyond",
+    params: IdParams,
+    querystring: Type.Object(
+      { hours: Type.Integer({ minimum: 1, maximum: 72, default: 6, description: 'how far back' }) },
+      strict,
+    ),
+    response: { 200: CampaignSeries },
+  },
+  [403, 404],
+);

@@ -232,3 +232,42 @@ export const getContactByExternalId = operation(
   },
   [403, 404],
 );
+
+// ---- a contact's history (the screen pop's "earlier attempts")
+export const ContactHistory = Type.Object({
+  attempts: Type.Array(
+    Type.Object({
+      id: Uuid,
+      placedAt: DateTime,
+      outcome: Nullable(Type.String({ description: 'how the call ended (null: still in progress)' })),
+    }),
+    { description: 'newest first' },
+  ),
+  dispositions: Type.Array(
+    Type.Object({
+      id: Uuid,
+      attemptId: Nullable(Uuid),
+      agentUserId: Nullable(Uuid),
+      code: Type.String(),
+      notes: Type.String(),
+      callbackAt: NullableDateTime,
+      createdAt: DateTime,
+    }),
+    { description: 'newest first' },
+  ),
+});
+export type ContactHistory = Static<typeof ContactHistory>;
+
+export const getContactHistory = operation(
+  'GET',
+  '/contacts/:id/history',
+  {
+    operationId: 'getContactHistory',
+    tags: ['contacts'],
+    summary:
+      "A contact's earlier call attempts and dispositions, newest first (who may read the contact may read its history: agents their own contacts and the calls routed to them)",
+    params: IdParams,
+    response: { 200: ContactHistory },
+  },
+  [403, 404],
+);

@@ -100,6 +100,65 @@ export const startImport = operation(
   [403, 404, 413, 415],
 );
 
+export const ImportPreview = Type.Object({
+  format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')]),
+  encoding: Type.String({ description: 'as detected (ascii: no byte above 127 in what was read), or xlsx' }),
+  columns: Type.Array(Type.String(), { description: "the file's header, in order" }),
+  mapping: Type.Record(Type.String(), Type.String(), {
+    description: 'field → column: the mapping given, completed by the suggestions from the headers',
+  }),
+  unmappedColumns: Type.Array(Type.String()),
+  fields: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      labelZh: Type.Optional(Type.String()),
+      labelEn: Type.Optional(Type.String()),
+      custom: Type.Boolean(),
+    }),
+    { description: "the fields a column can be mapped to (fixed ones and the project's custom fields)" },
+  ),
+  rows: Type.Array(
+    Type.Object({
+      rowNumber: Type.Integer(),
+      outcome: Type.Union([Type.Literal('ok'), Type.Literal('invalid'), Type.Literal('duplicate_in_file')]),
+      code: Nullable(Type.String()),
+      message: Nullable(Type.String()),
+      name: Nullable(Type.String()),
+      phone: Nullable(
+        Type.String({ description: 'E.164 as it would be imported, masked unless the role may see numbers' }),
+      ),
+      tags: Type.Array(Type.String()),
+      custom: Type.Record(Type.String(), Type.Unknown()),
+    }),
+    { description: "the first rows' verdicts, as the import would give them (before the project and DNC checks)" },
+  ),
+});
+export type ImportPreview = Static<typeof ImportPreview>;
+
+export const previewImport = operation(
+  'POST',
+  '/projects/:code/imports/preview',
+  {
+    operationId: 'previewImport',
+    tags: ['imports'],
+    summary:
+      "Read a contact list's header and first rows without importing it (the import wizard's preview): columns, the suggested mapping, each row's verdict. Same upload forms, limits and role as an import (a role that may see full numbers); nothing is kept.",
+    params: ProjectCodeParams,
+    querystring: Type.Object(
+      {
+        filename: Type.Optional(Type.String({ maxLength: 255, description: 'ends in .csv, .txt or .xlsx' })),
+        mapping: Type.Optional(Type.String({ maxLength: 10_000, description: 'JSON {"field": "column header"}' })),
+        encoding: Type.Optional(ImportEncoding),
+        rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })),
+      },
+      strict,
+    ),
+    consumes: [...UPLOAD_CONTENT_TYPES],
+    response: { 200: ImportPreview },
+  },
+  [403, 404, 413, 415],
+);
+
 export const listImports = operation(
   'GET',
   '/projects/:code/imports',

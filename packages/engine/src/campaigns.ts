@@ -158,6 +158,23 @@ export class CampaignService {
    * period, the abandon rate against the limit, and — from the dialer running it, when this
    * node runs it — the current mode and why, agents by state and compliance refusals by reason.
    */
+  /** A campaign's recent figures per minute (up to 3 hours back) or per hour, oldest first, for charts. */
+  async series(actor: Principal, id: string, hours: number) {
+    assertCan(actor, 'campaigns:read');
+    const c = await this.repos.campaigns.get(actor.orgId, id);
+    if (!c) throw notFound('campaign');
+    const unit = hours <= 3 ? ('minute' as const) : ('hour' as const);
+    const since = new Date(this.clock.now().getTime() - hours * 3_600_000);
+    const buckets = await this.repos.attempts.campaignBuckets(id, since, unit);
+    return {
+      campaignId: id,
+      unit,
+      buckets: buckets
+        .map((b) => ({ start: b.start, dials: b.dials, answered: b.person, abandons: b.abandons }))
+        .sort((a, b) => a.start.getTime() - b.start.getTime()),
+    };
+  }
+
   async stats(
     actor: Principal,
     id: string,

@@ -127,6 +127,38 @@ export class ContactsService {
   }
 
   /**
+   * A contact's earlier attempts and dispositions, newest first: for whoever may read the
+   * contact (the same scope as `get`: agents their own contacts and the calls routed to them).
+   */
+  async history(p: Principal, id: string) {
+    const scope = this.scope(p);
+    let c = await this.repos.contacts.get(p.orgId, id, scope);
+    if (!c && scope && can(p.role, 'calls:handle') && (await this.repos.attempts.handledBy(id, p.userId)))
+      c = await this.repos.contacts.get(p.orgId, id);
+    if (!c) throw notFound('contact');
+    const [attempts, dispositions] = await Promise.all([
+      this.repos.attempts.history([c.id]),
+      this.repos.dispositions.forContact(c.id),
+    ]);
+    return {
+      attempts: attempts
+        .map((a) => ({ id: a.id, placedAt: a.placedAt, outcome: a.outcome }))
+        .sort((a, b) => b.placedAt.getTime() - a.placedAt.getTime()),
+      dispositions: dispositions
+        .map((d) => ({
+          id: d.id,
+          attemptId: d.attemptId,
+          agentUserId: d.agentUserId,
+          code: d.code,
+          notes: d.notes,
+          callbackAt: d.callbackAt,
+          createdAt: d.createdAt,
+        }))
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()),
+    };
+  }
+
+  /**
    * Contacts waiting for a callback, earliest first. Agents see the callbacks they own;
    * supervisors any, or one owner's. `missed`: due more than MISSED_AFTER_MS ago and still not
    * called (what a supervisor must hand to someone else).

@@ -5,6 +5,7 @@ import {
   ImportFileError,
   parseContactFile,
   parseContactFileInWorker,
+  FIXED_FIELDS,
   type RowOutcome as ParsedOutcome,
 } from '@outdial/importer';
 import { AppError, forbidden, invalid, notFound } from './errors.ts';
@@ -182,6 +183,97 @@ export class ImportService {
         `${this.running} imports are running on this server, the most it runs at once; try again when one has finished`,
         { running: this.running, limit: this.maxRunning },
       );
+  }
+
+  /**
+   * The import wizard's preview: the header, the mapping (the given one completed by the
+   * suggestions from the headers) and the verdicts of the first rows, as an import would give them
+   * before the project and do-not-call checks. Same permission and role as an import; the
+   * file is read only as far as needed and nothing is stored.
+   */
+  async preview(
+    actor: Principal,
+    req: Omit<ImportRequest, 'removeFileAfter'>,
+    rows = 10,
+  ): Promise<{
+    format: 'csv' | 'xlsx';
+    encoding: string;
+    columns: string[];
+    mapping: Record<string, string>;
+    unmappedColumns: string[];
+    fields: { key: string; labelZh?: string; labelEn?: string; custom: boolean }[];
+    rows: {
+      rowNumber: number;
+      outcome: 'ok' | 'invalid' | 'duplicate_in_file';
+      code: string | null;
+      message: string | null;
+      name: string | null;
+      phone: string | null;
+      tags: string[];
+      custom: Record<string, unknown>;
+    }[];
+  }> {
+    const project = await this.prepare(actor, req.projectCode, req.filename);
+    const spec = {
+      filename: req.filename,
+      defaultRegion: project.defaultRegion,
+      fields: project.fields,
+      ...(req.mapping ? { mapping: req.mapping } : {}),
+      encoding: req.encoding ?? 'auto',
+    } as const;
+    const parsed = isXlsx(req.filename)
+      ? parseContactFileInWorker(req.path, spec)
+      : parseContactFile({ path: req.path }, spec);
+    const header = await parsed.header.catch((err: unknown) => {
+      if (err instanceof ImportFileError) throw invalid(err.message, { code: err.code, details: err.details });
+      throw err;
+    });
+    const unmasked = this.pii.unmasked(actor);
+    const phone = (e164: string | undefined) => (e164 ? (unmasked ? e164 : maskDigits(e164)) : null);
+    const out: Awaited<ReturnType<ImportService['preview']>>['rows'] = [];
+    try {
+      read: for await (const batch of parsed.batches)
+        for (const r of batch) {
+          if (r.kind === 'ok')
+            out.push({
+              rowNumber: r.contact.rowNumber,
+              outcome: 'ok',
+              code: null,
+              message: null,
+              name: r.contact.name,
+              phone: phone(r.contact.phones[0]),
+              tags: r.contact.tags,
+              custom: r.contact.custom,
+            });
+          else
+            out.push({
+              rowNumber: r.rowNumber,
+              outcome: r.kind,
+              code: r.kind === 'invalid' ? r.code : 'duplicate_in_file',
+              message: r.kind === 'invalid' ? r.message : `same number as row ${r.firstRowNumber}`,
+              name: null,
+              phone: r.kind === 'duplicate_in_file' ? phone(r.phone) : null,
+              tags: [],
+              custom: {},
+            });
+          if (out.length >= rows) break read;
+        }
+    } catch (err) {
+      if (err instanceof ImportFileError) throw invalid(err.message, { code: err.code, details: err.details });
+      throw err;
+    }
+    return {
+      format: header.format,
+      encoding: header.encoding,
+      columns: header.columns,
+      mapping: header.mapping,
+      unmappedColumns: header.unmappedColumns,
+      fields: [
+        ...FIXED_FIELDS.map((key) => ({ key, custom: false })),
+        ...project.fields.map((f) => ({ key: f.key, labelZh: f.labelZh, labelEn: f.labelEn, custom: true })),
+      ],
+      rows: out,
+    };
   }
 
   /** Creates the import and runs it; `done` settles when it has completed or failed. */

@@ -32,6 +32,7 @@ import { orderRoutes } from './routes/orders.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { telephonyRoutes } from './routes/telephony.ts';
+import { registerWebApp } from './web.ts';
 
 /**
  * Builds the HTTP application without listening, so tests drive it with `inject()`.
@@ -39,7 +40,10 @@ import { telephonyRoutes } from './routes/telephony.ts';
  */
 export async function buildApp(
   given: HttpContext,
-  opts: { logger?: FastifyBaseLogger } = {},
+  opts: {
+    logger?: FastifyBaseLogger;
+    /** the built browser app to serve at `/` (apps/web/dist) */ webDir?: string | null;
+  } = {},
 ): Promise<FastifyInstance> {
   const ctx: RouteContext = { ...given, monitor: given.monitor ?? new DialerMonitor(given.dialer) };
   const app = Fastify({
@@ -144,6 +148,7 @@ export async function buildApp(
     },
     { prefix: '/api/v1' },
   );
+  if (opts.webDir) await registerWebApp(app, opts.webDir);
 
   return app;
 }

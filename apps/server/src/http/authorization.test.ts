@@ -150,6 +150,7 @@ const MATRIX: Record<string, { roles: Role[]; call: (f: Fixture) => Call; otherO
   },
   listContacts: { roles: ALL, call: () => ({ url: `/projects/${DEMO_PROJECT}/contacts` }), otherOrg: 'not_found' },
   getContact: { roles: ALL, call: (f) => ({ url: `/contacts/${f.contactId}` }), otherOrg: 'not_found' },
+  getContactHistory: { roles: ALL, call: (f) => ({ url: `/contacts/${f.contactId}/history` }), otherOrg: 'not_found' },
   exportContacts: {
     roles: MANAGERS,
     call: () => ({ url: `/projects/${DEMO_PROJECT}/contacts.csv` }),
@@ -160,6 +161,14 @@ const MATRIX: Record<string, { roles: Role[]; call: (f: Fixture) => Call; otherO
     call: () => {
       const form = multipart({ name: 'm.csv', content: Buffer.from('手机号,保单号\n13512345678,PM\n') });
       return { url: `/projects/${DEMO_PROJECT}/imports`, payload: form.payload, headers: form.headers };
+    },
+    otherOrg: 'not_found',
+  },
+  previewImport: {
+    roles: MANAGERS,
+    call: () => {
+      const form = multipart({ name: 'p.csv', content: Buffer.from('手机号,保单号\n13512345678,PM\n') });
+      return { url: `/projects/${DEMO_PROJECT}/imports/preview`, payload: form.payload, headers: form.headers };
     },
     otherOrg: 'not_found',
   },
@@ -209,6 +218,11 @@ const MATRIX: Record<string, { roles: Role[]; call: (f: Fixture) => Call; otherO
   },
   listCampaigns: { roles: READERS, call: () => ({ url: '/campaigns' }), otherOrg: 'own_data' },
   getCampaign: { roles: READERS, call: (f) => ({ url: `/campaigns/${f.campaignId}` }), otherOrg: 'not_found' },
+  getCampaignSeries: {
+    roles: READERS,
+    call: (f) => ({ url: `/campaigns/${f.campaignId}/series` }),
+    otherOrg: 'not_found',
+  },
   getCampaignStats: {
     roles: READERS,
     call: (f) => ({ url: `/campaigns/${f.campaignId}/stats` }),

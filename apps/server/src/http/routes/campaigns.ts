@@ -36,6 +36,11 @@ export const campaignRoutes =
     });
 
     app.route({
+      ...campaigns.getCampaignSeries,
+      handler: async (req) => ctx.services.campaigns.series(principalOf(req), req.params.id, req.query.hours),
+    });
+
+    app.route({
       ...campaigns.getCampaignStats,
       handler: async (req) => {
         const p = principalOf(req);

@@ -27,6 +27,11 @@ export const contactRoutes =
     });
 
     app.route({
+      ...contacts.getContactHistory,
+      handler: async (req) => ctx.services.contacts.history(principalOf(req), req.params.id),
+    });
+
+    app.route({
       ...contacts.exportContacts,
       handler: async (req, reply) => {
         const gen = ctx.services.contacts.exportCsv(

@@ -86,6 +86,39 @@ export const importRoutes =
     });
 
     app.route({
+      ...imports.previewImport,
+      handler: async (req) => {
+        const p = principalOf(req);
+        await ctx.services.imports.prepare(p, req.params.code, req.query.filename);
+        const upload = await spoolUpload(
+          req,
+          join(ctx.config.dataDir, 'uploads'),
+          ctx.config.maxUploadMb * 1024 * 1024,
+          req.query.filename,
+          checkFilename,
+        );
+        try {
+          const encoding = upload.fields['encoding'] ?? req.query.encoding;
+          if (encoding !== undefined && !ENCODINGS.includes(encoding))
+            throw invalid(`encoding must be one of ${ENCODINGS.join(', ')}`, { field: 'encoding' });
+          return await ctx.services.imports.preview(
+            p,
+            {
+              projectCode: req.params.code,
+              path: upload.path,
+              filename: upload.filename ?? '',
+              mapping: parseMapping(upload.fields['mapping'] ?? req.query.mapping),
+              encoding: encoding as Encoding | undefined,
+            },
+            req.query.rows,
+          );
+        } finally {
+          await ctx.services.imports.discard(upload.path);
+        }
+      },
+    });
+
+    app.route({
       ...imports.listImports,
       handler: async (req) => {
         const { items, total } = await ctx.services.imports.list(principalOf(req), req.params.code, toLimit(req.query));
