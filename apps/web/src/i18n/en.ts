@@ -192,7 +192,12 @@ export const en = {
     needCallback: 'Choose when to call back',
     searchCodes: 'Search codes',
   },
-  knowledge: { title: 'Knowledge prompts', none: 'Prompts appear here when a keyword comes up in your notes.' },
+  knowledge: {
+    keywords: 'Keywords',
+    body: 'Prompt',
+    title: 'Knowledge prompts',
+    none: 'Prompts appear here when a keyword comes up in your notes.',
+  },
   tasks: {
     mine: 'My tasks',
     callbacks: 'My callbacks',
