@@ -55,17 +55,23 @@ export function KnowledgeTab({ code }: { code: string }) {
                     <Select mode="tags" tokenSeparators={[',', '，']} aria-label={t('knowledge.keywords')} />
                   </Form.Item>
                   <Space wrap style={{ width: '100%' }}>
-                    <Form.Item name={[r.name, 'title', 'zh']} label={`${t('questionnaire.title')} (中文)`}>
+                    <Form.Item
+                      name={[r.name, 'title', 'zh']}
+                      label={t('common.inZh', { what: t('questionnaire.title') })}
+                    >
                       <Input style={{ width: 300 }} />
                     </Form.Item>
-                    <Form.Item name={[r.name, 'title', 'en']} label={`${t('questionnaire.title')} (English)`}>
+                    <Form.Item
+                      name={[r.name, 'title', 'en']}
+                      label={t('common.inEn', { what: t('questionnaire.title') })}
+                    >
                       <Input style={{ width: 300 }} />
                     </Form.Item>
                   </Space>
-                  <Form.Item name={[r.name, 'body', 'zh']} label={`${t('knowledge.body')} (中文)`}>
+                  <Form.Item name={[r.name, 'body', 'zh']} label={t('common.inZh', { what: t('knowledge.body') })}>
                     <Input.TextArea autoSize />
                   </Form.Item>
-                  <Form.Item name={[r.name, 'body', 'en']} label={`${t('knowledge.body')} (English)`}>
+                  <Form.Item name={[r.name, 'body', 'en']} label={t('common.inEn', { what: t('knowledge.body') })}>
                     <Input.TextArea autoSize />
                   </Form.Item>
                 </Card>

@@ -41,6 +41,8 @@ export const en = {
     phone: 'Phone',
     time: 'Time',
     reason: 'Reason',
+    inZh: '{{what}} (Chinese)',
+    inEn: '{{what}} (English)',
   },
   nav: {
     workstation: 'Agent workstation',

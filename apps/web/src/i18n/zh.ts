@@ -43,6 +43,8 @@ export const zh: Messages = {
     phone: '号码',
     time: '时间',
     reason: '原因',
+    inZh: '{{what}}（中文）',
+    inEn: '{{what}}（英文）',
   },
   nav: {
     workstation: '坐席工作台',
