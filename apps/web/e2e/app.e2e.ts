@@ -168,6 +168,7 @@ void describe('the web app, end to end', { timeout: 600_000 }, () => {
   void it('admin: the rest of the console renders in both languages', async () => {
     for (const [path, name] of [
       ['/admin/projects/DEMO-RENEW', 'questionnaire'],
+      ['/admin/projects/DEMO-RENEW', 'knowledge'],
       ['/admin/campaigns', 'campaigns'],
       ['/admin/dnc', 'dnc'],
       ['/admin/users', 'users'],
@@ -179,6 +180,13 @@ void describe('the web app, end to end', { timeout: 600_000 }, () => {
       if (name === 'questionnaire') {
         await admin.getByRole('tab', { name: /问卷/ }).click();
         await admin.getByTestId('q-card-identity').waitFor();
+      }
+      if (name === 'knowledge') {
+        await admin.getByRole('tab', { name: /知识提示/ }).click();
+        await admin
+          .getByRole('button', { name: /保\s*存/ })
+          .last()
+          .waitFor();
       }
       await admin.waitForTimeout(500);
       await bothLanguages(admin, name, [...DATA, /^admin$|^supervisor$|^qa$|^agent\d+$/, /DEMO-RENEW|RENEW/]);

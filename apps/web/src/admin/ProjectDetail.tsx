@@ -29,6 +29,7 @@ import { PageHeader } from './common.tsx';
 import { ImportOutcome } from './ImportWizard.tsx';
 import { QuestionnaireDesigner } from './QuestionnaireDesigner.tsx';
 import { TasksTab } from './TasksTab.tsx';
+import { KnowledgeTab } from './KnowledgeTab.tsx';
 
 type Project = projects.Project;
 const DAYS = ['1', '2', '3', '4', '5', '6', '7'] as const;
@@ -71,6 +72,7 @@ export function ProjectDetail() {
               label: t('project.questionnaire'),
               children: <QuestionnaireDesigner project={p} />,
             },
+            { key: 'knowledge', label: t('project.knowledge'), children: <KnowledgeTab code={code} /> },
           ]}
         />
       )}

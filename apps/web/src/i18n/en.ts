@@ -41,6 +41,8 @@ export const en = {
     phone: 'Phone',
     time: 'Time',
     reason: 'Reason',
+    inZh: '{{what}} (Chinese)',
+    inEn: '{{what}} (English)',
   },
   nav: {
     workstation: 'Agent workstation',
@@ -192,7 +194,12 @@ export const en = {
     needCallback: 'Choose when to call back',
     searchCodes: 'Search codes',
   },
-  knowledge: { title: 'Knowledge prompts', none: 'Prompts appear here when a keyword comes up in your notes.' },
+  knowledge: {
+    keywords: 'Keywords',
+    body: 'Prompt',
+    title: 'Knowledge prompts',
+    none: 'Prompts appear here when a keyword comes up in your notes.',
+  },
   tasks: {
     mine: 'My tasks',
     callbacks: 'My callbacks',

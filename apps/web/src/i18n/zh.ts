@@ -43,6 +43,8 @@ export const zh: Messages = {
     phone: '号码',
     time: '时间',
     reason: '原因',
+    inZh: '{{what}}（中文）',
+    inEn: '{{what}}（英文）',
   },
   nav: {
     workstation: '坐席工作台',
@@ -193,7 +195,12 @@ export const zh: Messages = {
     needCallback: '请选择回呼时间',
     searchCodes: '搜索代码',
   },
-  knowledge: { title: '知识提示', none: '备注中出现关键词时，这里会显示提示。' },
+  knowledge: {
+    keywords: '关键词',
+    body: '提示内容',
+    title: '知识提示',
+    none: '备注中出现关键词时，这里会显示提示。',
+  },
   tasks: {
     mine: '我的任务',
     callbacks: '我的预约回呼',
