@@ -215,7 +215,10 @@ const bench = program.command('bench').description('benchmarks');
 bench
   .command('pacing')
   .description('run the pacing benchmark on a scenario file (see shared/bench/pacing/README.md)')
-  .requiredOption('--scenario <file>', 'scenario JSON')
+  .option('--scenario <file>', 'scenario JSON')
+  .option('--random <n>', 'instead: n scenarios generated at random (see --seed)', (v) => Number(v))
+  .option('--seed <s>', "the random set's seed (or override the scenario's)", (v) => Number(v))
+  .option('--threads <n>', 'worker threads (default: one per core)', (v) => Number(v))
   .option('--policy <name...>', 'policies to run (default: all)')
   .option('--quick', 'fewer replications and days (CI smoke run)')
   .option('--replications <n>', "override the scenario's replications", (v) => Number(v))
@@ -223,7 +226,10 @@ bench
   .option('--json', 'print one JSON object')
   .action(
     async (o: {
-      scenario: string;
+      scenario?: string;
+      random?: number;
+      seed?: number;
+      threads?: number;
       policy?: string[];
       quick?: boolean;
       replications?: number;
@@ -233,7 +239,10 @@ bench
       const { runPacingBenchCli } = await import('@outdial/simulator');
       await runPacingBenchCli(
         {
-          scenario: o.scenario,
+          ...(o.scenario ? { scenario: o.scenario } : {}),
+          ...(o.random !== undefined ? { random: o.random } : {}),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          ...(o.threads ? { threads: o.threads } : {}),
           ...(o.policy ? { policies: o.policy } : {}),
           ...(o.quick ? { quick: true } : {}),
           ...(o.json ? { json: true } : {}),
