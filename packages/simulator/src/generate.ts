@@ -44,6 +44,7 @@ export function randomScenario(seed: number, index: number): Scenario {
     ];
   }
   const amdOn = chance(0.5);
+  const greetingSeconds = round(uniform(0.5, 2), 1);
   const talkMean = round(logUniform(30, 900), 0);
   const wrapMean = round(uniform(0, 120), 0);
   const json: Record<string, unknown> = {
@@ -55,7 +56,7 @@ export function randomScenario(seed: number, index: number): Scenario {
     answer,
     ringToAnswerSeconds: { dist: 'lognormal', mean: round(uniform(5, 12), 1), cv: round(uniform(0.3, 0.8), 2) },
     noAnswerTimeoutSeconds: Math.round(uniform(18, 35)),
-    greetingSeconds: round(uniform(0.5, 2), 1),
+    greetingSeconds,
     connectWithinSeconds: 2,
     talkSeconds: { dist: 'lognormal', mean: talkMean, cv: round(uniform(0.3, 2), 2) },
     wrapSeconds: chance(0.5)
@@ -64,7 +65,8 @@ export function randomScenario(seed: number, index: number): Scenario {
     amd: amdOn
       ? {
           enabled: true,
-          decisionSeconds: round(uniform(1, 4), 1),
+          // A verdict later than greeting + 2 s would leave no call in time: sites configure it within.
+          decisionSeconds: round(uniform(Math.min(1, greetingSeconds), greetingSeconds + 2), 1),
           falsePositive: round(uniform(0, 0.3)),
           falseNegative: round(uniform(0, 0.3)),
         }
