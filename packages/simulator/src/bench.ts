@@ -302,7 +302,7 @@ export async function runRandomSet(
       },
       bestBaseline: base ? { policy: base.policy, occupancy: base.occupancy } : null,
       eligible,
-      best: eligible && (!base || pred!.occupancy >= base.occupancy),
+      best: eligible && (!base || pred.occupancy >= base.occupancy),
       winner: b.winner,
     };
     out.push(row);
