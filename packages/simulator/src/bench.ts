@@ -36,6 +36,8 @@ export interface PacingBenchOptions {
   scenario?: string;
   /** Generate this many scenarios at random from `seed` instead (README, "Robustness"). */
   random?: number;
+  /** With `random`: fail (throw) if predictive is not the best eligible policy on every scenario. */
+  strict?: boolean;
   threads?: number;
   policies?: string[];
   quick?: boolean;
@@ -350,6 +352,10 @@ export async function runPacingBenchCli(opts: PacingBenchOptions, out: (text: st
       if (!opts.json) out(line);
     });
     out(opts.json ? JSON.stringify(r) : formatRandomSummary(r));
+    if (opts.strict && r.best < r.scenarios.length)
+      throw new Error(
+        `predictive missed on ${r.scenarios.length - r.best} of ${r.scenarios.length} generated scenarios`,
+      );
     return;
   }
   if (!opts.scenario) throw new Error('give --scenario <file> or --random <n>');

@@ -219,6 +219,7 @@ bench
   .option('--random <n>', 'instead: n scenarios generated at random (see --seed)', (v) => Number(v))
   .option('--seed <s>', "the random set's seed (or override the scenario's)", (v) => Number(v))
   .option('--threads <n>', 'worker threads (default: one per core)', (v) => Number(v))
+  .option('--strict', 'with --random: exit 1 unless predictive is the best eligible policy on every scenario')
   .option('--policy <name...>', 'policies to run (default: all)')
   .option('--quick', 'fewer replications and days (CI smoke run)')
   .option('--replications <n>', "override the scenario's replications", (v) => Number(v))
@@ -230,6 +231,7 @@ bench
       random?: number;
       seed?: number;
       threads?: number;
+      strict?: boolean;
       policy?: string[];
       quick?: boolean;
       replications?: number;
@@ -243,6 +245,7 @@ bench
           ...(o.random !== undefined ? { random: o.random } : {}),
           ...(o.seed !== undefined ? { seed: o.seed } : {}),
           ...(o.threads ? { threads: o.threads } : {}),
+          ...(o.strict ? { strict: true } : {}),
           ...(o.policy ? { policies: o.policy } : {}),
           ...(o.quick ? { quick: true } : {}),
           ...(o.json ? { json: true } : {}),

@@ -53,6 +53,8 @@ const TAU_MAX = 0.5;
 const PERIOD_CREDIT = 100;
 /** New dials per decision may add at most this share of the active agents in expected arrivals, beyond the ready ones. */
 const RAMP_SHARE = 0.25;
+/** A full forecast costs a pass over agents and ringing calls: at most one per this many seconds. */
+const FULL_EVERY_S = 0.25;
 
 export class PredictivePolicy implements PacingPolicy {
   readonly name = 'predictive';
@@ -88,6 +90,7 @@ export class PredictivePolicy implements PacingPolicy {
   private tablesH = 0;
   private samplesSinceTables = 0;
   private last = { r: 0, H: 0 };
+  private lastFull = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly settings: DialerSettings,
@@ -181,6 +184,9 @@ export class PredictivePolicy implements PacingPolicy {
       return { dials: progressive };
     }
     this.guarded = false;
+    // An agent freed a moment after a full forecast: the forecast still holds, bar that agent.
+    if (s.now - this.lastFull < FULL_EVERY_S) return { dials: progressive };
+    this.lastFull = s.now;
 
     const medianRing = this.ring.quantile(0.5);
     const H = medianRing + this.settings.amdDecisionS + this.settings.greetingS + this.settings.connectWithinS;
