@@ -1,10 +1,10 @@
 /**
  * The pacing benchmark on scenarios nobody chose: `count` scenarios generated from `seed` over
  * the spec's ranges (shared/bench/pacing/README.md, "Robustness"), every policy, quick runs
- * (3 replications × 5 days each). Writes bench/pacing/random-results.json and prints the
+ * (3 replications × 5 days each; `--days 2` for a faster pass). Writes bench/pacing/random-results.json and prints the
  * summary, the misses with their seeds, and a markdown table.
  *
- *   npm run bench:pacing:random -- --count 60 --seed 11 --threads 2
+ *   npm run bench:pacing:random -- --count 60 --seed 11 --threads 2 [--days 2]
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,13 +20,18 @@ const arg = (name: string, dflt: number) => {
 const count = arg('--count', 60);
 const seed = arg('--seed', 11);
 const threads = arg('--threads', 2);
+const days = arg('--days', 5);
 
-const r = await runRandomSet(seed, count, POLICY_NAMES, { quick: true, threads }, (line) =>
+const r = await runRandomSet(seed, count, POLICY_NAMES, { quick: true, days, threads }, (line) =>
   process.stderr.write(`${line}\n`),
 );
 writeFileSync(
   join(here, 'random-results.json'),
-  JSON.stringify({ machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, quick: true, ...r }, null, 1),
+  JSON.stringify(
+    { machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, quick: true, replications: 3, days, ...r },
+    null,
+    1,
+  ),
 );
 const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
 console.log(formatRandomSummary(r));
