@@ -49,10 +49,10 @@ describe('PacingMonitor', () => {
 
   it('judges the answer rate only over dials whose fate is known (calls still ringing do not count)', () => {
     const m = new PacingMonitor(settings());
-    repeat(200, () => m.count(T0, 'dial'));
+    repeat(400, () => m.count(T0, 'dial'));
     repeat(2, () => m.count(T0, 'person'));
-    expect(m.updateGovernor(T0)).toBeNull(); // 200 dials out, none resolved: no verdict yet
-    repeat(100, () => m.count(T0, 'resolved'));
+    expect(m.updateGovernor(T0)).toBeNull(); // 400 dials out, none resolved: no verdict yet
+    repeat(300, () => m.count(T0, 'resolved'));
     expect(m.updateGovernor(T0 + 1000)).toMatchObject({ reason: 'answer_rate', to: 'progressive' });
   });
 
