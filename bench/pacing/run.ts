@@ -5,6 +5,7 @@
  *
  *   npm run bench:pacing:all            (full)      npm run bench:pacing:all -- --quick
  *   npm run bench:pacing:all -- --threads 2    (worker threads; default one per core)
+ *   npm run bench:pacing:all -- --replications 5 --public-only   (at most 5 replications, S* only)
  * Results and the chart are rewritten after each scenario, so a long run keeps what it finished.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const threadsArg = process.argv.indexOf('--threads');
 const threads = threadsArg >= 0 ? Number(process.argv[threadsArg + 1]) : undefined;
+const repsArg = process.argv.indexOf('--replications');
+/** At most this many replications per scenario (the scenario's own count when fewer), for a shorter full run. */
+const maxReps = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : undefined;
+const publicOnly = process.argv.includes('--public-only');
 // The public scenarios sit beside the repository (shared/bench/pacing); elsewhere, say where.
 const publicDir = process.env['OUTDIAL_PACING_SCENARIOS'] ?? resolve(here, '../../../shared/bench/pacing');
 const files = [
@@ -24,7 +29,7 @@ const files = [
     .filter((f) => /^S\d.*\.json$/.test(f))
     .sort()
     .map((f) => join(publicDir, f)),
-  ...readdirSync(join(here, 'scenarios'))
+  ...(publicOnly ? [] : readdirSync(join(here, 'scenarios')))
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => join(here, 'scenarios', f)),
@@ -34,7 +39,11 @@ const t0 = performance.now();
 const all: BenchResult[] = [];
 for (const f of files) {
   const sc = await loadScenario(f);
-  const r = await runBenchParallel(sc, POLICY_NAMES, { quick, ...(threads ? { threads } : {}) });
+  const r = await runBenchParallel(sc, POLICY_NAMES, {
+    quick,
+    ...(threads ? { threads } : {}),
+    ...(maxReps ? { replications: Math.min(maxReps, sc.replications) } : {}),
+  });
   all.push(r);
   process.stderr.write(`${r.scenario}: ${r.seconds.toFixed(1)} s, winner ${r.winner}\n`);
   report(false);
