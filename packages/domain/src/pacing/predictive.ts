@@ -36,6 +36,12 @@ export interface PredictiveOptions {
   guardHeadroom?: number;
   /** Seconds between decisions. */
   tickS?: number;
+  /**
+   * People answered credited ahead at the start of a period, so its first abandon is not a crisis
+   * (default 100: three abandons). The live dialer passes 0: its safety governor also judges the
+   * trailing hour from 30 people on, where an early abandon would step the campaign down.
+   */
+  periodCredit?: number;
 }
 
 const TALK_STEP_S = 1;
@@ -49,8 +55,6 @@ const CONTROL_S = 60;
 const GAIN = 0.35;
 const TAU_MIN = 0.002;
 const TAU_MAX = 0.5;
-/** Person answers credited ahead at the start of a period, so its first abandon is not a crisis. */
-const PERIOD_CREDIT = 100;
 /** New dials per decision may add at most this share of the active agents in expected arrivals, beyond the ready ones. */
 const RAMP_SHARE = 0.25;
 /** A full forecast costs a pass over agents and ringing calls: at most one per this many seconds. */
@@ -84,6 +88,7 @@ export class PredictivePolicy implements PacingPolicy {
   private lastLevel = 1;
   private readonly aim: number;
   private readonly headroom: number;
+  private readonly credit: number;
   private talkTable?: Float64Array;
   private wrapTable?: Float64Array;
   private ringTable?: Float64Array;
@@ -99,6 +104,7 @@ export class PredictivePolicy implements PacingPolicy {
     this.tickS = opts.tickS ?? 1;
     this.aim = settings.maxAbandonRate * (opts.aimShareOfLimit ?? 0.8);
     this.headroom = opts.guardHeadroom ?? 3;
+    this.credit = opts.periodCredit ?? 100;
     this.answers = new AnswerRateByDialTime(settings.noAnswerTimeoutS, PRIOR_ANSWER);
   }
 
@@ -146,7 +152,7 @@ export class PredictivePolicy implements PacingPolicy {
 
   /** Abandons the period can still afford before crossing the limit (with a little credit up front). */
   private budget(): number {
-    return this.settings.maxAbandonRate * (this.humans + PERIOD_CREDIT) - this.abandons;
+    return this.settings.maxAbandonRate * (this.humans + this.credit) - this.abandons;
   }
 
   /** The integral controller: runs on dialing time, frozen while the guard holds the policy off. */

@@ -106,7 +106,10 @@ export class PacingMonitor {
       this.policies = { predictive: ivr, progressive: ivr, preview: ivr };
     } else {
       const ahead: PacingPolicy =
-        s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
+        s.dialMode === 'power'
+          ? new PowerPolicy(s.linesPerAgent)
+          : // No abandons on credit: the governor judges the trailing hour from 30 people on.
+            new PredictivePolicy(dialer, { periodCredit: 0 });
       const progressive = new ProgressivePolicy();
       // Preview needs the agent's own click (workstation); until then it is served as progressive.
       this.policies = { predictive: ahead, progressive, preview: progressive };
