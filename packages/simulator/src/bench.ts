@@ -281,10 +281,12 @@ export async function runRandomSet(
   names: readonly PolicyName[],
   opts: { replications?: number | undefined; days?: number | undefined; quick?: boolean | undefined; threads?: number },
   progress: (line: string) => void = () => undefined,
+  /** Start at this index (a set split across processes: `from` … `count` − 1). */
+  from = 0,
 ): Promise<RandomSetResult> {
   const t0 = performance.now();
   const out: RandomSetResult['scenarios'] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < count; i++) {
     const sc = randomScenario(seed, i);
     const b = await runBenchParallel(sc, names, opts);
     const pred = b.results.find((r) => r.policy === 'predictive');
