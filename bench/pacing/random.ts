@@ -21,12 +21,19 @@ const count = arg('--count', 60);
 const seed = arg('--seed', 11);
 const threads = arg('--threads', 2);
 const days = arg('--days', 5);
+/** Run only indexes `from` … count − 1 (to split a set over processes), into `random-results-<from>.json`. */
+const from = arg('--from', 0);
 
-const r = await runRandomSet(seed, count, POLICY_NAMES, { quick: true, days, threads }, (line) =>
-  process.stderr.write(`${line}\n`),
+const r = await runRandomSet(
+  seed,
+  count,
+  POLICY_NAMES,
+  { quick: true, days, threads },
+  (line) => process.stderr.write(`${line}\n`),
+  from,
 );
 writeFileSync(
-  join(here, 'random-results.json'),
+  join(here, from ? `random-results-${from}.json` : 'random-results.json'),
   JSON.stringify(
     { machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, quick: true, replications: 3, days, ...r },
     null,
