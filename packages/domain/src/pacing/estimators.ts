@@ -14,6 +14,10 @@ import { SortedWindow } from './stats.ts';
 
 /** Seconds of on-shift time: gaps between decisions (nights, pauses) count at most this much. */
 const MAX_GAP_S = 10;
+/** A gap this long (no decision, no dial) makes the estimate stale… */
+const STALE_GAP_S = 900;
+/** …and keeps at most this many trials of evidence. */
+const STALE_KEEP = 100;
 
 interface Bin {
   /** Dial time of the bin (start of its second). */
@@ -53,8 +57,20 @@ export class AnswerRateByDialTime {
       this.lastT = t;
       return;
     }
-    const dt = Math.min(MAX_GAP_S, Math.max(0, t - this.lastT));
+    const gap = Math.max(0, t - this.lastT);
+    const dt = Math.min(MAX_GAP_S, gap);
     this.lastT = Math.max(this.lastT, t);
+    if (gap >= STALE_GAP_S) {
+      // After a pause (a night, a break of the campaign) the rate is remembered but no longer sure:
+      // the next shift may open at another rate (answer rates differ by hour). Keep the point
+      // estimates, shrink the evidence, so the first decisions of the day are cautious and a few
+      // minutes of fresh outcomes take over.
+      for (const e of [this.slow, this.fast]) {
+        const keep = Math.min(1, STALE_KEEP / Math.max(e.n, 1e-9));
+        e.n *= keep;
+        e.a *= keep;
+      }
+    }
     if (dt === 0) return;
     this.clock += dt;
     const ks = Math.exp(-dt / this.slowS);

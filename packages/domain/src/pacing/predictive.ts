@@ -162,11 +162,10 @@ export class PredictivePolicy implements PacingPolicy {
     this.controlClock += dt;
     if (this.controlClock < CONTROL_S) return;
     this.controlClock = 0;
-    if (!this.guardedThisStep) {
-      const err =
-        (this.aim * this.stepHumans - this.stepAbandons) / (this.aim * Math.max(this.stepHumans, 1 / this.aim));
+    const err = (this.aim * this.stepHumans - this.stepAbandons) / (this.aim * Math.max(this.stepHumans, 1 / this.aim));
+    // Anti-windup: while the guard holds the policy off, τ may fall (abandons above the aim) but never rise.
+    if (!this.guardedThisStep || err < 0)
       this.tau = Math.min(TAU_MAX, Math.max(TAU_MIN, this.tau * Math.exp(GAIN * err)));
-    }
     this.guardedThisStep = false;
     this.stepHumans = 0;
     this.stepAbandons = 0;
