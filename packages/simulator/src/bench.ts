@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ReplicationResult } from './sim.ts';
 import { runTask, type Task } from './task.ts';
+import { randomScenario } from './generate.ts';
 
 export interface PolicyResult {
   policy: string;
@@ -31,7 +32,13 @@ export interface BenchResult {
 }
 
 export interface PacingBenchOptions {
-  scenario: string;
+  /** A scenario file; or, with `random`, none. */
+  scenario?: string;
+  /** Generate this many scenarios at random from `seed` instead (README, "Robustness"). */
+  random?: number;
+  /** With `random`: fail (throw) if predictive is not the best eligible policy on every scenario. */
+  strict?: boolean;
+  threads?: number;
   policies?: string[];
   quick?: boolean;
   json?: boolean;
@@ -249,17 +256,113 @@ export function formatTable(b: BenchResult): string {
   ].join('\n');
 }
 
-/** `outdial bench pacing`: one scenario file, some or all policies, a table or one JSON object. */
+export interface RandomSetResult {
+  seed: number;
+  scenarios: {
+    name: string;
+    index: number;
+    agents: number;
+    u1: number;
+    predictive: { occupancy: number; abandonMean: number; shareOver3pct: number };
+    bestBaseline: { policy: string; occupancy: number } | null;
+    eligible: boolean;
+    best: boolean;
+    winner: string | null;
+  }[];
+  eligible: number;
+  best: number;
+  seconds: number;
+}
+
+/** Runs `count` generated scenarios (seed `seed`); predictive must be eligible and best. */
+export async function runRandomSet(
+  seed: number,
+  count: number,
+  names: readonly PolicyName[],
+  opts: { replications?: number | undefined; days?: number | undefined; quick?: boolean | undefined; threads?: number },
+  progress: (line: string) => void = () => undefined,
+  /** Start at this index (a set split across processes: `from` … `count` − 1). */
+  from = 0,
+): Promise<RandomSetResult> {
+  const t0 = performance.now();
+  const out: RandomSetResult['scenarios'] = [];
+  for (let i = from; i < count; i++) {
+    const sc = randomScenario(seed, i);
+    const b = await runBenchParallel(sc, names, opts);
+    const pred = b.results.find((r) => r.policy === 'predictive');
+    const base = b.results
+      .filter((r) => r.policy !== 'predictive' && r.abandon.shareOver3pct <= 0.05)
+      .sort((x, y) => y.occupancy - x.occupancy)[0];
+    const eligible = pred !== undefined && pred.abandon.shareOver3pct <= 0.05;
+    const row = {
+      name: sc.name,
+      index: i,
+      agents: sc.agents,
+      u1: b.bounds.u1,
+      predictive: {
+        occupancy: pred?.occupancy ?? 0,
+        abandonMean: pred?.abandon.mean ?? 0,
+        shareOver3pct: pred?.abandon.shareOver3pct ?? 1,
+      },
+      bestBaseline: base ? { policy: base.policy, occupancy: base.occupancy } : null,
+      eligible,
+      best: eligible && (!base || pred.occupancy >= base.occupancy),
+      winner: b.winner,
+    };
+    out.push(row);
+    progress(formatRandomRow(row));
+  }
+  return {
+    seed,
+    scenarios: out,
+    eligible: out.filter((r) => r.eligible).length,
+    best: out.filter((r) => r.best).length,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function formatRandomRow(r: RandomSetResult['scenarios'][number]): string {
+  const base = r.bestBaseline ? `${r.bestBaseline.policy} ${pct(r.bestBaseline.occupancy)}` : '—';
+  return `${r.name.padEnd(12)} ${String(r.agents).padStart(3)} agents  U1 ${pct(r.u1)}  predictive ${pct(r.predictive.occupancy)} (abandon ${pct(r.predictive.abandonMean, 2)}, P(>3%) ${pct(r.predictive.shareOver3pct, 0)})  best baseline ${base}  ${r.best ? 'ok' : r.eligible ? 'MISS: not best' : 'MISS: not eligible'}`;
+}
+
+export function formatRandomSummary(r: RandomSetResult): string {
+  const n = r.scenarios.length;
+  const misses = r.scenarios.filter((x) => !x.best);
+  return [
+    `random set seed ${r.seed}: ${n} scenarios; predictive eligible on ${r.eligible}/${n}, best eligible on ${r.best}/${n} (${pct(r.best / Math.max(1, n))})  (${r.seconds.toFixed(0)} s)`,
+    ...misses.map(
+      (m) => `  miss: ${m.name} (--random ${m.index + 1} --seed ${r.seed}, index ${m.index}) ${formatRandomRow(m)}`,
+    ),
+  ].join('\n');
+}
+
+/** `outdial bench pacing`: one scenario file (or a random set), some or all policies, a table or one JSON object. */
 export async function runPacingBenchCli(opts: PacingBenchOptions, out: (text: string) => void): Promise<void> {
   const names = opts.policies?.length ? opts.policies : [...POLICY_NAMES];
   const unknown = names.filter((n) => !isPolicyName(n));
   if (unknown.length) throw new Error(`unknown policy ${unknown.join(', ')}; known: ${POLICY_NAMES.join(', ')}`);
-  let sc = await loadScenario(opts.scenario);
-  if (opts.seed !== undefined) sc = { ...sc, seed: opts.seed };
-  const result = await runBenchParallel(sc, names as PolicyName[], {
+  const runOpts = {
     replications: opts.replications,
     days: opts.days,
     quick: opts.quick,
-  });
+    ...(opts.threads ? { threads: opts.threads } : {}),
+  };
+  if (opts.random !== undefined) {
+    if (!names.includes('predictive')) throw new Error('a random set judges the predictive policy: include it');
+    const r = await runRandomSet(opts.seed ?? 1, opts.random, names as PolicyName[], runOpts, (line) => {
+      if (!opts.json) out(line);
+    });
+    out(opts.json ? JSON.stringify(r) : formatRandomSummary(r));
+    if (opts.strict && r.best < r.scenarios.length)
+      throw new Error(
+        `predictive missed on ${r.scenarios.length - r.best} of ${r.scenarios.length} generated scenarios`,
+      );
+    return;
+  }
+  if (!opts.scenario) throw new Error('give --scenario <file> or --random <n>');
+  let sc = await loadScenario(opts.scenario);
+  if (opts.seed !== undefined) sc = { ...sc, seed: opts.seed };
+  const result = await runBenchParallel(sc, names as PolicyName[], runOpts);
   out(opts.json ? JSON.stringify(result) : formatTable(result));
 }

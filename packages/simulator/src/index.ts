@@ -4,6 +4,9 @@ export {
   runBench,
   runBenchParallel,
   runPacingBenchCli,
+  runRandomSet,
+  formatRandomSummary,
+  type RandomSetResult,
   formatTable,
   aggregate,
   loadScenario,
@@ -13,3 +16,4 @@ export {
 } from './bench.ts';
 export { makePolicy, POLICY_NAMES, isPolicyName, dialerSettings, type PolicyName } from './policies.ts';
 export { hashUniform, sfc32, sampler } from './random.ts';
+export { randomScenario } from './generate.ts';

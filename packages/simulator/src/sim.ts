@@ -68,24 +68,32 @@ interface Call {
   talkS: number;
   wrapS: number;
   amdMachine: boolean;
-  /** When the 2-second clock started (end of greeting). */
+  /** When the 2-second clock started: answer + greeting, whether or not AMD is on. */
   greetEnd: number;
+  connectT: number;
   agent: number;
   bound: number;
 }
 
 export interface SimOptions {
   days?: number;
+  /**
+   * The policy for each working day. Every day starts afresh (no calls carried over); a policy
+   * that should restart at its initial level each day (the baselines) is made anew here. Default:
+   * the one policy given, kept for the whole replication.
+   */
+  policyForDay?: (day: number) => PacingPolicy;
   /** Agent-bound dialing (preview, progressive): each call is reserved for an agent. */
   agentBound?: boolean;
 }
 
 export function simulateReplication(
   sc: Scenario,
-  policy: PacingPolicy,
+  firstPolicy: PacingPolicy,
   rep: number,
   opts: SimOptions = {},
 ): ReplicationResult {
+  let policy = firstPolicy;
   const N = sc.agents;
   const days = opts.days ?? sc.shift.days;
   const bound = opts.agentBound ?? false;
@@ -142,6 +150,9 @@ export function simulateReplication(
   const waitHist = new Uint32Array(601); // 0.05-s bins up to 30 s
 
   const observe = (e: PacingEvent) => policy.observe(e);
+  /** Talk counted for occupancy: the part inside the shift window only. */
+  const talkInShift = (from: number, to: number) =>
+    Math.max(0, Math.min(to, shiftStart + shiftLen) - Math.max(from, shiftStart));
 
   const humanRate = (t: number): number => {
     const h = (t - shiftStart) / 3600;
@@ -217,6 +228,7 @@ export function simulateReplication(
   const connect = (c: Call, a: number, t: number) => {
     c.state = CONNECTED;
     c.agent = a;
+    c.connectT = t;
     agentCall[a] = c.id;
     if (c.bound >= 0) boundCall[c.bound] = -1;
     c.bound = -1;
@@ -232,20 +244,43 @@ export function simulateReplication(
     }
   };
 
+  const abandon = (c: Call, t: number) => {
+    if (c.human) {
+      r.abandons++;
+      r.dayAbandons[day]!++;
+      const hk = day * 24 + Math.floor((t - shiftStart) / 3600);
+      hourAbandons.set(hk, (hourAbandons.get(hk) ?? 0) + 1);
+      observe({ type: 'abandon', t });
+    }
+    endCall(c);
+  };
+
+  /**
+   * An answered call (after AMD, if on) goes to an agent. Its 2-second clock started at the
+   * end of the greeting, counted from the answer whether or not AMD is on: an AMD verdict later
+   * than answer + greeting + 2 s leaves no time at all.
+   */
   const toAgent = (c: Call, t: number) => {
     c.state = WAITING;
-    c.greetEnd = t + sc.greetingSeconds;
-    if (c.bound >= 0) {
+    c.greetEnd = c.dialT + c.ringS + sc.greetingSeconds;
+    const deadline = c.greetEnd + sc.connectWithinSeconds;
+    if (c.bound >= 0 && t <= deadline + 1e-9) {
       connect(c, c.bound, t);
       return;
     }
-    const a = longestIdle(() => true);
+    const a = t <= deadline + 1e-9 ? longestIdle(() => true) : -1;
     if (a >= 0) {
       connect(c, a, t);
       return;
     }
+    if (t >= deadline - 1e-9) {
+      const b = c.bound;
+      abandon(c, t);
+      if (b >= 0) nextContact(b, t);
+      return;
+    }
     waiting.push(c);
-    heap.push(c.greetEnd + sc.connectWithinSeconds, EV_DEADLINE, c.id);
+    heap.push(deadline, EV_DEADLINE, c.id);
   };
 
   const dial = (t: number) => {
@@ -266,6 +301,7 @@ export function simulateReplication(
       wrapS: wrapDraw(hashUniform(sc.seed, rep, i, 3)),
       amdMachine: false,
       greetEnd: 0,
+      connectT: 0,
       agent: -1,
       bound: -1,
     };
@@ -341,9 +377,12 @@ export function simulateReplication(
     heap.push(t + (d.nextDecisionIn ?? policy.tickS), EV_DECIDE, 0, gen);
   };
 
-  // --- the run --------------------------------------------------------------------------
+  // --- the run: each working day afresh ----------------------------------------------------
+  let lastT = 0;
   for (let d = 0; d < days; d++) {
-    const start = d * 86_400 + sc.shift.startHour * 3600;
+    // A shift of ~24 h may still be draining its last calls: the next day starts after them.
+    const start = Math.max(d * 86_400 + sc.shift.startHour * 3600, lastT);
+    if (d > 0 && opts.policyForDay) policy = opts.policyForDay(d);
     heap.push(start, EV_SHIFT_START, d);
     heap.push(start + shiftLen, EV_SHIFT_END, d);
     for (let a = 0; a < breakers && sc.breaks; a++) {
@@ -351,23 +390,34 @@ export function simulateReplication(
       const offset = sc.breaks.staggered === false ? every : every * (0.5 + a / breakers);
       for (let bt = start + offset; bt < start + shiftLen; bt += every) heap.push(bt, EV_BREAK_DUE, a);
     }
+    lastT = runDay();
   }
 
-  for (;;) {
-    const e = heap.pop();
-    if (!e) break;
-    const t = e.t;
-    switch (e.kind) {
+  function runDay(): number {
+    let t = 0;
+    for (;;) {
+      const e = heap.pop();
+      if (!e) return t;
+      t = e.t;
+      handle(e.kind, e.id, e.gen, t);
+    }
+  }
+
+  function handle(kind: number, id: number, egen: number, t: number): void {
+    switch (kind) {
       case EV_SHIFT_START:
-        day = e.id;
+        day = id;
         shiftStart = t;
         onShift = true;
         r.availableS += N * shiftLen;
         r.agentHours += (N * shiftLen) / 3600;
+        // Afresh: no calls carried over (the previous day has drained), everyone READY.
+        waiting.length = 0;
+        waitHead = 0;
         for (let a = 0; a < N; a++) {
           breakDue[a] = 0;
-          // An agent still on a call from the day before (shifts back to back) keeps it.
-          if (state[a] === TALK || state[a] === WRAP) continue;
+          boundCall[a] = -1;
+          agentCall[a] = -1;
           state[a] = READY;
           since[a] = t;
         }
@@ -385,10 +435,10 @@ export function simulateReplication(
         }
         break;
       case EV_DECIDE:
-        if (onShift && e.gen === gen) decide(t);
+        if (onShift && egen === gen) decide(t);
         break;
       case EV_RING_END: {
-        const c = calls.get(e.id)!;
+        const c = calls.get(id)!;
         ringingCount--;
         if (!c.answers) {
           observe({ type: 'no_answer', t, ringS: t - c.dialT });
@@ -412,8 +462,9 @@ export function simulateReplication(
         break;
       }
       case EV_AMD_DONE: {
-        const c = calls.get(e.id)!;
+        const c = calls.get(id)!;
         inAmd--;
+        observe({ type: 'amd_verdict', t, machine: c.amdMachine });
         if (c.amdMachine) {
           if (c.human) {
             r.amdDrops++;
@@ -426,37 +477,34 @@ export function simulateReplication(
         break;
       }
       case EV_DEADLINE: {
-        const c = calls.get(e.id);
+        const c = calls.get(id);
         if (!c || c.state !== WAITING) break;
         const idx = waiting.indexOf(c, waitHead);
         if (idx >= 0) waiting.splice(idx, 1);
-        if (c.human) {
-          r.abandons++;
-          r.dayAbandons[day]!++;
-          const hk = day * 24 + Math.floor((t - shiftStart) / 3600);
-          hourAbandons.set(hk, (hourAbandons.get(hk) ?? 0) + 1);
-          observe({ type: 'abandon', t });
-        }
-        endCall(c);
+        abandon(c, t);
         break;
       }
       case EV_TALK_END: {
-        const c = calls.get(e.id)!;
+        const c = calls.get(id)!;
         const a = c.agent;
         endCall(c);
         agentCall[a] = -1;
         if (c.human) {
-          r.talkS += c.talkS;
+          r.talkS += talkInShift(c.connectT, t);
           observe({ type: 'talk_end', t, talkS: c.talkS });
           setState(a, WRAP, t);
           agentWrap[a] = c.wrapS;
           heap.push(t + c.wrapS, EV_WRAP_END, a);
-        } else if (onShift || calls.size > 0) becomeReady(a, t);
-        else setState(a, READY, t);
+        } else {
+          // The agent heard a machine and said so (the "answering machine" disposition).
+          observe({ type: 'machine_reached_agent', t, talkS: t - c.connectT });
+          if (onShift || calls.size > 0) becomeReady(a, t);
+          else setState(a, READY, t);
+        }
         break;
       }
       case EV_WRAP_END: {
-        const a = e.id;
+        const a = id;
         observe({ type: 'wrap_end', t, wrapS: agentWrap[a]! });
         if (onShift) becomeReady(a, t);
         else {
@@ -468,14 +516,14 @@ export function simulateReplication(
         break;
       }
       case EV_BREAK_DUE: {
-        const a = e.id;
+        const a = id;
         if (!onShift) break;
         if (state[a] === READY && boundCall[a] === -1) startBreak(a, t);
         else breakDue[a] = 1;
         break;
       }
       case EV_BREAK_END: {
-        const a = e.id;
+        const a = id;
         if (state[a] !== BREAK) break;
         if (onShift) becomeReady(a, t);
         else {

@@ -10,7 +10,17 @@ export interface Task {
   days: number;
 }
 
+/**
+ * Every working day starts afresh: the baselines restart at their initial level each day. The
+ * project's predictive policy keeps what it learned and its 30-day abandon ledger across days,
+ * as the live dialer does (its counts are seeded from the database).
+ */
 export function runTask(t: Task): ReplicationResult {
   const { policy, agentBound } = makePolicy(t.policy, t.scenario);
-  return simulateReplication(t.scenario, policy, t.rep, { days: t.days, agentBound });
+  const keep = t.policy === 'predictive';
+  return simulateReplication(t.scenario, policy, t.rep, {
+    days: t.days,
+    agentBound,
+    ...(keep ? {} : { policyForDay: () => makePolicy(t.policy, t.scenario).policy }),
+  });
 }

@@ -216,7 +216,11 @@ const bench = program.command('bench').description('benchmarks');
 bench
   .command('pacing')
   .description('run the pacing benchmark on a scenario file (see shared/bench/pacing/README.md)')
-  .requiredOption('--scenario <file>', 'scenario JSON')
+  .option('--scenario <file>', 'scenario JSON')
+  .option('--random <n>', 'instead: n scenarios generated at random (see --seed)', (v) => Number(v))
+  .option('--seed <s>', "the random set's seed (or override the scenario's)", (v) => Number(v))
+  .option('--threads <n>', 'worker threads (default: one per core)', (v) => Number(v))
+  .option('--strict', 'with --random: exit 1 unless predictive is the best eligible policy on every scenario')
   .option('--policy <name...>', 'policies to run (default: all)')
   .option('--quick', 'fewer replications and days (CI smoke run)')
   .option('--replications <n>', "override the scenario's replications", (v) => Number(v))
@@ -224,7 +228,11 @@ bench
   .option('--json', 'print one JSON object')
   .action(
     async (o: {
-      scenario: string;
+      scenario?: string;
+      random?: number;
+      seed?: number;
+      threads?: number;
+      strict?: boolean;
       policy?: string[];
       quick?: boolean;
       replications?: number;
@@ -234,7 +242,11 @@ bench
       const { runPacingBenchCli } = await import('@outdial/simulator');
       await runPacingBenchCli(
         {
-          scenario: o.scenario,
+          ...(o.scenario ? { scenario: o.scenario } : {}),
+          ...(o.random !== undefined ? { random: o.random } : {}),
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          ...(o.threads ? { threads: o.threads } : {}),
+          ...(o.strict ? { strict: true } : {}),
           ...(o.policy ? { policies: o.policy } : {}),
           ...(o.quick ? { quick: true } : {}),
           ...(o.json ? { json: true } : {}),

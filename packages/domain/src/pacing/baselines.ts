@@ -220,16 +220,33 @@ export class ErlangOpenLoopPolicy implements PacingPolicy {
   readonly tickS = 1;
   readonly onAgentReady = false;
   private readonly lambda: number;
-  constructor(p: { agents: number; answerRate: number; meanHandleS: number; target: number; dialRate?: number }) {
-    this.lambda = p.dialRate ?? erlangBMaxLoad(p.agents, p.target) / (p.answerRate * p.meanHandleS);
+  private readonly load: number;
+  private readonly handleS: number;
+  private readonly answerRateAt: ((t: number) => number) | undefined;
+  private current: number;
+  constructor(p: {
+    agents: number;
+    answerRate: number;
+    meanHandleS: number;
+    target: number;
+    dialRate?: number;
+    /** The answer rate p at time t (an oracle, e.g. hour by hour); default: `answerRate` throughout. */
+    answerRateAt?: (t: number) => number;
+  }) {
+    this.load = erlangBMaxLoad(p.agents, p.target);
+    this.handleS = p.meanHandleS;
+    this.lambda = p.dialRate ?? this.load / (p.answerRate * p.meanHandleS);
+    this.answerRateAt = p.dialRate === undefined ? p.answerRateAt : undefined;
+    this.current = this.lambda;
   }
   rate(): number {
-    return this.lambda;
+    return this.current;
   }
   observe(): void {}
-  decide(_s: PacingSnapshot, random: () => number): PacingDecision {
+  decide(s: PacingSnapshot, random: () => number): PacingDecision {
     // One call now, the next after an exponential gap: a Poisson process of rate λ.
-    const lambda = this.rate();
+    const lambda = this.answerRateAt ? this.load / (this.answerRateAt(s.now) * this.handleS) : this.lambda;
+    this.current = lambda;
     return { dials: 1, nextDecisionIn: -Math.log(1 - random()) / lambda };
   }
   status(): PacingStatus {

@@ -74,7 +74,7 @@ describe('safety governor', () => {
         }),
       ),
     ).toBeNull();
-    expect(g.update(clean(10, { answer: { dialed: 500, answered: 10 } }))).toMatchObject({
+    expect(g.update(clean(10, { answer: { dialed: 500, answered: 4 } }))).toMatchObject({
       to: 'progressive',
       reason: 'answer_rate',
     });

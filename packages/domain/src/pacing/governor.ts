@@ -32,7 +32,10 @@ export interface GovernorLimits {
 
 export const defaultGovernorLimits = (maxAbandonRate = 0.03): GovernorLimits => ({
   maxAbandonRate,
-  minAnswerRate: 0.04,
+  // The predictive policy carries the uncertainty of its answer-rate estimate into each decision
+  // (ADR 0018), so it paces campaigns down to the 2% person-answer rates real lists show; below
+  // 1% answered there is too little to learn from and progressive is as good.
+  minAnswerRate: 0.01,
   maxConnectLatencyS: 2,
   minSample: 30,
   recoverAfterS: 900,

@@ -1,4 +1,5 @@
-import { EwmaRate, SortedWindow, normalCdf } from './stats.ts';
+import { AnswerRateByDialTime, DecayedShare, DurationModel, planningRate } from './estimators.ts';
+import { SortedWindow, normalCdf } from './stats.ts';
 import type {
   DialerSettings,
   PacingDecision,
@@ -9,21 +10,24 @@ import type {
 } from './types.ts';
 
 /**
- * Outdial's predictive pacing (ADR 0005).
+ * Outdial's predictive pacing (ADR 0005, redesigned in ADR 0018).
  *
  * Every decision it forecasts, for a horizon H ≈ ring-to-answer + AMD + greeting + 2 s:
  *   supply  Y = ready agents + Σ over busy agents P(frees within H | time already spent),
- *   demand  X = waiting calls + Σ over ringing calls P(a person answers | rung so far)
- *             + n · p_human for n new dials,
- * with every probability estimated online from this campaign's own outcomes (answer rates
- * by EWMA, ring, talk and wrap times from sliding windows) — never read from configuration.
- * Treating X − Y as normal, the n-th new call is placed only while the chance that it finds
- * no agent, Φ((μ + ½)/σ) with the continuity correction, stays below τ.
+ *   demand  X = waiting calls + Σ over ringing calls P(reaches an agent | rung so far)
+ *             + n · r for n new dials,
+ * where r is the share of dials that reach an agent: answered (estimated by dial time, censoring
+ * the calls still ringing), passed by AMD (its verdicts) — people, and machines that reach an
+ * agent (AMD off, or its misses), which hold an agent for a short while as the agents'
+ * "answering machine" reports tell. Treating X − Y as normal, with the variance of r's estimate
+ * counted for all n new calls together (so a noisy estimate cannot justify a large batch), the
+ * n-th call is placed only while the chance that it finds no agent stays below τ.
  *
- * τ is set by a slow controller that steers the campaign's abandon rate (over its whole
- * measuring period, FTC 30 days) toward a target below the legal limit; a hard guard drops
- * to progressive dialing — which cannot abandon — whenever the period's abandons get
- * close to the limit, and the mode, level and reason are always reported.
+ * τ is steered by a slow integral controller: every minute of dialing it moves by the period's
+ * abandons against the aim (counts, so a small team's single abandon moves it by a bounded
+ * step), and it is frozen while the guard overrides it (no wind-up). The guard keeps the period's
+ * (FTC: 30 days) abandons a few calls under the limit by dialing progressively. How fast
+ * dialing may ramp is limited per decision, so no estimate — nor leaving the guard — fires a burst.
  */
 export interface PredictiveOptions {
   /** Abandon rate the controller aims at, as a share of the limit (default 0.8 → 2.4% of 3%). */
@@ -32,44 +36,66 @@ export interface PredictiveOptions {
   guardHeadroom?: number;
   /** Seconds between decisions. */
   tickS?: number;
+  /**
+   * People answered credited ahead at the start of a period, so its first abandon is not a crisis
+   * (default 100: three abandons). The live dialer passes 0: its safety governor also judges the
+   * trailing hour from 30 people on, where an early abandon would step the campaign down.
+   */
+  periodCredit?: number;
 }
 
-/** Grid steps of the probability tables, s. */
 const TALK_STEP_S = 1;
 const WRAP_STEP_S = 0.5;
 const RING_STEP_S = 0.1;
 
-const PRIOR_HUMAN = 0.2;
-const PRIOR_MACHINE = 0.05;
+const PRIOR_ANSWER = 0.25;
+/** Seconds of dialing between controller steps. */
+const CONTROL_S = 60;
+/** Integral gain: log τ moves by this × (aim·people − abandons) / (aim·max(people, 1/aim)). */
+const GAIN = 0.35;
+const TAU_MIN = 0.002;
+const TAU_MAX = 0.5;
+/** New dials per decision may add at most this share of the active agents in expected arrivals, beyond the ready ones. */
+const RAMP_SHARE = 0.25;
+/** A full forecast costs a pass over agents and ringing calls: at most one per this many seconds. */
+const FULL_EVERY_S = 0.25;
 
 export class PredictivePolicy implements PacingPolicy {
   readonly name = 'predictive';
   readonly tickS: number;
   readonly onAgentReady = true;
 
-  private readonly human = new EwmaRate(PRIOR_HUMAN, 1 / 400);
-  private readonly machine = new EwmaRate(PRIOR_MACHINE, 1 / 400);
-  private readonly ring = new SortedWindow(300);
-  private readonly talk = new SortedWindow(400);
+  private readonly answers: AnswerRateByDialTime;
+  /** AMD verdicts: the share of answered calls passed on to an agent. */
+  private readonly pass = new DecayedShare(0.5, 2, 400);
+  /** Of the calls that reach an agent, the share that are machines (agents' "answering machine"). */
+  private readonly machineAtAgent = new DecayedShare(0.1, 5, 400);
+  private readonly ring = new SortedWindow(400);
+  private readonly talk = new DurationModel(500);
+  private readonly machineTalk = new DurationModel(100, 5);
   private readonly wrap = new SortedWindow(200);
-  /** Marginal abandon probability allowed for the next call. */
-  private tau = 0.05;
+  /** Marginal abandon probability allowed for the next call (log scale inside the controller). */
+  private tau = 0.03;
   private humans = 0;
   private abandons = 0;
-  private lastControl = 0;
-  private recentHumans = 0;
-  private recentAbandons = 0;
+  private stepHumans = 0;
+  private stepAbandons = 0;
+  private controlClock = 0;
+  private lastDecideT: number | null = null;
   private guarded = false;
+  private guardedThisStep = false;
   private reason = 'warming up: dialing progressively until estimates settle';
   private lastLevel = 1;
   private readonly aim: number;
   private readonly headroom: number;
+  private readonly credit: number;
   private talkTable?: Float64Array;
   private wrapTable?: Float64Array;
   private ringTable?: Float64Array;
   private tablesH = 0;
-  private last = { pH: 0, H: 0 };
   private samplesSinceTables = 0;
+  private last = { r: 0, H: 0 };
+  private lastFull = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly settings: DialerSettings,
@@ -78,27 +104,38 @@ export class PredictivePolicy implements PacingPolicy {
     this.tickS = opts.tickS ?? 1;
     this.aim = settings.maxAbandonRate * (opts.aimShareOfLimit ?? 0.8);
     this.headroom = opts.guardHeadroom ?? 3;
+    this.credit = opts.periodCredit ?? 100;
+    this.answers = new AnswerRateByDialTime(settings.noAnswerTimeoutS, PRIOR_ANSWER);
   }
 
   observe(e: PacingEvent): void {
     switch (e.type) {
+      case 'dial':
+        this.answers.dial(e.t);
+        break;
       case 'answer':
-        this.human.add(e.human);
-        this.machine.add(!e.human);
+        this.answers.answer(e.t, e.ringS);
         this.ring.add(e.ringS);
         this.samplesSinceTables++;
         if (e.human) {
           this.humans++;
-          this.recentHumans++;
+          this.stepHumans++;
         }
         break;
-      case 'no_answer':
-        this.human.add(false);
-        this.machine.add(false);
+      case 'amd_verdict':
+        this.pass.add(!e.machine);
+        break;
+      case 'connect':
+        this.machineAtAgent.add(false);
+        break;
+      case 'machine_reached_agent':
+        this.machineAtAgent.add(true);
+        this.machineTalk.add(e.talkS);
+        this.samplesSinceTables++;
         break;
       case 'abandon':
         this.abandons++;
-        this.recentAbandons++;
+        this.stepAbandons++;
         break;
       case 'talk_end':
         this.talk.add(e.talkS);
@@ -113,53 +150,64 @@ export class PredictivePolicy implements PacingPolicy {
     }
   }
 
-  /** Abandons the period can still afford before crossing the limit. */
+  /** Abandons the period can still afford before crossing the limit (with a little credit up front). */
   private budget(): number {
-    return this.settings.maxAbandonRate * this.humans - this.abandons;
+    return this.settings.maxAbandonRate * (this.humans + this.credit) - this.abandons;
   }
 
+  /** The integral controller: runs on dialing time, frozen while the guard holds the policy off. */
   private control(now: number): void {
-    if (now - this.lastControl < 60) return;
-    this.lastControl = now;
-    // Period rate with a pseudo-count so the first minutes do not swing it wildly.
-    const period = (this.abandons + this.aim * 50) / (this.humans + 50);
-    const recent = this.recentHumans > 0 ? this.recentAbandons / this.recentHumans : this.aim;
-    const seen = (period + recent) / 2;
-    this.tau = Math.min(0.6, Math.max(0.002, this.tau * Math.exp((0.25 * (this.aim - seen)) / this.aim)));
-    this.recentHumans *= 0.5;
-    this.recentAbandons *= 0.5;
+    const dt = this.lastDecideT === null ? 0 : Math.min(10, Math.max(0, now - this.lastDecideT));
+    this.lastDecideT = now;
+    this.controlClock += dt;
+    if (this.controlClock < CONTROL_S) return;
+    this.controlClock = 0;
+    const err = (this.aim * this.stepHumans - this.stepAbandons) / (this.aim * Math.max(this.stepHumans, 1 / this.aim));
+    // Anti-windup: while the guard holds the policy off, τ may fall (abandons above the aim) but never rise.
+    if (!this.guardedThisStep || err < 0)
+      this.tau = Math.min(TAU_MAX, Math.max(TAU_MIN, this.tau * Math.exp(GAIN * err)));
+    this.guardedThisStep = false;
+    this.stepHumans = 0;
+    this.stepAbandons = 0;
   }
 
   decide(s: PacingSnapshot): PacingDecision {
     this.control(s.now);
     const inFlight = s.callsRinging + s.callsInAmd + s.callsWaiting;
     const progressive = Math.max(0, s.agentsReady - inFlight);
-    if (this.talk.count < 20 || this.ring.count < 20) {
+    if (this.talk.count < 10 || this.ring.count < 10) {
       this.reason = 'warming up: dialing progressively until estimates settle';
       this.lastLevel = 1;
       return { dials: progressive };
     }
-    // Guard: never let the period's abandons come within `headroom` of the limit.
-    if (this.budget() < this.headroom) {
-      if (!this.guarded) this.guarded = true;
+    const budget = this.budget();
+    if (budget < this.headroom || (this.guarded && budget < 2 * this.headroom)) {
+      this.guarded = true;
+      this.guardedThisStep = true;
       this.reason = `abandon budget nearly spent (${this.abandons} of ${(this.settings.maxAbandonRate * this.humans).toFixed(1)} allowed): progressive until it recovers`;
       this.lastLevel = 1;
       return { dials: progressive };
     }
-    // Hysteresis: leave the guard only with twice the headroom.
-    if (this.guarded && this.budget() < 2 * this.headroom) {
-      this.reason = 'recovering abandon budget: progressive';
-      return { dials: progressive };
-    }
     this.guarded = false;
+    // An agent freed a moment after a full forecast: the forecast still holds, bar that agent.
+    if (s.now - this.lastFull < FULL_EVERY_S) return { dials: progressive };
+    this.lastFull = s.now;
 
-    const pH = Math.max(0.005, this.human.rate);
-    const pM = Math.max(0, this.machine.rate);
     const medianRing = this.ring.quantile(0.5);
     const H = medianRing + this.settings.amdDecisionS + this.settings.greetingS + this.settings.connectWithinS;
     const wrapMean = this.wrap.count ? this.wrap.mean : 0;
-
     this.refreshTables(H, wrapMean);
+    const ringT = this.ringTable!;
+    const ringCdf = (a: number) => 1 - ringT[Math.min(ringT.length - 1, Math.max(0, Math.floor(a / RING_STEP_S)))]!;
+
+    // The share of dials that reach an agent, and how sure we are of it.
+    const est = planningRate(this.answers.estimate(s.now, ringCdf));
+    const amdOn = this.settings.amdDecisionS > 0;
+    const pass = amdOn ? this.pass.share : 1;
+    const pA = Math.max(1e-3, est.p);
+    const r = pA * pass;
+    const rSd = est.sd * pass;
+
     // Supply within H: ready agents, plus each busy agent by how long they have been busy.
     let mu = -s.agentsReady;
     let v = 0;
@@ -175,59 +223,71 @@ export class PredictivePolicy implements PacingPolicy {
       mu -= q;
       v += q * (1 - q);
     }
-    // Demand: calls already answered, then ringing calls by how long they have rung.
-    mu += s.callsWaiting + s.callsInAmd * (pH / Math.max(pH + pM, 1e-9));
-    const ringT = this.ringTable!;
-    for (const r of s.ringingElapsed) {
-      const notYet = ringT[Math.min(ringT.length - 1, Math.floor(r / RING_STEP_S))]!;
-      const q = (pH * notYet) / Math.max(1e-9, 1 - (pH + pM) * (1 - notYet));
+    // Demand: calls answered and waiting, in AMD (those it will pass), ringing by how long they have rung.
+    mu += s.callsWaiting + s.callsInAmd * pass;
+    let ringingWeight = 0;
+    for (const g of s.ringingElapsed) {
+      const notYet = ringT[Math.min(ringT.length - 1, Math.floor(g / RING_STEP_S))]!;
+      const qa = (pA * notYet) / Math.max(1e-9, 1 - pA * (1 - notYet));
+      const q = qa * pass;
       mu += q;
       v += q * (1 - q);
+      ringingWeight += notYet / Math.max(1e-9, 1 - pA * (1 - notYet));
     }
-    // The largest n whose n-th call still finds an agent with probability ≥ 1 − τ:
-    // Φ((μ + n·p + ½)/√(v + n·p(1−p))) ≤ τ. The left side grows with n, so bisect.
+    // Uncertainty of r is shared by every ringing and every new call: it adds (count · sd)².
+    const fits = (k: number) => {
+      const m = mu + k * r + 0.5;
+      const sdAll = (ringingWeight + k) * rSd;
+      const varAll = v + k * r * (1 - r) + sdAll * sdAll;
+      return normalCdf(m / Math.sqrt(Math.max(varAll, 0.25))) <= this.tau;
+    };
     let n = 0;
-    if (this.fits(1, mu, v, pH)) {
+    if (fits(1)) {
       let lo = 1;
-      let hi = Math.max(2, Math.ceil((s.agentsActive * 4) / pH));
-      if (this.fits(hi, mu, v, pH)) lo = hi;
+      let hi = Math.max(2, Math.ceil((s.agentsActive * 4) / r));
+      if (fits(hi)) lo = hi;
       while (hi - lo > 1) {
         const mid = (lo + hi) >> 1;
-        if (this.fits(mid, mu, v, pH)) lo = mid;
+        if (fits(mid)) lo = mid;
         else hi = mid;
       }
       n = lo;
     }
-    // Never fewer calls than progressive would place: idle agents are the costliest waste.
+    // Ramp limit: one decision may add expected arrivals for the agents ready without a call,
+    // plus a share of the team — never the thousands a collapsed estimate would ask for.
+    const rampCap = Math.ceil((progressive + RAMP_SHARE * s.agentsActive + 1) / Math.max(r, 1e-3));
+    n = Math.min(n, rampCap);
     const dials = Math.max(n, progressive);
     this.lastLevel = s.agentsActive ? (s.callsInProgress + dials) / s.agentsActive : 0;
-    // The reason is worded only when someone asks (status()): decisions are frequent.
     this.reason = '';
-    this.last = { pH, H };
+    this.last = { r, H };
     return { dials };
-  }
-
-  /** Whether the k-th new call still finds an agent with probability ≥ 1 − τ. */
-  private fits(k: number, mu: number, v: number, p: number): boolean {
-    return normalCdf((mu + k * p + 0.5) / Math.sqrt(Math.max(v + k * p * (1 - p), 0.25))) <= this.tau;
   }
 
   /**
    * The conditional probabilities depend on elapsed time only through the sliding windows,
-   * which change slowly: tabulate them on a grid and rebuild after enough new samples, so a
-   * decision costs a lookup per agent and per call, not a search.
+   * which change slowly: tabulate them on a grid and rebuild after enough new samples.
    */
   private refreshTables(H: number, wrapMean: number): void {
-    // Early on every sample matters; once the windows are full they move slowly.
     const every = this.talk.count < 200 ? 20 : 150;
     const stale = !this.talkTable || this.samplesSinceTables >= every || Math.abs(H - this.tablesH) > 1;
     if (!stale) return;
     this.samplesSinceTables = 0;
     this.tablesH = H;
-    const talkMax = this.talk.quantile(1) + TALK_STEP_S;
+    // An agent on a call is on a person (talk, then wrap) or on a machine (short, no wrap):
+    // mixed by how often machines reach agents, conditioned on the time already on the call.
+    const fm = this.machineAtAgent.count > 0 ? this.machineAtAgent.share : 0;
+    const hPerson = Math.max(0, H - wrapMean);
+    const talkMax = Math.max(this.talk.window.quantile(1), this.talk.tailStart() * 4) + TALK_STEP_S;
     this.talkTable = new Float64Array(Math.min(20_000, Math.ceil(talkMax / TALK_STEP_S) + 1));
-    for (let i = 0; i < this.talkTable.length; i++)
-      this.talkTable[i] = this.talk.endsWithin(i * TALK_STEP_S, Math.max(0, H - wrapMean));
+    for (let i = 0; i < this.talkTable.length; i++) {
+      const e = i * TALK_STEP_S;
+      const sp = (1 - fm) * this.talk.survival(e);
+      const sm = this.machineTalk.count ? fm * this.machineTalk.survival(e) : 0;
+      const qp = this.talk.endsWithin(e, hPerson);
+      const qm = this.machineTalk.count ? this.machineTalk.endsWithin(e, H) : 1;
+      this.talkTable[i] = sp + sm > 0 ? (sp * qp + sm * qm) / (sp + sm) : qp;
+    }
     const wrapMax = this.wrap.count ? this.wrap.quantile(1) + WRAP_STEP_S : 0;
     this.wrapTable = new Float64Array(this.wrap.count ? Math.min(20_000, Math.ceil(wrapMax / WRAP_STEP_S) + 1) : 0);
     for (let i = 0; i < this.wrapTable.length; i++) this.wrapTable[i] = this.wrap.endsWithin(i * WRAP_STEP_S, H);
@@ -238,9 +298,9 @@ export class PredictivePolicy implements PacingPolicy {
 
   status(): PacingStatus {
     if (this.reason === '')
-      this.reason = `predictive: p(person)=${this.last.pH.toFixed(3)}, horizon ${this.last.H.toFixed(1)} s, marginal abandon ≤ ${(this.tau * 100).toFixed(1)}%`;
+      this.reason = `predictive: ${(this.last.r * 100).toFixed(1)}% of dials reach an agent, horizon ${this.last.H.toFixed(1)} s, marginal abandon ≤ ${(this.tau * 100).toFixed(1)}%`;
     return {
-      mode: this.guarded || this.talk.count < 20 ? 'progressive' : 'predictive',
+      mode: this.guarded || this.talk.count < 10 ? 'progressive' : 'predictive',
       level: this.lastLevel,
       reason: this.reason,
     };

@@ -47,6 +47,13 @@ export type PacingEvent =
   | { type: 'abandon'; t: number }
   /** AMD took a person for a machine and the line was dropped (Ofcom counts it as abandoned). */
   | { type: 'amd_drop'; t: number }
+  /** AMD's verdict on an answered call: `machine` calls are released, the others go to an agent. */
+  | { type: 'amd_verdict'; t: number; machine: boolean }
+  /**
+   * An agent was given a machine (no AMD, or an AMD miss) and said so — in the live dialer the
+   * agent's "answering machine" disposition — after `talkS` seconds on it.
+   */
+  | { type: 'machine_reached_agent'; t: number; talkS: number }
   | { type: 'talk_end'; t: number; talkS: number }
   | { type: 'wrap_end'; t: number; wrapS: number };
 

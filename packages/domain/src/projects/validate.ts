@@ -78,6 +78,13 @@ export function validateDispositions(codes: readonly DispositionCode[]): Issue[]
   return out;
 }
 
+/**
+ * The disposition code by which an agent reports that the call put through to them was an
+ * answering machine (no AMD, or an AMD miss). The predictive pacing counts such calls as demand
+ * on its agents: a project that keeps this code lets its dialer learn how often machines get through.
+ */
+export const ANSWERING_MACHINE_DISPOSITION = 'answering_machine';
+
 /** Sensible outcomes for a new project; business staff edit them without a release. */
 export function defaultDispositions(): DispositionCode[] {
   return [
@@ -113,6 +120,14 @@ export function defaultDispositions(): DispositionCode[] {
       labelEn: 'Wrong number',
       success: false,
       closes: true,
+      addsToDnc: false,
+    },
+    {
+      code: ANSWERING_MACHINE_DISPOSITION,
+      labelZh: '答录机',
+      labelEn: 'Answering machine',
+      success: false,
+      closes: false,
       addsToDnc: false,
     },
   ];

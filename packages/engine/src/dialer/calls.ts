@@ -37,7 +37,7 @@ export interface LiveCallsDeps {
   desk: AgentDesk;
   bus: EventBus;
   attempts: Pick<AttemptRecorder, 'progress' | 'ended'>;
-  pacing: Pick<PacingMonitor, 'count' | 'observe' | 'connectWait'>;
+  pacing: Pick<PacingMonitor, 'count' | 'observe' | 'connectWait' | 'talkEnded'>;
   /** How long an answered person may wait for an agent: the greeting plus the 2-second rule. */
   waitLimitMs: number;
   /** The 2-second rule alone (an IVR caller who pressed for an agent has heard no greeting). */
@@ -144,6 +144,9 @@ export class LiveCalls {
   private answered(call: LiveCall, at: number): void {
     const human = call.amd !== 'machine';
     this.deps.pacing.observe({ type: 'answer', t: at / 1000, human, ringS: (at - call.placedAt) / 1000 });
+    // With AMD on, its verdict tells the pacing which share of answers goes on to an agent.
+    if (this.deps.campaign().settings.amd)
+      this.deps.pacing.observe({ type: 'amd_verdict', t: at / 1000, machine: !human });
     this.deps.bus.publish({
       type: 'CallAnswered',
       at,
@@ -385,7 +388,7 @@ export class LiveCalls {
       const agent = desk.get(call.agentId);
       if (agent?.state.status === 'talking' && agent.state.callId === call.attemptId)
         desk.apply(call.agentId, { type: 'hangup', at, callId: call.attemptId });
-      this.deps.pacing.observe({ type: 'talk_end', t: at / 1000, talkS: (at - call.connectedAt) / 1000 });
+      this.deps.pacing.talkEnded(call.attemptId, at, (at - call.connectedAt) / 1000);
     } else if (call.previewAgent && desk.reservedFor(call.previewAgent, call.attemptId)) {
       // A previewed call nobody answered: the agent is free for the next contact.
       desk.apply(call.previewAgent, { type: 'release', at, callId: call.attemptId });

@@ -1,5 +1,6 @@
 import type { CampaignRow, Repositories } from '../ports/index.ts';
 import type { AgentEvent } from '@outdial/domain/agents';
+import { ANSWERING_MACHINE_DISPOSITION } from '@outdial/domain/projects';
 import type { AgentSkills } from '@outdial/domain/routing';
 import type { AttemptRecorder } from '../attempts.ts';
 import type { CampaignService } from '../campaigns.ts';
@@ -54,8 +55,11 @@ export class Dialer {
     this.desk = new AgentDesk(this.bus);
     // A disposition ends the agent's wrap-up, whichever way it was recorded (WebSocket or REST).
     this.bus.subscribe((e) => {
-      if (e.type === 'DispositionRecorded' && e.agentId)
-        this.dispositionRecorded(e.agentId, e.attemptId, e.at, e.pause ?? undefined);
+      if (e.type !== 'DispositionRecorded') return;
+      // "Answering machine": the pacing counts machines that reach agents as demand.
+      if (e.code === ANSWERING_MACHINE_DISPOSITION && e.campaignId)
+        this.runners.get(e.campaignId)?.machineAtAgent(e.attemptId, e.at);
+      if (e.agentId) this.dispositionRecorded(e.agentId, e.attemptId, e.at, e.pause ?? undefined);
     });
   }
 

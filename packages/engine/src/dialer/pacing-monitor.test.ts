@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCampaignSettings, type CampaignSettings } from '@outdial/domain/campaigns';
+import type { PacingEvent } from '@outdial/domain/pacing';
 import { PacingMonitor, pacingKey, pacingSnapshot, type PacedAgent } from './pacing-monitor.ts';
 
 const T0 = Date.parse('2026-03-02T02:00:00Z');
@@ -48,10 +49,10 @@ describe('PacingMonitor', () => {
 
   it('judges the answer rate only over dials whose fate is known (calls still ringing do not count)', () => {
     const m = new PacingMonitor(settings());
-    repeat(200, () => m.count(T0, 'dial'));
+    repeat(400, () => m.count(T0, 'dial'));
     repeat(2, () => m.count(T0, 'person'));
-    expect(m.updateGovernor(T0)).toBeNull(); // 200 dials out, none resolved: no verdict yet
-    repeat(100, () => m.count(T0, 'resolved'));
+    expect(m.updateGovernor(T0)).toBeNull(); // 400 dials out, none resolved: no verdict yet
+    repeat(300, () => m.count(T0, 'resolved'));
     expect(m.updateGovernor(T0 + 1000)).toMatchObject({ reason: 'answer_rate', to: 'progressive' });
   });
 
@@ -86,6 +87,29 @@ describe('PacingMonitor', () => {
     expect(m.updateGovernor(T0 + 1000)).toMatchObject({ to: 'progressive' }); // the same 5% is still there
     expect(pacingKey(settings())).not.toBe(pacingKey(settings({ maxCallsPerSecond: 7 })));
     expect(pacingKey(settings())).toBe(pacingKey(settings({ tags: ['x'] })));
+  });
+
+  it("an agent's 'answering machine' disposition reaches the policies with the call's talk time", () => {
+    const m = new PacingMonitor(settings());
+    const seen: PacingEvent[] = [];
+    const spy = { observe: (e: PacingEvent) => seen.push(e) };
+    // Every policy hears every event: watch through the one the monitor runs now.
+    const policy = m.policy();
+    const observe = policy.observe.bind(policy);
+    policy.observe = (e) => {
+      spy.observe(e);
+      observe(e);
+    };
+    m.talkEnded('a1', T0 + 12_000, 9.5);
+    m.talkEnded('a2', T0 + 20_000, 95);
+    expect(m.machineAtAgent('a1', T0 + 15_000)).toBe(true);
+    expect(m.machineAtAgent('a1', T0 + 16_000)).toBe(false); // once
+    expect(m.machineAtAgent('unknown', T0 + 16_000)).toBe(false);
+    expect(seen).toEqual([
+      { type: 'talk_end', t: (T0 + 12_000) / 1000, talkS: 9.5 },
+      { type: 'talk_end', t: (T0 + 20_000) / 1000, talkS: 95 },
+      { type: 'machine_reached_agent', t: (T0 + 15_000) / 1000, talkS: 9.5 },
+    ]);
   });
 
   it('places what the policy asks, no more than the calls-per-second cap', () => {

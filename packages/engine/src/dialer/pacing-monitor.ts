@@ -51,6 +51,8 @@ export const pacingKey = (s: CampaignSettings): string =>
   ]);
 
 const LATENCY_SAMPLES = 500;
+/** Talk times of the last calls, kept until their disposition arrives (a machine's is re-read then). */
+const RECENT_TALKS = 1000;
 const breakerCounts = () => new RollingCounts(['ended', 'failed', 'person', 'abandon'] as const, 10_000, 3_600_000);
 
 /**
@@ -75,6 +77,8 @@ export class PacingMonitor {
   /** The last connect waits (ms), a ring. */
   private readonly latencies: number[] = [];
   private latencyTurn = 0;
+  /** attemptId → seconds the agent spent on the call, for the last calls (insertion order). */
+  private readonly recentTalks = new Map<string, number>();
 
   constructor(
     settings: CampaignSettings,
@@ -102,7 +106,10 @@ export class PacingMonitor {
       this.policies = { predictive: ivr, progressive: ivr, preview: ivr };
     } else {
       const ahead: PacingPolicy =
-        s.dialMode === 'power' ? new PowerPolicy(s.linesPerAgent) : new PredictivePolicy(dialer);
+        s.dialMode === 'power'
+          ? new PowerPolicy(s.linesPerAgent)
+          : // No abandons on credit: the governor judges the trailing hour from 30 people on.
+            new PredictivePolicy(dialer, { periodCredit: 0 });
       const progressive = new ProgressivePolicy();
       // Preview needs the agent's own click (workstation); until then it is served as progressive.
       this.policies = { predictive: ahead, progressive, preview: progressive };
@@ -162,6 +169,26 @@ export class PacingMonitor {
   connectWait(ms: number): void {
     if (this.latencies.length < LATENCY_SAMPLES) this.latencies.push(ms);
     else this.latencies[this.latencyTurn++ % LATENCY_SAMPLES] = ms;
+  }
+
+  /** A connected call ended after `talkS` of talk (time `t`, ms): the policies learn talk times from it. */
+  talkEnded(attemptId: string, t: number, talkS: number): void {
+    this.recentTalks.set(attemptId, talkS);
+    if (this.recentTalks.size > RECENT_TALKS) this.recentTalks.delete(this.recentTalks.keys().next().value!);
+    this.observe({ type: 'talk_end', t: t / 1000, talkS });
+  }
+
+  /**
+   * The agent's disposition says the call was an answering machine (the code
+   * ANSWERING_MACHINE_DISPOSITION): the policies count machines reaching agents as demand and
+   * learn how long they hold an agent. A call this monitor did not see end is ignored.
+   */
+  machineAtAgent(attemptId: string, t: number): boolean {
+    const talkS = this.recentTalks.get(attemptId);
+    if (talkS === undefined) return false;
+    this.recentTalks.delete(attemptId);
+    this.observe({ type: 'machine_reached_agent', t: t / 1000, talkS });
+    return true;
   }
 
   /** Every policy hears every outcome, so a mode the governor steps back into has warm estimates. */

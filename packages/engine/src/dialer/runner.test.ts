@@ -180,6 +180,17 @@ describe('CampaignRunner', () => {
     expect(telephony.connected).toEqual([]);
   });
 
+  it('a call the agent disposes of as an answering machine reaches the pacing once, with its talk time', async () => {
+    const { runner, run, say, scheduler } = setup({ dialMode: 'progressive' }, { agents: 1 });
+    runner.start();
+    await run(1000);
+    await say({ type: 'answered', callId: 'attempt-1', at: scheduler.now(), amd: 'unknown' });
+    await say({ type: 'ended', callId: 'attempt-1', at: scheduler.now() + 8000, cause: 'agent_hangup', sipCode: 200 });
+    expect(runner.machineAtAgent('attempt-1', scheduler.now() + 12_000)).toBe(true);
+    expect(runner.machineAtAgent('attempt-1', scheduler.now() + 13_000)).toBe(false);
+    expect(runner.machineAtAgent('attempt-9', scheduler.now() + 13_000)).toBe(false);
+  });
+
   it('a machine answer (AMD) is released, not routed', async () => {
     const { runner, run, say, telephony, desk, agentIds, scheduler } = setup(
       { dialMode: 'progressive', amd: true },

@@ -478,6 +478,11 @@ export class CampaignRunner {
     this.calls.transfer(attemptId, toAgentId, kind);
   }
 
+  /** The agent's disposition of `attemptId` says it was an answering machine (see PacingMonitor.machineAtAgent). */
+  machineAtAgent(attemptId: string, at: number): boolean {
+    return this.pacing.machineAtAgent(attemptId, at);
+  }
+
   /** An agent finished wrap-up: the policies learn wrap times from it. */
   agentWrapped(wrapS: number, at: number): void {
     this.pacing.observe({ type: 'wrap_end', t: at / 1000, wrapS });
