@@ -68,7 +68,8 @@ module.exports = {
         // the browser with the same code the server runs (ADR 0019); and the browser softphone (JsSIP, browser-only
         // code that never runs on the server) with its controller — those two files only, the rest of telephony stays
         // out (docs/telephony.md §3).
-        pathNot: '^(packages/domain/src/(questionnaires|text)/|packages/telephony/src/softphone/(index|controller)\\.ts$)',
+        pathNot:
+          '^(packages/domain/src/(questionnaires|text)/|packages/telephony/src/softphone/(index|controller)\\.ts$)',
       },
     },
     {

@@ -200,7 +200,11 @@ describe('telephony configuration', () => {
       agents: { ...sip.agents, softphone: { wsUrl: 'wss://pbx.example.com:8443', autoAnswer: false } },
     };
     const fromFile = loadConfig({ OUTDIAL_TELEPHONY: JSON.stringify(file) }, dir).telephony;
-    expect(agentPhoneOf(fromFile, 'li')).toMatchObject({ kind: 'browser', wsUrl: 'wss://pbx.example.com:8443', autoAnswer: false });
+    expect(agentPhoneOf(fromFile, 'li')).toMatchObject({
+      kind: 'browser',
+      wsUrl: 'wss://pbx.example.com:8443',
+      autoAnswer: false,
+    });
     expect(agentPhoneOf(loadConfig({}, empty).telephony, 'agent01')).toEqual({
       kind: 'simulated',
       uri: null,

@@ -168,7 +168,9 @@ export const AgentPhone = Type.Object({
   kind: Type.Union([Type.Literal('simulated'), Type.Literal('desk'), Type.Literal('browser')]),
   uri: Nullable(Type.String({ description: "the agent's SIP address (desk and browser phones)" })),
   wsUrl: Nullable(Type.String({ description: "browser: the agents' Kamailio WebSocket, ws:// or wss://" })),
-  autoAnswer: Type.Boolean({ description: 'browser: answer bridged calls at once (else ring until the agent answers)' }),
+  autoAnswer: Type.Boolean({
+    description: 'browser: answer bridged calls at once (else ring until the agent answers)',
+  }),
 });
 
 export const myPhone = operation(

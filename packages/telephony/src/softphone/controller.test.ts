@@ -6,15 +6,16 @@ import { micProblemOf, PhoneController, type PhoneEngine } from './controller.ts
 class FakePhone implements PhoneEngine {
   started = false;
   stopped = false;
-  private readonly handlers = new Map<string, ((...a: never[]) => void)[]>();
+  private readonly handlers = new Map<string, ((...a: unknown[]) => void)[]>();
   on<K extends keyof SoftphoneEvents>(event: K, fn: SoftphoneEvents[K]): () => void {
     const list = this.handlers.get(event) ?? [];
-    list.push(fn as (...a: never[]) => void);
+    const f = fn as unknown as (...a: unknown[]) => void;
+    list.push(f);
     this.handlers.set(event, list);
-    return () => list.splice(list.indexOf(fn as (...a: never[]) => void), 1);
+    return () => list.splice(list.indexOf(f), 1);
   }
   emit<K extends keyof SoftphoneEvents>(event: K, ...args: Parameters<SoftphoneEvents[K]>): void {
-    for (const fn of this.handlers.get(event) ?? []) (fn as (...a: Parameters<SoftphoneEvents[K]>) => void)(...args);
+    for (const fn of this.handlers.get(event) ?? []) fn(...args);
   }
   listeners(): number {
     return [...this.handlers.values()].reduce((n, l) => n + l.length, 0);

@@ -61,7 +61,7 @@ const DTMF_KEYS = /^[0-9*#A-D]$/;
 
 /** A getUserMedia error (a DOMException by name) as one of the problems the panel explains. */
 export function micProblemOf(err: unknown): MicProblem {
-  const name = typeof err === 'object' && err !== null && 'name' in err ? String((err as { name: unknown }).name) : '';
+  const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
   switch (name) {
     case 'NotAllowedError':
     case 'PermissionDeniedError':
