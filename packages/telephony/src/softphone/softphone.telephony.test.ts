@@ -183,6 +183,7 @@ describe.skipIf(missing.length > 0)('browser softphone (Chromium + JsSIP) throug
     await new Promise((r) => setTimeout(r, 1000));
     await press('hold');
     await until('resumed', (v) => v.call?.held === false && v.call.status === 'active');
+    const customerLog = rig.customers.answers.log().length;
     await ringing.evaluate(() => {
       const p = (window as unknown as { softphone: Phone }).softphone;
       p.dtmf('5');
@@ -194,7 +195,12 @@ describe.skipIf(missing.length > 0)('browser softphone (Chromium + JsSIP) throug
     // Audio kept flowing both ways across hold and resume (~50 packets a second each way).
     expect(after.packetsReceived - before.packetsReceived).toBeGreaterThan(100);
     expect(after.packetsSent - before.packetsSent).toBeGreaterThan(100);
-    if (process.env['OUTDIAL_TELEPHONY_DEBUG']) console.log(rig.customers.answers.log().slice(-3000));
+    // The keys reached the customer's phone as RFC 4733 events (browser → rtpengine → baresip).
+    const heard = () => rig.customers.answers.log().slice(customerLog);
+    for (let i = 0; i < 50 && !heard().includes("received event: '#'"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(heard()).toContain("received event: '5'");
+    expect(heard()).toContain("received event: '#'");
     await press('hangup');
     const ended = await log.next(callId, 'ended', 10_000);
     expect(ended.cause).toBe('agent_hangup');
