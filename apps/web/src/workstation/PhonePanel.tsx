@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Alert, Badge, Button, Card, Space, Spin, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -53,6 +53,8 @@ export function PhonePanel({ attemptId }: { attemptId: string | null }) {
   );
 }
 
+const INITIAL: PhoneView = { registration: 'loading', detail: null, mic: null, call: null };
+
 const BADGE: Record<PhoneView['registration'], 'success' | 'processing' | 'error' | 'default'> = {
   loading: 'processing',
   connecting: 'processing',
@@ -65,26 +67,36 @@ function BrowserPhone({ phone, attemptId }: { phone: MyPhone; attemptId: string 
   const { t } = useTranslation();
   const now = useNow();
   const { wsUrl, uri, autoAnswer } = phone;
-  const controller = useMemo(
-    () =>
-      new PhoneController({
-        create: async () => {
-          // The only place JsSIP is loaded: agents without a browser phone never download it.
-          const { Softphone } = await import('@outdial/telephony/softphone');
-          return new Softphone({ wsUrl: wsUrl!, uri: uri!, autoAnswer });
-        },
-        checkMicrophone,
-      }),
-    [wsUrl, uri, autoAnswer],
-  );
+  const [view, setView] = useState<PhoneView>(INITIAL);
+  const ref = useRef<PhoneController | null>(null);
+  // One controller per mount (React's StrictMode mounts twice in development: each mount gets its own).
   useEffect(() => {
+    const controller = new PhoneController({
+      create: async () => {
+        // The only place JsSIP is loaded: agents without a browser phone never download it.
+        const { Softphone } = await import('@outdial/telephony/softphone');
+        return new Softphone({ wsUrl: wsUrl!, uri: uri!, autoAnswer });
+      },
+      checkMicrophone,
+    });
+    ref.current = controller;
+    const off = controller.subscribe(() => setView(controller.view));
     void controller.start();
-    return () => controller.stop();
-  }, [controller]);
-  const view = useSyncExternalStore(
-    (fn) => controller.subscribe(fn),
-    () => controller.view,
-  );
+    return () => {
+      off();
+      controller.stop();
+      if (ref.current === controller) ref.current = null;
+      setView(INITIAL);
+    };
+  }, [wsUrl, uri, autoAnswer]);
+  const controller = {
+    answer: () => ref.current?.answer(),
+    hangup: () => ref.current?.hangup(),
+    toggleMute: () => ref.current?.toggleMute(),
+    toggleHold: () => ref.current?.toggleHold(),
+    dtmf: (k: string) => ref.current?.dtmf(k),
+    checkMicrophone: () => ref.current?.checkMicrophone(),
+  };
   const c = view.call;
   const reg = view.registration;
 

@@ -155,6 +155,7 @@ export class PhoneController {
     return problem;
   }
 
+  /** Stops the phone for good (a stopped controller does not start again: make a new one). */
   stop(): void {
     this.stopped = true;
     for (const off of this.offs.splice(0)) off();
