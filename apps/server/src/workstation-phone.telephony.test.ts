@@ -187,6 +187,7 @@ describe.skipIf(missing.length > 0)("the workstation's browser phone takes a bri
     const attemptId = shown![1]!;
     expect((await api('GET', `/attempts/${attemptId}`, admin)).body).toMatchObject({ campaignId });
     await page.waitForTimeout(2000); // they talk
+    await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'workstation-phone.en.png') });
     await page.getByTestId('phone-hangup').click();
     await page.locator('[data-testid="phone-call"][data-status="ended"]').waitFor({ timeout: 10_000 });
     const attempt = await until('the attempt closed', async () => {
