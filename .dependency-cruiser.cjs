@@ -65,8 +65,11 @@ module.exports = {
       to: {
         path: '^(packages/(domain|engine|db|importer|simulator|telephony)|apps/server)/',
         // …except the pure questionnaire walk (and the text helpers it uses): the designer's preview walks a draft in
-        // the browser with the same code the server runs (ADR 0019).
-        pathNot: '^packages/domain/src/(questionnaires|text)/',
+        // the browser with the same code the server runs (ADR 0019); and the browser softphone (JsSIP, browser-only
+        // code that never runs on the server) with its controller — those two files only, the rest of telephony stays
+        // out (docs/telephony.md §3).
+        pathNot:
+          '^(packages/domain/src/(questionnaires|text)/|packages/telephony/src/softphone/(index|controller)\\.ts$)',
       },
     },
     {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
+import { agentPhoneOf } from './telephony-config.ts';
 
 const empty = mkdtempSync(join(tmpdir(), 'outdial-cfg-'));
 
@@ -173,6 +174,57 @@ describe('telephony configuration', () => {
       const all = (err as ConfigError).problems.join('\n');
       for (const k of ['esl.password', 'agentDialString', 'prompts.abandon'])
         expect(all).toContain(`OUTDIAL_TELEPHONY.${k}`);
+    }
+  });
+  it("takes the browser softphones' WebSocket from the file or OUTDIAL_AGENT_SIP_WS_URL, checked", () => {
+    writeFileSync(join(dir, 'outdial.config.json'), JSON.stringify({ telephony: sip }));
+    const none = loadConfig({}, dir).telephony;
+    expect(none.carrier === 'sip' && none.agents.softphone).toBeNull();
+    expect(agentPhoneOf(none, 'agent01')).toEqual({
+      kind: 'desk',
+      uri: 'sip:agent01@127.0.0.1',
+      wsUrl: null,
+      autoAnswer: true,
+    });
+    const env = loadConfig({ OUTDIAL_AGENT_SIP_WS_URL: 'ws://127.0.0.1:8088' }, dir).telephony;
+    expect(agentPhoneOf(env, 'agent01')).toEqual({
+      kind: 'browser',
+      uri: 'sip:agent01@127.0.0.1',
+      wsUrl: 'ws://127.0.0.1:8088',
+      autoAnswer: true,
+    });
+    // A fixed phone wins: that agent keeps the desk phone.
+    expect(agentPhoneOf(env, 'agent7')).toMatchObject({ kind: 'desk', uri: 'sip:7001@127.0.0.1:5066' });
+    const file = {
+      ...sip,
+      agents: { ...sip.agents, softphone: { wsUrl: 'wss://pbx.example.com:8443', autoAnswer: false } },
+    };
+    const fromFile = loadConfig({ OUTDIAL_TELEPHONY: JSON.stringify(file) }, dir).telephony;
+    expect(agentPhoneOf(fromFile, 'li')).toMatchObject({
+      kind: 'browser',
+      wsUrl: 'wss://pbx.example.com:8443',
+      autoAnswer: false,
+    });
+    expect(agentPhoneOf(loadConfig({}, empty).telephony, 'agent01')).toEqual({
+      kind: 'simulated',
+      uri: null,
+      wsUrl: null,
+      autoAnswer: true,
+    });
+    expect(() => loadConfig({ OUTDIAL_AGENT_SIP_WS_URL: 'http://127.0.0.1:8088' }, dir)).toThrow(
+      /OUTDIAL_AGENT_SIP_WS_URL: the agents' Kamailio WebSocket/,
+    );
+    expect(() => loadConfig({ OUTDIAL_AGENT_SIP_WS_URL: 'ws://127.0.0.1:8088' }, empty)).toThrow(
+      /OUTDIAL_AGENT_SIP_WS_URL: browser softphones need the SIP carrier/,
+    );
+    const bad = { ...sip, agents: { ...sip.agents, softphone: { wsUrl: 'ws:/x', autoAnswer: 'yes' } } };
+    try {
+      loadConfig({ OUTDIAL_TELEPHONY: JSON.stringify(bad) }, dir);
+      expect.unreachable();
+    } catch (err) {
+      const all = (err as ConfigError).problems.join('\n');
+      expect(all).toContain('OUTDIAL_TELEPHONY.agents.softphone.wsUrl');
+      expect(all).toContain('OUTDIAL_TELEPHONY.agents.softphone.autoAnswer');
     }
   });
 });

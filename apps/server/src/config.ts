@@ -223,7 +223,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Read
     trustProxy,
     simulatedAgents: int('OUTDIAL_SIMULATED_AGENTS', 10, 0, 20),
     simulatedCarrier: carrierSetting(src['OUTDIAL_SIMULATED_CARRIER'], problems),
-    telephony: telephonySetting(src['OUTDIAL_TELEPHONY'], problems, cwd),
+    telephony: telephonySetting(src['OUTDIAL_TELEPHONY'], problems, cwd, src['OUTDIAL_AGENT_SIP_WS_URL']),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);

@@ -31,6 +31,11 @@ export type TelephonyConfig =
         phones: Record<string, string>;
         /** Proxy/registrar the agent calls go through (`sip:host:port`), or null for straight to the URI. */
         proxy: string | null;
+        /**
+         * Browser softphones (the workstation's phone): the agents' Kamailio WebSocket. Agents without a fixed phone
+         * register there as their `uriTemplate` URI. Null: agents use desk phones.
+         */
+        softphone: { wsUrl: string; autoAnswer: boolean } | null;
       };
       prompts: { abandon: string } & Record<string, string>;
       recordings: { enabled: boolean; dir: string; retentionDays: number };
@@ -42,7 +47,39 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses and checks the telephony setting; every problem is pushed with its path. */
-export function telephonySetting(raw: string | undefined, problems: string[], cwd: string): TelephonyConfig {
+export function telephonySetting(
+  raw: string | undefined,
+  problems: string[],
+  cwd: string,
+  /** OUTDIAL_AGENT_SIP_WS_URL: the softphones' WebSocket, overriding `agents.softphone.wsUrl`. */
+  wsUrlEnv?: string,
+): TelephonyConfig {
+  const wsEnv = wsUrlEnv?.trim() || undefined;
+  const t = telephonyObject(raw, problems, cwd, wsEnv);
+  if (wsEnv && t.carrier !== 'sip')
+    problems.push(`${WS_KEY}: browser softphones need the SIP carrier (OUTDIAL_TELEPHONY {"carrier":"sip", …})`);
+  return t;
+}
+
+const WS_KEY = 'OUTDIAL_AGENT_SIP_WS_URL';
+
+/** A browser may open it: ws:// or wss:// with a host. */
+function isWsUrl(x: string): boolean {
+  if (!/^wss?:\/\/[^/\s]+/.test(x)) return false;
+  try {
+    const u = new URL(x);
+    return (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function telephonyObject(
+  raw: string | undefined,
+  problems: string[],
+  cwd: string,
+  wsEnv: string | undefined,
+): TelephonyConfig {
   if (raw === undefined || raw.trim() === '') return { carrier: 'simulated' };
   let v: unknown;
   try {
@@ -148,6 +185,19 @@ export function telephonySetting(raw: string | undefined, problems: string[], cw
   }
   const uriTemplate = str(agentsO, 'uriTemplate', 'agents.uriTemplate', 'sip:{username}@127.0.0.1');
   if (!uriTemplate.includes('{username}')) p('agents.uriTemplate', 'must contain {username}');
+  const softO = obj(agentsO['softphone'], 'agents.softphone');
+  let softphone: { wsUrl: string; autoAnswer: boolean } | null = null;
+  const wsUrl = wsEnv ?? softO['wsUrl'];
+  if (wsUrl !== undefined) {
+    if (typeof wsUrl !== 'string' || !isWsUrl(wsUrl))
+      problems.push(
+        `${wsEnv ? WS_KEY : `${KEY}.agents.softphone.wsUrl`}: the agents' Kamailio WebSocket, ws://host:port or wss://host:port`,
+      );
+    else softphone = { wsUrl, autoAnswer: true };
+  }
+  if (softO['autoAnswer'] !== undefined && typeof softO['autoAnswer'] !== 'boolean')
+    p('agents.softphone.autoAnswer', 'true or false');
+  if (softphone && softO['autoAnswer'] === false) softphone.autoAnswer = false;
   const retention = recO['retentionDays'] ?? 90;
   if (!Number.isInteger(retention) || (retention as number) < 1 || (retention as number) > 3650)
     p('recordings.retentionDays', 'must be a whole number of days from 1 to 3650');
@@ -170,6 +220,7 @@ export function telephonySetting(raw: string | undefined, problems: string[], cw
       uriTemplate,
       phones,
       proxy: agentsO['proxy'] === undefined ? null : str(agentsO, 'proxy', 'agents.proxy'),
+      softphone,
     },
     prompts: prompts as { abandon: string } & Record<string, string>,
     recordings: {
@@ -178,4 +229,25 @@ export function telephonySetting(raw: string | undefined, problems: string[], cw
       retentionDays: retention as number,
     },
   };
+}
+
+/** How an agent is reached (GET /me/phone): the workstation shows its browser phone only for `browser`. */
+export function agentPhoneOf(
+  t: TelephonyConfig,
+  username: string,
+): { kind: 'simulated' | 'desk' | 'browser'; uri: string | null; wsUrl: string | null; autoAnswer: boolean } {
+  switch (t.carrier) {
+    case 'simulated':
+      return { kind: 'simulated', uri: null, wsUrl: null, autoAnswer: true };
+    case 'freeswitch':
+      // FreeSWITCH reaches agents by its own dial string (its users register with it).
+      return { kind: 'desk', uri: null, wsUrl: null, autoAnswer: true };
+    case 'sip': {
+      const fixed = t.agents.phones[username];
+      const uri = fixed ?? t.agents.uriTemplate.replace('{username}', encodeURIComponent(username));
+      // An agent with a fixed phone has a desk phone, even where browser phones are configured.
+      if (fixed !== undefined || !t.agents.softphone) return { kind: 'desk', uri, wsUrl: null, autoAnswer: true };
+      return { kind: 'browser', uri, wsUrl: t.agents.softphone.wsUrl, autoAnswer: t.agents.softphone.autoAnswer };
+    }
+  }
 }

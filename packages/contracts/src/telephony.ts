@@ -158,3 +158,29 @@ export const callerIdHealth = operation(
   },
   [403, 404],
 );
+
+/**
+ * How the signed-in agent is reached for calls: the workstation shows a browser phone only for `browser`.
+ * `simulated`: the simulated carrier plays the calls (demo); `desk`: a desk phone or softphone app registered at
+ * the agents' registrar (or a fixed SIP URI); `browser`: register `uri` over the agents' Kamailio WebSocket `wsUrl`.
+ */
+export const AgentPhone = Type.Object({
+  kind: Type.Union([Type.Literal('simulated'), Type.Literal('desk'), Type.Literal('browser')]),
+  uri: Nullable(Type.String({ description: "the agent's SIP address (desk and browser phones)" })),
+  wsUrl: Nullable(Type.String({ description: "browser: the agents' Kamailio WebSocket, ws:// or wss://" })),
+  autoAnswer: Type.Boolean({
+    description: 'browser: answer bridged calls at once (else ring until the agent answers)',
+  }),
+});
+
+export const myPhone = operation(
+  'GET',
+  '/me/phone',
+  {
+    operationId: 'myPhone',
+    tags: ['telephony'],
+    summary: "Your own phone: simulated, a desk phone, or the workstation's browser softphone and where it registers",
+    response: { 200: AgentPhone },
+  },
+  [403],
+);

@@ -392,6 +392,7 @@ const MATRIX: Record<string, { roles: Role[]; call: (f: Fixture) => Call; otherO
     otherOrg: 'not_found',
   },
   cancelTask: { roles: MANAGERS, call: (f) => ({ url: `/tasks/${f.taskId}/cancel` }), otherOrg: 'not_found' },
+  myPhone: { roles: CALL_TAKERS, call: () => ({ url: '/me/phone' }), otherOrg: 'own_data' },
   myQueue: { roles: ALL, call: () => ({ url: '/me/queue' }), otherOrg: 'own_data' },
   dial: {
     roles: CALL_TAKERS,

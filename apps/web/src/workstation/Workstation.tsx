@@ -7,6 +7,7 @@ import { duration, useNow } from '../util.ts';
 import { CustomerCard } from './CustomerCard.tsx';
 import { DispositionForm } from './DispositionForm.tsx';
 import { MyQueue } from './MyQueue.tsx';
+import { PhonePanel } from './PhonePanel.tsx';
 import { PreviewCard } from './PreviewCard.tsx';
 import { ScriptRunner } from './ScriptRunner.tsx';
 import { useDesk } from './useDesk.ts';
@@ -170,6 +171,7 @@ export default function Workstation() {
               <Typography.Text type="secondary">{t('call.noCall')}</Typography.Text>
             )}
           </Card>
+          <PhonePanel attemptId={current?.attemptId ?? null} />
           {(current?.contact ?? preview?.contact) && (
             <CustomerCard contact={(current?.contact ?? preview?.contact)!} attemptId={current?.attemptId} />
           )}

@@ -7,8 +7,10 @@
  * already chosen this agent), or on the agent's click when `autoAnswer` is off.
  *
  * Browser-only (needs WebRTC); bundle it with the app (JsSIP on npm ships no browser bundle).
+ * The workstation drives it through `PhoneController` (./controller.ts, no JsSIP, no React),
+ * loading this module lazily only when the agent has a browser phone.
  */
-import { UA, WebSocketInterface } from 'jssip';
+import { C, UA, WebSocketInterface } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 
 export interface SoftphoneOptions {
@@ -33,10 +35,12 @@ export interface SoftphoneCall {
   attemptId: string | null;
   remote: string;
   answer(): void;
+  /** Ends the call: a ringing call is declined (486), an answered one gets a BYE. */
   hangup(): void;
-  hold(on: boolean): void;
+  /** Puts the call on hold (re-INVITE, sendonly) or takes it off; false when it cannot now. */
+  hold(on: boolean): boolean;
   mute(on: boolean): void;
-  /** Pressing a key on the call (RFC 4733 through rtpengine). */
+  /** Pressing a key on the call: RFC 4733 telephone-events in the media (rtpengine passes them on). */
   dtmf(digit: string): void;
   /** Packets and bytes received/sent so far (WebRTC stats). */
   stats(): Promise<{ packetsReceived: number; packetsSent: number }>;
@@ -129,11 +133,13 @@ export class Softphone {
       remote: session.remote_identity.uri.toString(),
       answer: () => session.answer(options),
       hangup: () => {
-        if (!session.isEnded()) session.terminate();
+        if (session.isEnded()) return;
+        if (session.isEstablished()) session.terminate();
+        else session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
       },
       hold: (on) => (on ? session.hold() : session.unhold()),
       mute: (on) => (on ? session.mute({ audio: true }) : session.unmute({ audio: true })),
-      dtmf: (digit) => session.sendDTMF(digit),
+      dtmf: (digit) => session.sendDTMF(digit, { transportType: C.DTMF_TRANSPORT.RFC2833 }),
       stats: async () => {
         let packetsReceived = 0;
         let packetsSent = 0;

@@ -1,9 +1,12 @@
 /**
  * The browser softphone end to end: Debian's Chromium (headless, fake microphone) loads a
- * page with the softphone, registers over WebSocket at the agents' Kamailio, and the platform
- * bridges a real customer call (baresip) to it; rtpengine turns DTLS-SRTP into plain RTP. The
- * suite runs in a loopback-only network namespace (tools/telephony/netns.sh), so the browser
- * can offer no other address.
+ * page with the softphone wired as the workstation's phone panel wires it (PhoneController over
+ * Softphone: demo/page.ts), registers over WebSocket at the agents' Kamailio, and the platform
+ * bridges a real customer call (baresip) to it; rtpengine turns DTLS-SRTP into plain RTP. One
+ * page answers by itself, the other rings until the test presses Answer, then mutes, holds,
+ * resumes, sends keys and hangs up through the controller. The React panel itself is not
+ * brought up here (it renders the same controller's view). The suite runs in a loopback-only
+ * network namespace (tools/telephony/netns.sh), so the browser can offer no other address.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -31,6 +34,7 @@ describe.skipIf(missing.length > 0)('browser softphone (Chromium + JsSIP) throug
   let server: Server;
   let browser: Browser;
   let page: Page;
+  let ringing: Page;
 
   beforeAll(async () => {
     rig = await startRig();
@@ -61,14 +65,19 @@ describe.skipIf(missing.length > 0)('browser softphone (Chromium + JsSIP) throug
         '--use-fake-device-for-media-stream',
       ],
     });
-    page = await browser.newPage();
-    page.on('console', (m) => process.env['OUTDIAL_TELEPHONY_DEBUG'] && console.log(`[browser] ${m.text()}`));
-    await page.goto(`http://127.0.0.1:${port}/?ws=ws://127.0.0.1:${PORTS.ws}&uri=sip:agent2@127.0.0.1`);
-    await page.waitForFunction(
-      () => (window as unknown as { softphone: { state(): string } }).softphone.state() === 'registered',
-      undefined,
-      { timeout: 15_000 },
-    );
+    const open = async (query: string) => {
+      const p = await browser.newPage();
+      p.on('console', (m) => process.env['OUTDIAL_TELEPHONY_DEBUG'] && console.log(`[browser] ${m.text()}`));
+      await p.goto(`http://127.0.0.1:${port}/?ws=ws://127.0.0.1:${PORTS.ws}&${query}`);
+      await p.waitForFunction(
+        () => (window as unknown as { softphone: { state(): string } }).softphone.state() === 'registered',
+        undefined,
+        { timeout: 15_000 },
+      );
+      return p;
+    };
+    page = await open('uri=sip:agent2@127.0.0.1');
+    ringing = await open('uri=sip:agent4@127.0.0.1&autoAnswer=0');
   }, 90_000);
 
   afterAll(async () => {
@@ -119,5 +128,82 @@ describe.skipIf(missing.length > 0)('browser softphone (Chromium + JsSIP) throug
     for (const s of agent) energy += s * s;
     expect(Math.sqrt(energy / Math.max(1, agent.length))).toBeGreaterThan(100);
     expect(toneSeconds(agent, 8000, TONES.customer)).toBe(0);
+  });
+
+  it('the panel with auto-answer off rings, is answered, mutes, holds and resumes, sends keys and hangs up', async () => {
+    type View = {
+      registration: string;
+      mic: string | null;
+      call: { attemptId: string | null; status: string; muted: boolean; held: boolean; digits: string } | null;
+    };
+    type Phone = {
+      view(): View;
+      answer(): void;
+      mute(): void;
+      hold(): void;
+      dtmf(k: string): void;
+      hangup(): void;
+      stats(): Promise<{ packetsReceived: number; packetsSent: number } | null>;
+    };
+    const view = async () => ringing.evaluate(() => (window as unknown as { softphone: Phone }).softphone.view());
+    const press = async (action: 'answer' | 'mute' | 'hold' | 'hangup') =>
+      ringing.evaluate((a) => (window as unknown as { softphone: Phone }).softphone[a](), action);
+    const stats = async () =>
+      (await ringing.evaluate(() => (window as unknown as { softphone: Phone }).softphone.stats()))!;
+    const until = async (what: string, ok: (v: View) => boolean, ms = 10_000) => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const v = await view();
+        if (ok(v)) return v;
+        if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const callId = `panel-${process.pid}`;
+    carrier.originate({ callId, to: NUMBERS.answers, callerId: '+861088880000', ringTimeoutMs: 15_000, amd: false });
+    await log.next(callId, 'answered');
+    carrier.connect(callId, 'agent4');
+    const rang = await until('ringing', (v) => v.call?.status === 'ringing');
+    expect(rang.call?.attemptId).toBe(callId);
+    expect(rang.mic).toBeNull();
+    // It keeps ringing: nothing is connected before the agent answers.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await view()).call?.status).toBe('ringing');
+    await press('answer');
+    await log.next(callId, 'connected', 15_000);
+    await until('active', (v) => v.call?.status === 'active');
+    await new Promise((r) => setTimeout(r, 1500));
+    const before = await stats();
+    await press('mute');
+    expect((await view()).call?.muted).toBe(true);
+    await press('mute');
+    // Hold and resume: re-INVITEs through Kamailio and rtpengine to the platform; the call stays up.
+    await press('hold');
+    await until('held', (v) => v.call?.held === true);
+    await new Promise((r) => setTimeout(r, 1000));
+    await press('hold');
+    await until('resumed', (v) => v.call?.held === false && v.call.status === 'active');
+    const customerLog = rig.customers.answers.log().length;
+    await ringing.evaluate(() => {
+      const p = (window as unknown as { softphone: Phone }).softphone;
+      p.dtmf('5');
+      p.dtmf('#');
+    });
+    expect((await view()).call?.digits).toBe('5#');
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await stats();
+    // Audio kept flowing both ways across hold and resume (~50 packets a second each way).
+    expect(after.packetsReceived - before.packetsReceived).toBeGreaterThan(100);
+    expect(after.packetsSent - before.packetsSent).toBeGreaterThan(100);
+    // The keys reached the customer's phone as RFC 4733 events (browser → rtpengine → baresip).
+    const heard = () => rig.customers.answers.log().slice(customerLog);
+    for (let i = 0; i < 50 && !heard().includes("received event: '#'"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(heard()).toContain("received event: '5'");
+    expect(heard()).toContain("received event: '#'");
+    await press('hangup');
+    const ended = await log.next(callId, 'ended', 10_000);
+    expect(ended.cause).toBe('agent_hangup');
+    await until('ended', (v) => v.call?.status === 'ended');
   });
 });

@@ -2,14 +2,25 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { telephony } from '@outdial/contracts';
-import { notFound } from '@outdial/engine';
+import { assertCan, notFound } from '@outdial/engine';
+import { agentPhoneOf } from '../../telephony-config.ts';
 import { principalOf, type RouteContext } from '../context.ts';
 
-/** Trunks, recordings and caller-ID health: thin handlers over TelephonyService. */
+/** Trunks, recordings and caller-ID health: thin handlers over TelephonyService; the agent's own phone. */
 export const telephonyRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     const svc = ctx.services.telephony;
+
+    // The agent's own phone (no credentials: the agents' registrar is expected on a trusted network, docs/telephony.md).
+    app.route({
+      ...telephony.myPhone,
+      handler: async (req) => {
+        const p = principalOf(req);
+        assertCan(p, 'calls:handle');
+        return agentPhoneOf(ctx.config.telephony, p.username);
+      },
+    });
 
     app.route({ ...telephony.listTrunks, handler: async (req) => svc.listTrunks(principalOf(req)) });
 
