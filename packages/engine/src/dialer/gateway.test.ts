@@ -264,7 +264,7 @@ describe('AgentGateway', () => {
       const conns: Record<string, ReturnType<ReturnType<typeof setup>['connect']>> = {};
       for (const id of ids) {
         const p = g.principal(id);
-        conns[id] = g.connect(id.startsWith('x') ? ({ ...p, orgId: 'other' }) : p);
+        conns[id] = g.connect(id.startsWith('x') ? { ...p, orgId: 'other' } : p);
         await conns[id].handle.receive({ type: 'login' });
         await conns[id].handle.receive({ type: 'ready' });
       }
