@@ -137,6 +137,7 @@ export const en = {
     refusals: {
       no_call: 'You are not on a call',
       hold_unsupported: 'This telephony cannot hold calls',
+      hold_failed: 'The telephony could not hold or resume the call',
       transfer_unsupported: 'This telephony cannot transfer calls',
       target_not_found: 'No such agent in your organisation',
       other_organisation: 'That agent belongs to another organisation',

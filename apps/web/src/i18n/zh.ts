@@ -138,6 +138,7 @@ export const zh: Messages = {
     refusals: {
       no_call: '您当前不在通话中',
       hold_unsupported: '此话务线路不支持保持',
+      hold_failed: '话务线路未能保持或恢复此通话',
       transfer_unsupported: '此话务线路不支持转接',
       target_not_found: '您的机构中没有这个坐席',
       other_organisation: '该坐席属于其他机构',

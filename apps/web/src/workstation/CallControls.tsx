@@ -13,6 +13,7 @@ type Request = ReturnType<typeof useDesk>['request'];
 const REASONS = new Set([
   'no_call',
   'hold_unsupported',
+  'hold_failed',
   'transfer_unsupported',
   'target_not_found',
   'other_organisation',

@@ -349,6 +349,26 @@ describe('AgentGateway', () => {
       expect(last(h1!.sent)).toMatchObject({ type: 'error', id: 'c', details: { reason: 'transfer_unsupported' } });
     });
 
+    it("passes the telephony's refusal to hold back as hold_failed, the call not held", async () => {
+      const telephony: Telephony = {
+        ...idleTelephony,
+        hold: () => {
+          throw new Error('call att-f is not connected to an agent');
+        },
+      };
+      const g = setup(opts, new RecordingLogger(), telephony);
+      const { h1 } = await agents(g, ['h1']);
+      onCall(g, 'h1', 'att-f');
+      await h1!.handle.receive({ type: 'hold', id: 1, on: true });
+      expect(last(h1!.sent)).toMatchObject({
+        type: 'error',
+        id: 1,
+        code: 'invalid_state',
+        details: { reason: 'hold_failed' },
+      });
+      expect(h1!.sent.some((m) => m.type === 'hold')).toBe(false);
+    });
+
     it('lists the ready agents of the organisation a call can go to', async () => {
       const g = setup(opts, new RecordingLogger(), controls().telephony);
       const c = await agents(g, ['h1', 'h2', 'h3', 'x1']);

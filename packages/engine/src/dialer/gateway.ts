@@ -361,7 +361,17 @@ export class AgentGateway {
     const { attemptId } = this.talkingOn(s);
     if (!this.deps.dialer.callControls.hold)
       throw new AppError('invalid_state', "this node's telephony cannot hold calls", { reason: 'hold_unsupported' });
-    this.deps.dialer.hold(attemptId, on);
+    try {
+      this.deps.dialer.hold(attemptId, on);
+    } catch (err) {
+      throw new AppError(
+        'invalid_state',
+        `the telephony refused: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          reason: 'hold_failed',
+        },
+      );
+    }
     const at = on ? (this.held.get(attemptId) ?? this.now()) : this.now();
     if (on) this.held.set(attemptId, at);
     else this.held.delete(attemptId);
