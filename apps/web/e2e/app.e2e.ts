@@ -235,7 +235,10 @@ void describe('the web app, end to end', { timeout: 600_000 }, () => {
 
     // Hold and resume (the simulated carrier can hold): the held tag shows, then goes.
     await agent.getByTestId('hold').click();
-    await agent.getByTestId('held').getByText(/保持中/).waitFor();
+    await agent
+      .getByTestId('held')
+      .getByText(/保持中/)
+      .waitFor();
     assert.equal(await agent.getByTestId('hold').getAttribute('aria-pressed'), 'true');
     await agent.getByTestId('hold').click();
     await agent.getByTestId('held').waitFor({ state: 'detached' });
