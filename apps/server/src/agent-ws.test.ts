@@ -172,7 +172,11 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
 
     // The agent connects with a bearer header, logs in (paused after login), and becomes ready.
     const agent = await Client.open(wsUrl, { authorization: `Bearer ${agentToken}` });
-    expect(await agent.wait((m) => m.type === 'hello')).toMatchObject({ username: 'agent01', canTakeCalls: true });
+    expect(await agent.wait((m) => m.type === 'hello')).toMatchObject({
+      username: 'agent01',
+      canTakeCalls: true,
+      callControls: { hold: true, transfer: true },
+    });
     expect(await agent.request({ type: 'login' })).toMatchObject({
       type: 'ack',
       result: { status: 'paused', pauseReason: 'login' },
@@ -231,6 +235,24 @@ describe('agents and supervisors over WebSocket, on the demo', () => {
     expect(await agent.request({ type: 'disposition', code: 'callback' })).toMatchObject({
       type: 'error',
       details: { reason: 'still_talking' },
+    });
+
+    // Hold and resume over the connection; the only agent has no one to transfer to.
+    expect(await agent.request({ type: 'hold', on: true })).toMatchObject({
+      type: 'ack',
+      result: { attemptId, on: true },
+    });
+    await agent.wait((m) => m.type === 'hold' && m['on'] === true, 5000, 'on hold');
+    expect(await agent.request({ type: 'hold', on: false })).toMatchObject({ type: 'ack', result: { on: false } });
+    expect(await agent.request({ type: 'transfer_targets' })).toMatchObject({ type: 'ack', result: { agents: [] } });
+    expect(await agent.request({ type: 'transfer', to: 'agent02', mode: 'blind' })).toMatchObject({
+      type: 'error',
+      code: 'invalid_state',
+      details: { reason: 'target_not_ready' },
+    });
+    expect(await agent.request({ type: 'transfer', to: 'nobody', mode: 'sideways' })).toMatchObject({
+      type: 'error',
+      code: 'validation_failed',
     });
 
     // The agent ends the call and records a callback two days ahead.

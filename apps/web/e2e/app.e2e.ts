@@ -233,6 +233,17 @@ void describe('the web app, end to end', { timeout: 600_000 }, () => {
     await agent.getByTestId('script-next').click();
     await agent.getByTestId('script-complete').waitFor();
 
+    // Hold and resume (the simulated carrier can hold): the held tag shows, then goes.
+    await agent.getByTestId('hold').click();
+    await agent
+      .getByTestId('held')
+      .getByText(/保持中/)
+      .waitFor();
+    assert.equal(await agent.getByTestId('hold').getAttribute('aria-pressed'), 'true');
+    await agent.getByTestId('hold').click();
+    await agent.getByTestId('held').waitFor({ state: 'detached' });
+    assert.equal(await agent.getByTestId('hold').getAttribute('aria-pressed'), 'false');
+
     await agent.getByTestId('hangup').click();
     await agent.getByTestId('agent-state').getByText('话后整理').waitFor();
     await agent.getByTestId('dispo-code').click();

@@ -48,6 +48,22 @@ export const ClientMessageVariants = [
   msg('answers', { answers: Answers }),
   /** The agent's notes on the call, as typed: matched against the knowledge prompts (pushed as `knowledge`). */
   msg('notes', { text: Type.String({ minLength: 1, maxLength: 4000 }) }),
+  /**
+   * Puts the call the agent is talking on on hold (`on: true`, the customer hears silence or music)
+   * or takes it off. Refused when the agent is on no call or the telephony cannot hold.
+   */
+  msg('hold', { on: Type.Boolean() }),
+  /**
+   * Moves the call the agent is talking on to another ready agent of the organisation (`to`: their
+   * user id or username). blind: the call goes over at once; attended: the customer waits on hold
+   * while the second agent's phone rings. The first agent goes to wrap-up when the second takes it.
+   */
+  msg('transfer', {
+    to: Type.String({ minLength: 1, maxLength: 64 }),
+    mode: Type.Union([Type.Literal('blind'), Type.Literal('attended')]),
+  }),
+  /** The agents the current call can go to (ready, same organisation, with the campaign's skills): the ack's result. */
+  msg('transfer_targets', {}),
   msg('subscribe', { campaignId: Type.String({ format: 'uuid' }) }),
   msg('unsubscribe', { campaignId: Type.String({ maxLength: 64 }) }),
 ] as const;
@@ -64,6 +80,18 @@ export const AgentStateView = Type.Object({
   pauseReason: Type.Union([Type.String(), Type.Null()]),
 });
 export type AgentStateView = Static<typeof AgentStateView>;
+
+/** What the call's telephony can do beyond dialing (the workstation enables Hold and Transfer by it). */
+export const CallControls = Type.Object({ hold: Type.Boolean(), transfer: Type.Boolean() });
+export type CallControls = Static<typeof CallControls>;
+
+/** A ready agent a call can be transferred to (the `transfer_targets` ack's result is `{ agents: [...] }`). */
+export const TransferTarget = Type.Object({
+  userId: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+});
+export type TransferTarget = Static<typeof TransferTarget>;
 
 export const DispositionOption = Type.Object({ code: Type.String(), labelZh: Type.String(), labelEn: Type.String() });
 
@@ -99,6 +127,8 @@ export const ServerMessage = Type.Union([
     username: Type.String(),
     role: Role,
     canTakeCalls: Type.Boolean(),
+    /** Whether this node's telephony can hold and transfer calls. */
+    callControls: CallControls,
     heartbeatMs: Type.Number(),
   }),
   Type.Object({
@@ -130,6 +160,18 @@ export const ServerMessage = Type.Union([
   }),
   /** Knowledge prompts whose keywords came up in this call's notes or transcript. */
   Type.Object({ type: Type.Literal('knowledge'), attemptId: Type.String(), prompts: Type.Array(KnowledgePrompt) }),
+  /** The agent's call went on hold (`on: true`, since `at`, epoch ms) or came off it. */
+  Type.Object({ type: Type.Literal('hold'), attemptId: Type.String(), on: Type.Boolean(), at: Type.Number() }),
+  /**
+   * The agent's call went over to another agent (who gets the `call` screen pop of the same
+   * attempt): this agent is in wrap-up for it now and records the disposition of their part.
+   */
+  Type.Object({
+    type: Type.Literal('transferred'),
+    attemptId: Type.String(),
+    to: TransferTarget,
+    mode: Type.Union([Type.Literal('blind'), Type.Literal('attended'), Type.Null()]),
+  }),
   Type.Object({ type: Type.Literal('call_ended'), attemptId: Type.String(), outcome: Type.String() }),
   /** Preview mode: a contact offered to this agent; dial or skip it within `timeoutS`. */
   Type.Object({

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { STATE_COLOURS } from '../colours.ts';
 import { errorText } from '../errors.ts';
 import { duration, useNow } from '../util.ts';
+import { CallControls } from './CallControls.tsx';
 import { CustomerCard } from './CustomerCard.tsx';
 import { DispositionForm } from './DispositionForm.tsx';
 import { MyQueue } from './MyQueue.tsx';
@@ -56,7 +57,7 @@ export default function Workstation() {
   useShortcuts({
     r: () => signedIn && !current && void ready(),
     p: () => signedIn && void pause('break'),
-    h: () => current && !current.endedOutcome && void hangup(),
+    h: () => current && !current.endedOutcome && !current.transferredTo && void hangup(),
   });
 
   const linkBadge = (
@@ -133,13 +134,27 @@ export default function Workstation() {
             {current ? (
               <Space orientation="vertical" style={{ width: '100%' }}>
                 <Space wrap>
-                  <Tag color={current.endedOutcome ? STATE_COLOURS.wrap_up : STATE_COLOURS.talking}>
-                    {current.endedOutcome ? t('agent.status.wrap_up') : t('agent.status.talking')}
+                  <Tag
+                    color={
+                      current.endedOutcome || current.transferredTo ? STATE_COLOURS.wrap_up : STATE_COLOURS.talking
+                    }
+                  >
+                    {current.endedOutcome || current.transferredTo
+                      ? t('agent.status.wrap_up')
+                      : t('agent.status.talking')}
                   </Tag>
                   <Typography.Text strong style={{ fontSize: 20 }} aria-label={t('call.timer')}>
                     {duration(now - current.startedAt)}
                   </Typography.Text>
                 </Space>
+                {current.transferredTo && (
+                  <Alert
+                    type="info"
+                    showIcon
+                    data-testid="transferred"
+                    title={t('call.transferred', { name: current.transferredTo.displayName })}
+                  />
+                )}
                 {current.endedOutcome && (
                   <Alert
                     type="warning"
@@ -153,18 +168,13 @@ export default function Workstation() {
                   <Button
                     danger
                     type="primary"
-                    disabled={!!current.endedOutcome}
+                    disabled={!!current.endedOutcome || !!current.transferredTo}
                     onClick={() => void hangup()}
                     data-testid="hangup"
                   >
                     {t('call.hangup')}
                   </Button>
-                  <Tooltip title={t('call.holdUnsupported')}>
-                    <Button disabled>{t('call.hold')}</Button>
-                  </Tooltip>
-                  <Tooltip title={t('call.holdUnsupported')}>
-                    <Button disabled>{t('call.transfer')}</Button>
-                  </Tooltip>
+                  <CallControls call={current} controls={desk.controls} request={desk.request} now={now} />
                 </Space>
               </Space>
             ) : (

@@ -1,5 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { calls, contacts, projects, questionnaires, type AgentStateView, type ServerMessage } from '@outdial/contracts';
+import {
+  calls,
+  contacts,
+  projects,
+  questionnaires,
+  type AgentStateView,
+  type CallControls,
+  type ServerMessage,
+  type TransferTarget,
+} from '@outdial/contracts';
 import type { Static } from 'typebox';
 import { call as api } from '../api/client.ts';
 import { LiveConnection, type LinkStatus } from '../api/live.ts';
@@ -30,6 +39,10 @@ export interface CurrentCall {
   waitMs: number | null;
   /** Set when the line is released (the agent is wrapping up). */
   endedOutcome: string | null;
+  /** On hold since (browser time, epoch ms); null: not on hold. */
+  heldSince: number | null;
+  /** Set when the call went over to another agent (this agent wraps up their part). */
+  transferredTo: TransferTarget | null;
 }
 export interface Preview {
   previewId: string;
@@ -55,6 +68,7 @@ export function useDesk() {
   const [preview, setPreview] = useState<Preview | null>(null);
   const [knowledge, setKnowledge] = useState<KnowledgePrompt[]>([]);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const [controls, setControls] = useState<CallControls>({ hold: false, transfer: false });
   const currentRef = useRef<CurrentCall | null>(null);
   currentRef.current = current;
 
@@ -83,6 +97,8 @@ export function useDesk() {
       startedAt: attempt.connectedAt ? new Date(attempt.connectedAt).getTime() : s.since,
       waitMs: null,
       endedOutcome: attempt.endedAt ? (attempt.outcome ?? 'completed') : null,
+      heldSince: null,
+      transferredTo: null,
     });
   }, []);
 
@@ -99,6 +115,7 @@ export function useDesk() {
     const off = c.on((m: ServerMessage) => {
       switch (m.type) {
         case 'hello':
+          setControls(m.callControls);
           // Fresh page: back to the dialer if this browser was signed in (within the server's grace period).
           if (localStorage.getItem(SIGNED_IN) === '1' && c.status === 'open') void signIn().catch(() => undefined);
           break;
@@ -119,10 +136,26 @@ export function useDesk() {
             startedAt: Date.now(),
             waitMs: m.waitMs,
             endedOutcome: null,
+            heldSince: null,
+            transferredTo: null,
           });
           break;
         case 'call_ended':
-          setCurrent((cur) => (cur && cur.attemptId === m.attemptId ? { ...cur, endedOutcome: m.outcome } : cur));
+          setCurrent((cur) =>
+            cur && cur.attemptId === m.attemptId ? { ...cur, endedOutcome: m.outcome, heldSince: null } : cur,
+          );
+          break;
+        case 'hold':
+          setCurrent((cur) =>
+            cur && cur.attemptId === m.attemptId
+              ? { ...cur, heldSince: m.on ? (cur.heldSince ?? Date.now()) : null }
+              : cur,
+          );
+          break;
+        case 'transferred':
+          setCurrent((cur) =>
+            cur && cur.attemptId === m.attemptId ? { ...cur, transferredTo: m.to, heldSince: null } : cur,
+          );
           break;
         case 'preview':
           setPreview({
@@ -195,6 +228,7 @@ export function useDesk() {
     preview,
     knowledge,
     notice,
+    controls,
     clearNotice: () => setNotice(null),
     clearCall: () => setCurrent(null),
     signIn,

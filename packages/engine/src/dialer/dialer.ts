@@ -69,6 +69,20 @@ export class Dialer {
     throw new Error(`call ${attemptId} is not in progress on this node`);
   }
 
+  /** What this node's telephony can do with a connected call beyond hanging up. */
+  get callControls(): { hold: boolean; transfer: boolean } {
+    return {
+      hold: typeof this.deps.telephony.hold === 'function',
+      transfer: typeof this.deps.telephony.transfer === 'function',
+    };
+  }
+
+  /** The campaign a call in progress on this node belongs to. */
+  campaignOf(attemptId: string): CampaignRow | undefined {
+    for (const r of this.runners.values()) if (r.hasCall(attemptId)) return r.campaign;
+    return undefined;
+  }
+
   /** Holds or resumes a connected call (when the carrier can). */
   hold(attemptId: string, on: boolean): void {
     if (!this.deps.telephony.hold) throw new Error('this carrier cannot hold calls');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Repositories } from '@outdial/db';
 import type { Principal } from '../auth.ts';
 import type { DispositionService } from '../dispositions.ts';
@@ -11,10 +11,37 @@ import { RecordingLogger } from '../testing.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
 /** Sessions the store still holds as live (the tests revoke some behind the gateway's back). */
-const liveSessions = new Set<string>(['s-a1', 's-a2', 's-a3', 's-a4', 's-q1', 's-a5', 's-s1']);
+const liveSessions = new Set<string>([
+  's-h1',
+  's-h2',
+  's-h3',
+  's-h4',
+  's-a1',
+  's-a2',
+  's-a3',
+  's-a4',
+  's-q1',
+  's-a5',
+  's-s1',
+]);
 
-/** Just what the gateway reads from the database for these cases: agent profiles, live sessions; a contact lookup that fails. */
+/** Users of the organisation `org` (h1…h3) and of another one (x1). */
+const users = ['h1', 'h2', 'h3', 'x1'].map((id) => ({
+  id,
+  orgId: id.startsWith('x') ? 'other' : 'org',
+  username: `user-${id}`,
+  displayName: `Agent ${id.toUpperCase()}`,
+  role: 'agent',
+  disabled: false,
+  createdAt: new Date(0),
+}));
+
+/** Just what the gateway reads from the database for these cases: agent profiles, users, live sessions; a contact lookup that fails. */
 const repos = {
+  users: {
+    get: (orgId: string, id: string) => Promise.resolve(users.find((u) => u.id === id && u.orgId === orgId)),
+    findByUsername: (name: string) => Promise.resolve(users.filter((u) => u.username === name)),
+  },
   org: { getAgent: () => Promise.resolve({ skills: [{ code: 'renewal', level: 3 }] }) },
   contacts: { get: () => Promise.reject(new Error('the database is away')) },
   sessions: { stillActive: (ids: readonly string[]) => Promise.resolve(ids.filter((id) => liveSessions.has(id))) },
@@ -29,11 +56,15 @@ const idleTelephony: Telephony = {
   activeCalls: 0,
 };
 
-function setup(opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number }, logger = new RecordingLogger()) {
+function setup(
+  opts: { heartbeatTimeoutMs: number; reconnectGraceMs: number },
+  logger = new RecordingLogger(),
+  telephony: Telephony = idleTelephony,
+) {
   const scheduler = new VirtualScheduler(Date.parse('2026-03-02T02:00:00Z'));
   const dialer = new Dialer({
     repos,
-    telephony: idleTelephony,
+    telephony,
     scheduler,
     attempts: {} as never,
     campaigns: {} as never,
@@ -215,5 +246,210 @@ describe('AgentGateway', () => {
     } finally {
       liveSessions.add('s-a1');
     }
+  });
+
+  describe('hold and transfer', () => {
+    const opts = { heartbeatTimeoutMs: 15_000, reconnectGraceMs: 60_000 };
+    const controls = () => {
+      const held: [string, boolean][] = [];
+      const telephony: Telephony = {
+        ...idleTelephony,
+        hold: (id, on) => held.push([id, on]),
+        transfer: () => undefined,
+      };
+      return { telephony, held };
+    };
+    /** Agents logged in and ready (x1 logs in for the other organisation). */
+    const agents = async (g: ReturnType<typeof setup>, ids: string[]) => {
+      const conns: Record<string, ReturnType<ReturnType<typeof setup>['connect']>> = {};
+      for (const id of ids) {
+        const p = g.principal(id);
+        conns[id] = g.connect(id.startsWith('x') ? { ...p, orgId: 'other' } : p);
+        await conns[id].handle.receive({ type: 'login' });
+        await conns[id].handle.receive({ type: 'ready' });
+      }
+      return conns;
+    };
+    /** A call connected to an agent, as the dialer announces it. */
+    const onCall = (g: ReturnType<typeof setup>, agentId: string, attemptId: string) => {
+      const at = g.scheduler.now();
+      g.dialer.desk.apply(agentId, { type: 'reserve', at, callId: attemptId });
+      g.dialer.desk.apply(agentId, { type: 'connect', at, callId: attemptId });
+      g.dialer.bus.publish({
+        type: 'CallConnected',
+        at,
+        campaignId: 'c1',
+        attemptId,
+        contactId: 'k1',
+        agentId,
+        waitMs: 0,
+      });
+    };
+    const last = (sent: ServerMessage[]) => sent[sent.length - 1];
+
+    it('says in the hello what the telephony can do', () => {
+      const bare = setup(opts).connect(setup(opts).principal('h1'));
+      expect(bare.sent[0]).toMatchObject({ type: 'hello', callControls: { hold: false, transfer: false } });
+      const g = setup(opts, new RecordingLogger(), controls().telephony);
+      expect(g.connect(g.principal('h1')).sent[0]).toMatchObject({ callControls: { hold: true, transfer: true } });
+    });
+
+    it('holds and resumes the call the agent is on, telling the workstation since when', async () => {
+      const { telephony, held } = controls();
+      const g = setup(opts, new RecordingLogger(), telephony);
+      const { h1 } = await agents(g, ['h1']);
+      onCall(g, 'h1', 'att-h');
+      await h1!.handle.receive({ type: 'hold', id: 1, on: true });
+      const since = g.scheduler.now();
+      expect(held).toEqual([['att-h', true]]);
+      expect(h1!.sent.slice(-2)).toEqual([
+        { type: 'hold', attemptId: 'att-h', on: true, at: since },
+        { type: 'ack', id: 1, request: 'hold', result: { attemptId: 'att-h', on: true, at: since } },
+      ]);
+      g.scheduler.advance(5000);
+      // A second "on" keeps the first moment.
+      await h1!.handle.receive({ type: 'hold', on: true });
+      expect(last(h1!.sent)).toMatchObject({ type: 'ack', result: { on: true, at: since } });
+      await h1!.handle.receive({ type: 'hold', id: 2, on: false });
+      expect(held).toEqual([
+        ['att-h', true],
+        ['att-h', true],
+        ['att-h', false],
+      ]);
+      expect(last(h1!.sent)).toEqual({
+        type: 'ack',
+        id: 2,
+        request: 'hold',
+        result: { attemptId: 'att-h', on: false, at: since + 5000 },
+      });
+    });
+
+    it('refuses hold off a call, before login, and when the telephony cannot hold', async () => {
+      const g = setup(opts);
+      const early = g.connect(g.principal('h2'));
+      await early.handle.receive({ type: 'hold', id: 'x', on: true });
+      expect(last(early.sent)).toMatchObject({
+        type: 'error',
+        id: 'x',
+        code: 'invalid_state',
+        details: { reason: 'not_logged_in' },
+      });
+      const { h1 } = await agents(g, ['h1']);
+      await h1!.handle.receive({ type: 'hold', id: 'a', on: true });
+      expect(last(h1!.sent)).toMatchObject({
+        type: 'error',
+        id: 'a',
+        code: 'invalid_state',
+        details: { reason: 'no_call' },
+      });
+      onCall(g, 'h1', 'att-n');
+      await h1!.handle.receive({ type: 'hold', id: 'b', on: true });
+      expect(last(h1!.sent)).toMatchObject({ type: 'error', id: 'b', details: { reason: 'hold_unsupported' } });
+      await h1!.handle.receive({ type: 'transfer', id: 'c', to: 'h2', mode: 'blind' });
+      expect(last(h1!.sent)).toMatchObject({ type: 'error', id: 'c', details: { reason: 'transfer_unsupported' } });
+    });
+
+    it("passes the telephony's refusal to hold back as hold_failed, the call not held", async () => {
+      const telephony: Telephony = {
+        ...idleTelephony,
+        hold: () => {
+          throw new Error('call att-f is not connected to an agent');
+        },
+      };
+      const g = setup(opts, new RecordingLogger(), telephony);
+      const { h1 } = await agents(g, ['h1']);
+      onCall(g, 'h1', 'att-f');
+      await h1!.handle.receive({ type: 'hold', id: 1, on: true });
+      expect(last(h1!.sent)).toMatchObject({
+        type: 'error',
+        id: 1,
+        code: 'invalid_state',
+        details: { reason: 'hold_failed' },
+      });
+      expect(h1!.sent.some((m) => m.type === 'hold')).toBe(false);
+    });
+
+    it('lists the ready agents of the organisation a call can go to', async () => {
+      const g = setup(opts, new RecordingLogger(), controls().telephony);
+      const c = await agents(g, ['h1', 'h2', 'h3', 'x1']);
+      await c['h3']!.handle.receive({ type: 'pause', reason: 'break' });
+      await c['h1']!.handle.receive({ type: 'transfer_targets', id: 1 });
+      expect(last(c['h1']!.sent)).toMatchObject({ type: 'error', details: { reason: 'no_call' } });
+      onCall(g, 'h1', 'att-l');
+      await c['h1']!.handle.receive({ type: 'transfer_targets', id: 2 });
+      expect(last(c['h1']!.sent)).toEqual({
+        type: 'ack',
+        id: 2,
+        request: 'transfer_targets',
+        result: { agents: [{ userId: 'h2', username: 'user-h2', displayName: 'Agent H2' }] },
+      });
+    });
+
+    it('refuses a transfer to nobody, to another organisation, to an agent not ready, to oneself', async () => {
+      const g = setup(opts, new RecordingLogger(), controls().telephony);
+      const c = await agents(g, ['h1', 'h3', 'x1']);
+      await c['h3']!.handle.receive({ type: 'pause', reason: 'break' });
+      const h1 = c['h1']!;
+      onCall(g, 'h1', 'att-r');
+      const refusal = async (to: string) => {
+        await h1.handle.receive({ type: 'transfer', id: to, to, mode: 'blind' });
+        return last(h1.sent);
+      };
+      expect(await refusal('nobody')).toMatchObject({ code: 'not_found', details: { reason: 'target_not_found' } });
+      expect(await refusal('x1')).toMatchObject({ code: 'forbidden', details: { reason: 'other_organisation' } });
+      expect(await refusal('user-h3')).toMatchObject({
+        code: 'invalid_state',
+        details: { reason: 'target_not_ready' },
+      });
+      expect(await refusal('user-h1')).toMatchObject({ code: 'invalid_state', details: { reason: 'same_agent' } });
+      // h2 exists but is not logged in on this node.
+      expect(await refusal('user-h2')).toMatchObject({ details: { reason: 'target_not_ready' } });
+      expect(g.dialer.desk.get('h1')?.state).toMatchObject({ status: 'talking', callId: 'att-r' });
+    });
+
+    it('moves the call to a ready agent: the first is told and wraps up, the second owns the attempt', async () => {
+      const g = setup(opts, new RecordingLogger(), controls().telephony);
+      const c = await agents(g, ['h1', 'h2']);
+      onCall(g, 'h1', 'att-t');
+      // No runner has this call on this node: the dialer's refusal comes back as the reason.
+      await c['h1']!.handle.receive({ type: 'transfer', id: 1, to: 'user-h2', mode: 'blind' });
+      expect(last(c['h1']!.sent)).toMatchObject({ type: 'error', details: { reason: 'transfer_failed' } });
+      const moved = vi.spyOn(g.dialer, 'transfer').mockImplementation((attemptId, to) => {
+        g.dialer.desk.apply(to, { type: 'reserve', at: g.scheduler.now(), callId: attemptId });
+      });
+      await c['h1']!.handle.receive({ type: 'transfer', id: 2, to: 'user-h2', mode: 'attended' });
+      expect(moved).toHaveBeenCalledWith('att-t', 'h2', 'attended');
+      const h2 = { userId: 'h2', username: 'user-h2', displayName: 'Agent H2' };
+      expect(last(c['h1']!.sent)).toEqual({
+        type: 'ack',
+        id: 2,
+        request: 'transfer',
+        result: { attemptId: 'att-t', to: h2, mode: 'attended' },
+      });
+      // The second agent's phone answers: the dialer hangs the first agent up and connects the second.
+      const at = g.scheduler.now();
+      g.dialer.desk.apply('h1', { type: 'hangup', at, callId: 'att-t' });
+      g.dialer.desk.apply('h2', { type: 'connect', at, callId: 'att-t' });
+      g.dialer.bus.publish({
+        type: 'CallConnected',
+        at,
+        campaignId: 'c1',
+        attemptId: 'att-t',
+        contactId: 'k1',
+        agentId: 'h2',
+        waitMs: 0,
+      });
+      await flush();
+      expect(c['h1']!.sent).toContainEqual({ type: 'transferred', attemptId: 'att-t', to: h2, mode: 'attended' });
+      expect(c['h1']!.sent).toContainEqual({
+        type: 'state',
+        state: expect.objectContaining({ status: 'wrap_up', callId: 'att-t' }),
+      });
+      expect(c['h2']!.sent).toContainEqual({
+        type: 'state',
+        state: expect.objectContaining({ status: 'talking', callId: 'att-t' }),
+      });
+      expect(c['h2']!.sent.some((m) => m.type === 'transferred')).toBe(false);
+    });
   });
 });

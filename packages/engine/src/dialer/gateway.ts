@@ -1,4 +1,4 @@
-import type { AgentStateView, ServerMessage, SessionMessage } from '@outdial/contracts';
+import type { AgentStateView, ServerMessage, SessionMessage, TransferTarget } from '@outdial/contracts';
 import type { Repositories } from '../ports/index.ts';
 import { can } from '@outdial/domain/access';
 import type { Principal } from '../auth.ts';
@@ -74,6 +74,12 @@ export class AgentGateway {
   private readonly graceTimers = new Map<string, unknown>();
   /** Attempts whose end is persisted, awaited by a disposition that arrived first. */
   private readonly endWaiters = new Map<string, (() => void)[]>();
+  /** Calls on hold (attempt → since, epoch ms). */
+  private readonly held = new Map<string, number>();
+  /** The agent each connected call is with (a new agent for the same attempt is a transfer). */
+  private readonly callAgents = new Map<string, string>();
+  /** Transfers asked for through this gateway, until the second agent takes the call. */
+  private readonly transfers = new Map<string, { to: TransferTarget; mode: 'blind' | 'attended' }>();
   private readonly heartbeatTimeoutMs: number;
   private readonly graceMs: number;
   private readonly statsEveryMs: number;
@@ -149,6 +155,7 @@ export class AgentGateway {
       username: principal.username,
       role: principal.role,
       canTakeCalls: can(principal.role, 'calls:handle'),
+      callControls: this.deps.dialer.callControls,
       heartbeatMs: Math.floor(this.heartbeatTimeoutMs / 3),
     });
     return {
@@ -230,6 +237,12 @@ export class AgentGateway {
         });
         return { matched: r.matched.length, pushed: r.pushed };
       }
+      case 'hold':
+        return this.hold(s, m.on);
+      case 'transfer':
+        return this.transfer(s, m.to, m.mode);
+      case 'transfer_targets':
+        return { agents: await this.transferTargets(s) };
       case 'subscribe': {
         if (!can(s.principal.role, 'campaigns:read'))
           throw new AppError('forbidden', 'your role does not allow following campaigns');
@@ -336,6 +349,124 @@ export class AgentGateway {
     });
   }
 
+  /** The call this agent is talking on (hold and transfer are about it). */
+  private talkingOn(s: Session): { agentId: string; attemptId: string } {
+    const agentId = this.ownAgent(s);
+    const a = this.deps.dialer.desk.get(agentId);
+    if (a?.state.status === 'talking' && a.state.callId) return { agentId, attemptId: a.state.callId };
+    throw new AppError('invalid_state', 'you are not on a call', { reason: 'no_call' });
+  }
+
+  private hold(s: Session, on: boolean): { attemptId: string; on: boolean; at: number } {
+    const { attemptId } = this.talkingOn(s);
+    if (!this.deps.dialer.callControls.hold)
+      throw new AppError('invalid_state', "this node's telephony cannot hold calls", { reason: 'hold_unsupported' });
+    try {
+      this.deps.dialer.hold(attemptId, on);
+    } catch (err) {
+      throw new AppError(
+        'invalid_state',
+        `the telephony refused: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          reason: 'hold_failed',
+        },
+      );
+    }
+    const at = on ? (this.held.get(attemptId) ?? this.now()) : this.now();
+    if (on) this.held.set(attemptId, at);
+    else this.held.delete(attemptId);
+    s.conn.send({ type: 'hold', attemptId, on, at });
+    return { attemptId, on, at };
+  }
+
+  /**
+   * Moves the agent's call to another ready agent of the organisation with the campaign's
+   * skills. The second agent is reserved now and gets the screen pop when their phone answers;
+   * the first goes to wrap-up then (and gets `transferred`).
+   */
+  private async transfer(
+    s: Session,
+    to: string,
+    mode: 'blind' | 'attended',
+  ): Promise<{ attemptId: string; to: TransferTarget; mode: 'blind' | 'attended' }> {
+    const { agentId, attemptId } = this.talkingOn(s);
+    const { dialer } = this.deps;
+    if (!dialer.callControls.transfer)
+      throw new AppError('invalid_state', "this node's telephony cannot transfer calls", {
+        reason: 'transfer_unsupported',
+      });
+    const target = await this.resolveTarget(s.principal, to);
+    if (target.userId === agentId)
+      throw new AppError('invalid_state', 'the call is already with you', { reason: 'same_agent' });
+    const a = dialer.desk.get(target.userId);
+    if (a?.state.status !== 'ready')
+      throw new AppError('invalid_state', `${target.username} is not ready to take a call`, {
+        reason: 'target_not_ready',
+      });
+    const required = dialer.campaignOf(attemptId)?.settings.requiredSkills ?? {};
+    if (!hasSkills(a.skills, required))
+      throw new AppError('invalid_state', `${target.username} lacks the campaign's skills`, {
+        reason: 'target_lacks_skills',
+      });
+    // The call may have ended while the target was looked up.
+    this.talkingOn(s);
+    this.transfers.set(attemptId, { to: target, mode });
+    try {
+      dialer.transfer(attemptId, target.userId, mode);
+    } catch (err) {
+      this.transfers.delete(attemptId);
+      throw new AppError('invalid_state', `the transfer failed: ${err instanceof Error ? err.message : String(err)}`, {
+        reason: 'transfer_failed',
+      });
+    }
+    return { attemptId, to: target, mode };
+  }
+
+  /** An agent of the caller's organisation by user id or username. */
+  private async resolveTarget(p: Principal, to: string): Promise<TransferTarget> {
+    const { repos, dialer } = this.deps;
+    const byId = UUID.test(to) ? await repos.users.get(p.orgId, to) : undefined;
+    const row = byId ?? (await repos.users.findByUsername(to)).find((u) => u.orgId === p.orgId);
+    if (row && !row.disabled) return { userId: row.id, username: row.username, displayName: row.displayName };
+    const elsewhere = dialer.desk.get(to);
+    if (!row && elsewhere && elsewhere.orgId !== null && elsewhere.orgId !== p.orgId)
+      throw new AppError('forbidden', 'that agent belongs to another organisation', { reason: 'other_organisation' });
+    throw new AppError('not_found', `no agent "${to}" in your organisation`, { reason: 'target_not_found' });
+  }
+
+  /** Ready agents of the caller's organisation with the current call's campaign skills (not the caller). */
+  private async transferTargets(s: Session): Promise<TransferTarget[]> {
+    const { agentId, attemptId } = this.talkingOn(s);
+    const { dialer, repos } = this.deps;
+    const orgId = s.principal.orgId;
+    const required = dialer.campaignOf(attemptId)?.settings.requiredSkills ?? {};
+    const ids = dialer.desk
+      .all()
+      .filter(
+        (a) => a.id !== agentId && a.orgId === orgId && a.state.status === 'ready' && hasSkills(a.skills, required),
+      )
+      .map((a) => a.id);
+    const rows = await Promise.all(ids.map((id) => repos.users.get(orgId, id)));
+    return rows
+      .filter((u) => u !== undefined && !u.disabled)
+      .map((u) => ({ userId: u!.id, username: u!.username, displayName: u!.displayName }))
+      .sort((x, y) => x.username.localeCompare(y.username));
+  }
+
+  /** Tells the agent who had a call that it went to another agent. */
+  private async sendTransferred(fromAgent: string, attemptId: string, toAgent: string): Promise<void> {
+    const s = this.owners.get(fromAgent);
+    if (!s) return;
+    const asked = this.transfers.get(attemptId);
+    this.transfers.delete(attemptId);
+    let to = asked?.to.userId === toAgent ? asked.to : undefined;
+    if (!to) {
+      const u = await this.deps.repos.users.get(s.principal.orgId, toAgent);
+      to = { userId: toAgent, username: u?.username ?? toAgent, displayName: u?.displayName ?? toAgent };
+    }
+    s.conn.send({ type: 'transferred', attemptId, to, mode: asked?.mode ?? null });
+  }
+
   private async dispose(s: Session, m: Extract<ClientMessage, { type: 'disposition' }>): Promise<unknown> {
     const id = this.ownAgent(s);
     const a = this.deps.dialer.desk.get(id);
@@ -401,6 +532,14 @@ export class AgentGateway {
         break;
       }
       case 'CallConnected': {
+        const before = this.callAgents.get(e.attemptId);
+        this.callAgents.set(e.attemptId, e.agentId);
+        if (before !== undefined && before !== e.agentId) {
+          this.held.delete(e.attemptId);
+          this.sendTransferred(before, e.attemptId, e.agentId).catch((err: unknown) =>
+            this.log.error({ err, attemptId: e.attemptId }, 'telling an agent their call was transferred failed'),
+          );
+        }
         const s = this.owners.get(e.agentId);
         if (s)
           this.screenPop(s, e).catch((err: unknown) =>
@@ -431,6 +570,9 @@ export class AgentGateway {
         this.endSessions(e.userId, e.sessionId, e.reason.replace('_', ' '));
         return;
       case 'CallEnded': {
+        this.held.delete(e.attemptId);
+        this.callAgents.delete(e.attemptId);
+        this.transfers.delete(e.attemptId);
         const waiters = this.endWaiters.get(e.attemptId);
         if (waiters) {
           this.endWaiters.delete(e.attemptId);
@@ -690,6 +832,15 @@ function refusal(code: string): AppError {
     en: 'The compliance gate refused this call.',
   };
   return new AppError('invalid_state', `${w.en} ${w.zh}`, { reason: 'refused', code, zh: w.zh, en: w.en });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether an agent's skills meet a campaign's needs, as routing reads them (every skill, at the lowest required level). */
+function hasSkills(skills: Readonly<Record<string, number>>, required: Readonly<Record<string, number>>): boolean {
+  const codes = Object.keys(required);
+  const min = codes.length ? Math.min(...Object.values(required)) : 1;
+  return codes.every((code) => (skills[code] ?? 0) >= min);
 }
 
 function errorMessage(id: string | number | null, err: unknown): ServerMessage {
