@@ -234,8 +234,10 @@ async function main() {
     const base = `http://127.0.0.1:${port}`;
     for (let t = 0; ; t++) {
       if (server.exitCode !== null) throw new Error(`server exited:\n${log}`);
-      if (/listening on/.test(log)) break;
-      if (t > 600) throw new Error(`server did not start:\n${log}`);
+      // The server logs at warn here, so its "listening on" line is not printed: ask it.
+      const up = await http('GET', `${base}/healthz`, { timeoutMs: 1000 }).catch(() => null);
+      if (up?.status === 200) break;
+      if (t > 1200) throw new Error(`server did not start:\n${log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const login = await http('POST', `${base}/api/v1/auth/login`, {

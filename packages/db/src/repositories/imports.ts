@@ -190,10 +190,13 @@ const WRITTEN = new WeakMap<Database, number>();
 const MERGE_LOCKS = new WeakMap<Database, Map<string, Promise<void>>>();
 
 /**
- * Lets the event loop turn once (timers, sockets) before the next statement is queued, so a
- * request that arrived meanwhile gets its query in ahead of it.
+ * Lets the event loop turn once before the next statement is queued, so a request that arrived
+ * meanwhile is read and gets its query in ahead of it. setImmediate runs after the loop has
+ * polled for I/O; setTimeout(0) does not guarantee that: with two staging chains in flight (the
+ * import keeps two batches writing) their timers kept each other due and sockets went unread —
+ * /healthz waited 13–26 s in a 1M-row import (imports-turns.test.ts, docs/benchmarks.md).
  */
-const yieldToOthers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class ImportsRepo implements ImportsStore {
   constructor(private readonly db: Database) {}
