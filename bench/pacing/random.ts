@@ -6,7 +6,7 @@
  *
  *   npm run bench:pacing:random -- --count 60 --seed 11 --threads 2 [--days 2]
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -23,6 +23,25 @@ const threads = arg('--threads', 2);
 const days = arg('--days', 5);
 /** Run only indexes `from` … count − 1 (to split a set over processes), into `random-results-<from>.json`. */
 const from = arg('--from', 0);
+/**
+ * `--reuse-baselines FILE`: an earlier random-results.json of the same seed and days; its scenarios
+ * run the predictive policy only and keep that run's best eligible baseline (valid while the
+ * simulator and the baselines are unchanged: common random numbers give them the same results).
+ */
+const reuseAt = process.argv.indexOf('--reuse-baselines');
+const known = new Map<number, { policy: string; occupancy: number } | null>();
+let reusedFrom: string | undefined;
+if (reuseAt >= 0) {
+  reusedFrom = process.argv[reuseAt + 1]!;
+  const prev = JSON.parse(readFileSync(reusedFrom, 'utf8')) as {
+    seed: number;
+    days: number;
+    scenarios: { index: number; bestBaseline: { policy: string; occupancy: number } | null }[];
+  };
+  if (prev.seed !== seed || prev.days !== days)
+    throw new Error(`${reusedFrom} is seed ${prev.seed}, ${prev.days} days; this run is seed ${seed}, ${days} days`);
+  for (const sc of prev.scenarios) known.set(sc.index, sc.bestBaseline);
+}
 
 const r = await runRandomSet(
   seed,
@@ -31,11 +50,19 @@ const r = await runRandomSet(
   { quick: true, days, threads },
   (line) => process.stderr.write(`${line}\n`),
   from,
+  known,
 );
 writeFileSync(
   join(here, from ? `random-results-${from}.json` : 'random-results.json'),
   JSON.stringify(
-    { machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, quick: true, replications: 3, days, ...r },
+    {
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+      quick: true,
+      replications: 3,
+      days,
+      ...(reusedFrom ? { baselinesReusedFrom: reusedFrom } : {}),
+      ...r,
+    },
     null,
     1,
   ),

@@ -8,7 +8,7 @@
  *   npm run bench:pacing:all -- --replications 5 --public-only   (at most 5 replications, S* only)
  * Results and the chart are rewritten after each scenario, so a long run keeps what it finished.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -35,15 +35,37 @@ const files = [
     .map((f) => join(here, 'scenarios', f)),
 ];
 
+/**
+ * `--reuse-baselines`: scenarios already in bench/pacing/results.json (same replications and days)
+ * run the predictive policy only and keep that file's baselines — valid while the simulator and the
+ * baselines are unchanged (common random numbers: they would produce the same figures again).
+ */
+const reuse = process.argv.includes('--reuse-baselines');
+const previous = new Map<string, BenchResult>();
+if (reuse) {
+  const prev = JSON.parse(readFileSync(join(here, 'results.json'), 'utf8')) as { results: BenchResult[] };
+  for (const b of prev.results) previous.set(b.scenario, b);
+}
+
 const t0 = performance.now();
 const all: BenchResult[] = [];
 for (const f of files) {
   const sc = await loadScenario(f);
-  const r = await runBenchParallel(sc, POLICY_NAMES, {
+  const stored = previous.get(sc.name);
+  const reps = maxReps ? Math.min(maxReps, sc.replications) : quick ? undefined : sc.replications;
+  const usable =
+    stored !== undefined && !quick && stored.results.every((x) => x.replications === reps && x.days === sc.shift.days);
+  let r = await runBenchParallel(sc, usable ? ['predictive'] : POLICY_NAMES, {
     quick,
     ...(threads ? { threads } : {}),
     ...(maxReps ? { replications: Math.min(maxReps, sc.replications) } : {}),
   });
+  if (usable) {
+    const results = [...stored.results.filter((x) => x.policy !== 'predictive'), ...r.results];
+    const eligible = results.filter((x) => x.abandon.shareOver3pct <= 0.05);
+    const winner = eligible.length ? eligible.reduce((a, b) => (b.occupancy > a.occupancy ? b : a)).policy : null;
+    r = { ...r, results, winner, baselinesReused: true } as BenchResult;
+  }
   all.push(r);
   process.stderr.write(`${r.scenario}: ${r.seconds.toFixed(1)} s, winner ${r.winner}\n`);
   report(false);

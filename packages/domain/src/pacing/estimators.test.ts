@@ -22,6 +22,23 @@ describe('AnswerRateByDialTime', () => {
     expect(e.estimate(30, ringCdf).slow.sd).toBeLessThan(0.01);
   });
 
+  it('hands on ring times only when every call dialed in their second has its outcome', () => {
+    const rings: number[] = [];
+    const e = new AnswerRateByDialTime(25, 0.25, 4, 600, 90, (r) => rings.push(r));
+    for (let i = 0; i < 100; i++) e.dial(0);
+    e.answer(3, 3);
+    e.answer(20, 20);
+    // At 21 s the quick answer is in and the slow one too, but calls of that second may still
+    // answer: a window fed now would hold the quick answers of every burst first.
+    expect(e.settled(21, 1)).toBe(false);
+    expect(rings).toEqual([]);
+    e.dial(26);
+    expect(rings).toEqual([3, 20]);
+    // Settled: a timeout since the first dial and enough complete answers (2 here).
+    expect(e.settled(26, 2)).toBe(true);
+    expect(e.settled(26, 3)).toBe(false);
+  });
+
   it('counts a call still ringing only by the chance it would have been answered by now', () => {
     const e = new AnswerRateByDialTime(25, 0.5, 0.001);
     for (let i = 0; i < 100; i++) e.dial(0);
@@ -54,6 +71,23 @@ describe('planningRate', () => {
 });
 
 describe('DurationModel', () => {
+  it('counts calls still running as censored durations (Kaplan–Meier)', () => {
+    // Minutes after a start: ten calls ended within 10 s, ninety are still running at 100 s.
+    const m = new DurationModel(500);
+    for (let i = 1; i <= 10; i++) m.add(i);
+    const running = Array.from({ length: 90 }, () => 100);
+    // Completed calls alone say every call ends within 10 s.
+    expect(m.survival(10)).toBe(0);
+    const curve = m.withRunning(running);
+    // With the running ones: 90% last beyond 50 s, and a call at 5 s is unlikely to end within 10 s.
+    expect(curve.survival(50)).toBeCloseTo(0.9, 5);
+    expect(curve.endsWithin(5, 10)).toBeLessThan(0.1);
+    // Without running calls the curve is the empirical one.
+    const plain = m.withRunning([]);
+    expect(plain.survival(5)).toBeCloseTo(m.survival(5), 10);
+    expect(plain.endsWithin(2, 3)).toBeCloseTo(m.endsWithin(2, 3), 10);
+  });
+
   it('past the samples it does not assume "frees at once": remaining time grows with time spent', () => {
     const m = new DurationModel(500);
     for (let i = 1; i <= 200; i++) m.add(i); // 1…200 s

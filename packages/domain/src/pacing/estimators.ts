@@ -24,6 +24,8 @@ interface Bin {
   t: number;
   dials: number;
   answers: number;
+  /** Ring-to-answer of each answer, handed on when the bin is complete. */
+  rings: number[];
 }
 
 /**
@@ -42,6 +44,9 @@ export class AnswerRateByDialTime {
   private readonly fast = { n: 0, a: 0 };
   private clock = 0;
   private lastT: number | null = null;
+  private firstDialT: number | null = null;
+  /** Answers of calls whose every outcome is in (their bin folded), since the start: never decayed. */
+  private completeAnswers = 0;
 
   constructor(
     private readonly timeoutS: number,
@@ -49,6 +54,12 @@ export class AnswerRateByDialTime {
     private readonly priorWeight = 4,
     private readonly slowS = 600,
     private readonly fastS = 90,
+    /**
+     * Receives each answer's ring-to-answer once every call dialed in its second has its outcome:
+     * a window of ring times fed as answers arrive is biased short right after a burst (the quick
+     * answers are in, the slow ones not yet), which biases this very estimate through `ringCdf`.
+     */
+    private readonly onCompleteRing: (ringS: number) => void = () => undefined,
   ) {}
 
   /** Advances the decay clock to `t` (call before reading, with the decision's time). */
@@ -86,6 +97,8 @@ export class AnswerRateByDialTime {
     let k = 0;
     while (k < this.young.length && t - this.young[k]!.t >= this.timeoutS + 1) {
       const b = this.young[k]!;
+      this.completeAnswers += b.answers;
+      for (const r of b.rings) this.onCompleteRing(r);
       this.slow.n += b.dials;
       this.slow.a += b.answers;
       this.fast.n += b.dials;
@@ -96,12 +109,13 @@ export class AnswerRateByDialTime {
   }
 
   dial(t: number, count = 1): void {
+    this.firstDialT ??= t;
     this.advance(t);
     this.fold(t);
     const bt = Math.floor(t);
     const last = this.young.at(-1);
     if (last && last.t === bt) last.dials += count;
-    else this.young.push({ t: bt, dials: count, answers: 0 });
+    else this.young.push({ t: bt, dials: count, answers: 0, rings: [] });
   }
 
   /** An answer at `t` after `ringS` of ringing: counted for the second it was dialed in. */
@@ -113,15 +127,29 @@ export class AnswerRateByDialTime {
       const b = this.young[i]!;
       if (b.t === bt) {
         b.answers++;
+        b.rings.push(ringS);
         return;
       }
       if (b.t < bt) break;
     }
     // Dialed before the policy saw it (or folded already): count it in the decayed sums.
+    this.onCompleteRing(ringS);
     this.slow.a++;
     this.slow.n++;
     this.fast.a++;
     this.fast.n++;
+  }
+
+  /**
+   * Whether the estimate rests on complete outcomes: a full no-answer timeout has passed since the
+   * first dial, and at least `minAnswers` answers of calls whose every outcome is in were seen.
+   * Before that, the ring-to-answer distribution used for censoring is itself censored (only the
+   * quick answers have come back), so the rate reads low — by a third in a 401-agent scenario,
+   * whose first burst then abandoned 260 people in ten seconds.
+   */
+  settled(t: number, minAnswers: number): boolean {
+    this.fold(t);
+    return this.firstDialT !== null && t - this.firstDialT >= this.timeoutS + 1 && this.completeAnswers >= minAnswers;
   }
 
   /**
@@ -210,6 +238,32 @@ export class DurationModel {
   get mean(): number {
     return this.window.mean;
   }
+  /**
+   * The curve with the durations still running counted as censored observations (Kaplan–Meier).
+   * Completed durations alone arrive shortest first: minutes after a start every agent is still on
+   * a call and the window holds only the calls that ended quickly, which would have the policy
+   * believe the team frees up soon. A call that has run `e` seconds says the duration exceeds `e`.
+   */
+  withRunning(running: readonly number[]): DurationCurve {
+    const done = this.window.values;
+    const cens = [...running].sort((a, b) => a - b);
+    const times = new Float64Array(done.length);
+    const surv = new Float64Array(done.length);
+    let s = 1;
+    let c = 0; // censored durations shorter than the current time (no longer at risk)
+    let tailStart = 0;
+    for (let i = 0; i < done.length; i++) {
+      const d = done[i]!;
+      while (c < cens.length && cens[c]! < d) c++;
+      const atRisk = done.length - i + (cens.length - c);
+      s *= 1 - 1 / atRisk;
+      times[i] = d;
+      surv[i] = s;
+      if (atRisk > this.minTail) tailStart = d;
+    }
+    return new DurationCurve(times, surv, tailStart, this.alpha);
+  }
+
   /** P(lasts more than e). */
   survival(e: number): number {
     const n = this.window.count;
@@ -230,6 +284,47 @@ export class DurationModel {
     if (e < t0) return this.window.endsWithin(e, h);
     const pareto = (x: number) => 1 - Math.pow(Math.max(x, 1e-6) / (Math.max(x, 1e-6) + h), this.alpha);
     const anchor = t0 > 0 ? this.window.endsWithin(t0, h) : 1;
+    return Math.min(anchor, pareto(Math.max(e, t0)));
+  }
+}
+
+/**
+ * A survival curve (steps at the completed durations) with the Pareto tail of `DurationModel`
+ * past `tailStart`, where too few durations remain at risk for the empirical curve to say much.
+ */
+export class DurationCurve {
+  constructor(
+    private readonly times: Float64Array,
+    private readonly surv: Float64Array,
+    private readonly tailStart: number,
+    private readonly alpha: number,
+  ) {}
+  get count(): number {
+    return this.times.length;
+  }
+  /** P(lasts more than e). */
+  survival(e: number): number {
+    let lo = 0;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.times[mid]! <= e) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 1 : this.surv[lo - 1]!;
+  }
+  private empirical(e: number, h: number): number {
+    const se = this.survival(e);
+    if (se <= 0) return 1;
+    return 1 - this.survival(e + h) / se;
+  }
+  /** P(ends within h more | lasted e). */
+  endsWithin(e: number, h: number): number {
+    if (h <= 0 || this.times.length === 0) return 0;
+    const t0 = this.tailStart;
+    if (e < t0) return this.empirical(e, h);
+    const pareto = (x: number) => 1 - Math.pow(Math.max(x, 1e-6) / (Math.max(x, 1e-6) + h), this.alpha);
+    const anchor = t0 > 0 ? this.empirical(t0, h) : 1;
     return Math.min(anchor, pareto(Math.max(e, t0)));
   }
 }

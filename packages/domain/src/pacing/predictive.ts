@@ -49,6 +49,8 @@ const WRAP_STEP_S = 0.5;
 const RING_STEP_S = 0.1;
 
 const PRIOR_ANSWER = 0.25;
+/** Answers with every outcome in before the first forecast (fewer for a small team: twice its size). */
+const SETTLE_ANSWERS = 20;
 /** Seconds of dialing between controller steps. */
 const CONTROL_S = 60;
 /** Integral gain: log τ moves by this × (aim·people − abandons) / (aim·max(people, 1/aim)). */
@@ -57,6 +59,8 @@ const TAU_MIN = 0.002;
 const TAU_MAX = 0.5;
 /** New dials per decision may add at most this share of the active agents in expected arrivals, beyond the ready ones. */
 const RAMP_SHARE = 0.25;
+/** Running calls and wraps age: the duration tables are rebuilt at least this often. */
+const TABLES_MAX_AGE_S = 5;
 /** A full forecast costs a pass over agents and ringing calls: at most one per this many seconds. */
 const FULL_EVERY_S = 0.25;
 
@@ -73,7 +77,7 @@ export class PredictivePolicy implements PacingPolicy {
   private readonly ring = new SortedWindow(400);
   private readonly talk = new DurationModel(500);
   private readonly machineTalk = new DurationModel(100, 5);
-  private readonly wrap = new SortedWindow(200);
+  private readonly wrap = new DurationModel(200);
   /** Marginal abandon probability allowed for the next call (log scale inside the controller). */
   private tau = 0.03;
   private humans = 0;
@@ -83,6 +87,7 @@ export class PredictivePolicy implements PacingPolicy {
   private controlClock = 0;
   private lastDecideT: number | null = null;
   private guarded = false;
+  private warming = true;
   private guardedThisStep = false;
   private reason = 'warming up: dialing progressively until estimates settle';
   private lastLevel = 1;
@@ -93,6 +98,7 @@ export class PredictivePolicy implements PacingPolicy {
   private wrapTable?: Float64Array;
   private ringTable?: Float64Array;
   private tablesH = 0;
+  private tablesAt = Number.NEGATIVE_INFINITY;
   private samplesSinceTables = 0;
   private last = { r: 0, H: 0 };
   private lastFull = Number.NEGATIVE_INFINITY;
@@ -105,7 +111,10 @@ export class PredictivePolicy implements PacingPolicy {
     this.aim = settings.maxAbandonRate * (opts.aimShareOfLimit ?? 0.8);
     this.headroom = opts.guardHeadroom ?? 3;
     this.credit = opts.periodCredit ?? 100;
-    this.answers = new AnswerRateByDialTime(settings.noAnswerTimeoutS, PRIOR_ANSWER);
+    this.answers = new AnswerRateByDialTime(settings.noAnswerTimeoutS, PRIOR_ANSWER, 4, 600, 90, (ringS) => {
+      this.ring.add(ringS);
+      this.samplesSinceTables++;
+    });
   }
 
   observe(e: PacingEvent): void {
@@ -114,9 +123,8 @@ export class PredictivePolicy implements PacingPolicy {
         this.answers.dial(e.t);
         break;
       case 'answer':
+        // The ring window learns this answer when its dial second is complete (see the estimator).
         this.answers.answer(e.t, e.ringS);
-        this.ring.add(e.ringS);
-        this.samplesSinceTables++;
         if (e.human) {
           this.humans++;
           this.stepHumans++;
@@ -175,11 +183,23 @@ export class PredictivePolicy implements PacingPolicy {
     this.control(s.now);
     const inFlight = s.callsRinging + s.callsInAmd + s.callsWaiting;
     const progressive = Math.max(0, s.agentsReady - inFlight);
-    if (this.talk.count < 10 || this.ring.count < 10) {
+    // Complete outcomes before the first forecast: a team's worth of answers (at most 20), so a
+    // rate read from half-observed calls never sizes the burst that fills an idle team.
+    const minAnswers = Math.min(SETTLE_ANSWERS, Math.max(3, 2 * s.agentsActive));
+    if (
+      this.talk.count < 10 ||
+      this.wrap.count < 10 ||
+      this.ring.count < 10 ||
+      !this.answers.settled(s.now, minAnswers)
+    ) {
       this.reason = 'warming up: dialing progressively until estimates settle';
+      this.warming = true;
+      // Progressive dialing abandons nobody: a minute of it says nothing about τ (no wind-up).
+      this.guardedThisStep = true;
       this.lastLevel = 1;
       return { dials: progressive };
     }
+    this.warming = false;
     const budget = this.budget();
     if (budget < this.headroom || (this.guarded && budget < 2 * this.headroom)) {
       this.guarded = true;
@@ -196,7 +216,7 @@ export class PredictivePolicy implements PacingPolicy {
     const medianRing = this.ring.quantile(0.5);
     const H = medianRing + this.settings.amdDecisionS + this.settings.greetingS + this.settings.connectWithinS;
     const wrapMean = this.wrap.count ? this.wrap.mean : 0;
-    this.refreshTables(H, wrapMean);
+    this.refreshTables(s, H, wrapMean);
     const ringT = this.ringTable!;
     const ringCdf = (a: number) => 1 - ringT[Math.min(ringT.length - 1, Math.max(0, Math.floor(a / RING_STEP_S)))]!;
 
@@ -268,29 +288,41 @@ export class PredictivePolicy implements PacingPolicy {
    * The conditional probabilities depend on elapsed time only through the sliding windows,
    * which change slowly: tabulate them on a grid and rebuild after enough new samples.
    */
-  private refreshTables(H: number, wrapMean: number): void {
+  private refreshTables(s: PacingSnapshot, H: number, wrapMean: number): void {
     const every = this.talk.count < 200 ? 20 : 150;
-    const stale = !this.talkTable || this.samplesSinceTables >= every || Math.abs(H - this.tablesH) > 1;
+    const stale =
+      !this.talkTable ||
+      this.samplesSinceTables >= every ||
+      Math.abs(H - this.tablesH) > 1 ||
+      s.now - this.tablesAt >= TABLES_MAX_AGE_S;
     if (!stale) return;
     this.samplesSinceTables = 0;
     this.tablesH = H;
+    this.tablesAt = s.now;
+    // Calls and wraps still running are censored durations: right after a start the completed
+    // ones are the short ones, and without them the team would seem to free up soon.
+    const talk = this.talk.withRunning(s.talkElapsed);
+    const wrap = this.wrap.withRunning(s.wrapElapsed);
     // An agent on a call is on a person (talk, then wrap) or on a machine (short, no wrap):
     // mixed by how often machines reach agents, conditioned on the time already on the call.
     const fm = this.machineAtAgent.count > 0 ? this.machineAtAgent.share : 0;
     const hPerson = Math.max(0, H - wrapMean);
-    const talkMax = Math.max(this.talk.window.quantile(1), this.talk.tailStart() * 4) + TALK_STEP_S;
+    let longestRunning = 0;
+    for (const e of s.talkElapsed) longestRunning = Math.max(longestRunning, e);
+    const talkMax = Math.max(this.talk.window.quantile(1), longestRunning, this.talk.tailStart() * 4) + TALK_STEP_S;
     this.talkTable = new Float64Array(Math.min(20_000, Math.ceil(talkMax / TALK_STEP_S) + 1));
     for (let i = 0; i < this.talkTable.length; i++) {
       const e = i * TALK_STEP_S;
-      const sp = (1 - fm) * this.talk.survival(e);
+      const sp = (1 - fm) * talk.survival(e);
       const sm = this.machineTalk.count ? fm * this.machineTalk.survival(e) : 0;
-      const qp = this.talk.endsWithin(e, hPerson);
+      const qp = talk.endsWithin(e, hPerson);
       const qm = this.machineTalk.count ? this.machineTalk.endsWithin(e, H) : 1;
       this.talkTable[i] = sp + sm > 0 ? (sp * qp + sm * qm) / (sp + sm) : qp;
     }
-    const wrapMax = this.wrap.count ? this.wrap.quantile(1) + WRAP_STEP_S : 0;
+    let wrapMax = this.wrap.count ? this.wrap.window.quantile(1) + WRAP_STEP_S : 0;
+    for (const w of s.wrapElapsed) wrapMax = Math.max(wrapMax, w + WRAP_STEP_S);
     this.wrapTable = new Float64Array(this.wrap.count ? Math.min(20_000, Math.ceil(wrapMax / WRAP_STEP_S) + 1) : 0);
-    for (let i = 0; i < this.wrapTable.length; i++) this.wrapTable[i] = this.wrap.endsWithin(i * WRAP_STEP_S, H);
+    for (let i = 0; i < this.wrapTable.length; i++) this.wrapTable[i] = wrap.endsWithin(i * WRAP_STEP_S, H);
     const ringMax = Math.max(this.settings.noAnswerTimeoutS, this.ring.quantile(1)) + RING_STEP_S;
     this.ringTable = new Float64Array(Math.ceil(ringMax / RING_STEP_S) + 1);
     for (let i = 0; i < this.ringTable.length; i++) this.ringTable[i] = 1 - this.ring.cdf(i * RING_STEP_S);
@@ -300,7 +332,7 @@ export class PredictivePolicy implements PacingPolicy {
     if (this.reason === '')
       this.reason = `predictive: ${(this.last.r * 100).toFixed(1)}% of dials reach an agent, horizon ${this.last.H.toFixed(1)} s, marginal abandon ≤ ${(this.tau * 100).toFixed(1)}%`;
     return {
-      mode: this.guarded || this.talk.count < 10 ? 'progressive' : 'predictive',
+      mode: this.guarded || this.warming ? 'progressive' : 'predictive',
       level: this.lastLevel,
       reason: this.reason,
     };

@@ -16,6 +16,11 @@ export class SortedWindow {
     return this.sorted.length ? this.sum / this.sorted.length : NaN;
   }
 
+  /** The samples, ascending (a view: do not modify). */
+  get values(): readonly number[] {
+    return this.sorted;
+  }
+
   add(x: number): void {
     if (this.ring.length < this.size) {
       this.ring.push(x);
