@@ -1,4 +1,4 @@
-import { SortedWindow } from './stats.ts';
+import { SortedWindow, upperBound } from './stats.ts';
 
 /**
  * Online estimators for predictive pacing (ADR 0018). Pure: time arrives as arguments.
@@ -304,14 +304,8 @@ export class DurationCurve {
   }
   /** P(lasts more than e). */
   survival(e: number): number {
-    let lo = 0;
-    let hi = this.times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.times[mid]! <= e) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? 1 : this.surv[lo - 1]!;
+    const k = upperBound(this.times, e);
+    return k === 0 ? 1 : this.surv[k - 1]!;
   }
   private empirical(e: number, h: number): number {
     const se = this.survival(e);

@@ -1,5 +1,17 @@
 /** Small online estimators used by the predictive policy. Pure, allocation-light. */
 
+/** Number of values ≤ x in an ascending array (binary search). */
+export function upperBound(sorted: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A sliding window of the last `size` samples, kept sorted for quantile and tail counts. */
 export class SortedWindow {
   private readonly ring: number[] = [];
@@ -49,14 +61,7 @@ export class SortedWindow {
 
   /** Number of samples ≤ x. */
   upperBound(x: number): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sorted[mid]! <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return upperBound(this.sorted, x);
   }
 
   /** P(X ≤ x), empirical. */
